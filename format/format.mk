@@ -1,0 +1,21 @@
+# format/: libiotrace, the trace format library.
+FORMAT_SRCS := $(wildcard format/*.c)
+FORMAT_OBJS := $(FORMAT_SRCS:%.c=$(BUILD)/obj/%.o)
+LIBIOTRACE := $(BUILD)/libiotrace.a
+LIBS_LINK := $(LIBIOTRACE) $(LIBS_LINK)
+EXTRA_ALL += $(LIBIOTRACE) $(BUILD)/bin/iotr-bench
+FUZZ_TARGETS += reader
+BENCH_TARGETS += bench-format
+
+$(LIBIOTRACE): $(FORMAT_OBJS)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(if $(filter 1,$(V)),,@echo "  AR      $@";) ar rcs $@ $^
+
+$(BUILD)/bin/iotr-bench: $(BUILD)/obj/tests/bench/bench_format.o $(LIBIOTRACE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+.PHONY: bench-format
+bench-format: $(BUILD)/bin/iotr-bench
+	@$(BUILD)/bin/iotr-bench

@@ -1,0 +1,99 @@
+/* source.h - the interface every iorec source implements.
+ *
+ * iorec runs one single-threaded main loop that owns the trace writer.
+ * Sources never block it: they do their work in short calls from that
+ * loop (or in their own threads, handing records to the loop). Sources
+ * are peers: ebpf and preload produce I/O events (IOREC_SRC_EVENTS; never
+ * both on one process), the pollers produce counter samples.
+ *
+ * Life of a recording:
+ *   available()  can the source run here? (for --check and defaults)
+ *   init()       load / open; a failure disables the source, is reported
+ *                once on stderr and written to the metadata, and the
+ *                recording goes on without it
+ *   prepare_child()  add environment variables for COMMAND (preload)
+ *   start()      COMMAND's pid is known (forked, not yet exec'd), or 0 with --all
+ *   poll()       called when due: drain, sample; sets *next_ns
+ *   stop()       COMMAND exited or recording stopped: drain, merge, write
+ *   destroy()    free everything; called on every exit path
+ */
+#ifndef IOREC_SOURCE_H
+#define IOREC_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "format/iotrace.h"
+
+/* Options parsed from the command line (record/options.c). */
+struct iorec_config {
+	int all;                 /* --all: the whole node */
+	double duration_s;       /* --duration, 0 = until signal / command exit */
+	unsigned interval_ms;    /* -i, pollers' interval, default 1000 */
+	int verbose, quiet;
+	int anonymize;           /* --anonymize: keyed hashes instead of paths */
+	const char *job_id;      /* --job-id or from the environment, may be NULL */
+	/* filters (repeatable options) */
+	uint32_t *pids; size_t npids;
+	uint32_t *tids; size_t ntids;
+	char **comms; size_t ncomms;
+	char **syscalls; size_t nsyscalls;
+	char **paths; size_t npaths;
+	/* source settings */
+	size_t ringbuf_bytes;    /* --ringbuf-size, 0 = source default */
+	const char *diskstats_file;      /* default /proc/diskstats */
+	char **jobstats_globs; size_t njobstats_globs;
+	const char *jobstats_cmd;
+	const char *spool_dir;   /* preload shards; default chosen by the core */
+	const char *exe_dir;     /* directory of the iorec binary (finds libiorec-preload.so) */
+};
+
+/* Environment for COMMAND, built by the core, extended by sources. */
+struct iorec_env;
+int iorec_env_set(struct iorec_env *env, const char *name, const char *value);
+/* Current value in the environment being built, or NULL. */
+const char *iorec_env_get(const struct iorec_env *env, const char *name);
+
+/* What sources see of the recording. */
+struct iorec_ctx {
+	const struct iorec_config *cfg;
+	iot_writer *w;           /* the output trace; only the main loop writes */
+	pid_t target_pid;        /* COMMAND, 0 with --all */
+	uint64_t start_mono_ns;
+};
+
+/* Write a process record for pid (comm, exe, cmdline, cgroup, job id,
+ * ppid, uid read from /proc) the first time the core sees it; later calls
+ * are cheap no-ops. Sources call this on first sight of a pid. */
+int iorec_note_process(struct iorec_ctx *ctx, uint32_t pid);
+/* Record that pid exited (exit time, wait status if known, -1 if not). */
+int iorec_note_exit(struct iorec_ctx *ctx, uint32_t pid, uint64_t ts_ns, int status);
+
+enum iorec_source_kind {
+	IOREC_SRC_EVENTS = 1, /* ebpf, preload */
+	IOREC_SRC_POLL = 2,   /* diskstats, procio, jobstats */
+};
+
+struct iorec_source_ops {
+	const char *name;
+	enum iorec_source_kind kind;
+	/* 1 if the source can run here, 0 if not (why filled), for --check
+	 * and default selection. Must be cheap and side-effect free. */
+	int (*available)(const struct iorec_config *cfg, char *why, size_t whylen);
+	int (*init)(void **state, struct iorec_ctx *ctx, char *why, size_t whylen);
+	int (*prepare_child)(void *state, struct iorec_ctx *ctx, struct iorec_env *env);
+	int (*start)(void *state, struct iorec_ctx *ctx);
+	int (*poll)(void *state, struct iorec_ctx *ctx, uint64_t now_ns, uint64_t *next_ns);
+	int (*stop)(void *state, struct iorec_ctx *ctx);
+	void (*destroy)(void *state);
+};
+
+/* The sources, defined in their own folders. */
+extern const struct iorec_source_ops iorec_source_ebpf;
+extern const struct iorec_source_ops iorec_source_preload;
+extern const struct iorec_source_ops iorec_source_diskstats;
+extern const struct iorec_source_ops iorec_source_procio;
+extern const struct iorec_source_ops iorec_source_jobstats;
+
+#endif
