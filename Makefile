@@ -60,6 +60,14 @@ $(BUILD)/obj/%.o: %.c
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
+# Programs: a fragment says BINS += $(BUILD)/bin/NAME and MAIN_NAME := the
+# objects only NAME has (its main); every program links every project
+# library (LIBS_LINK, expanded after all fragments are read).
+.SECONDEXPANSION:
+$(BUILD)/bin/%: $$(MAIN_$$*) $$(LIBS_LINK)
+	@mkdir -p $(dir $@)
+	$(if $(filter 1,$(V)),,@echo "  LD      $@";) $(CC) $(LDFLAGS_ALL) -o $@ $(MAIN_$*) $(LIBS_LINK) $(LDLIBS_ALL)
+
 deps:
 	@scripts/install-deps.sh --if-missing
 

@@ -3,7 +3,8 @@ FORMAT_SRCS := $(wildcard format/*.c)
 FORMAT_OBJS := $(FORMAT_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBIOTRACE := $(BUILD)/libiotrace.a
 LIBS_LINK := $(LIBIOTRACE) $(LIBS_LINK)
-EXTRA_ALL += $(LIBIOTRACE) $(BUILD)/bin/iotr-bench
+EXTRA_ALL += $(LIBIOTRACE)
+BINS += $(BUILD)/bin/iotr-bench
 FUZZ_TARGETS += reader
 BENCH_TARGETS += bench-format
 
@@ -12,9 +13,7 @@ $(LIBIOTRACE): $(FORMAT_OBJS)
 	@rm -f $@
 	$(if $(filter 1,$(V)),,@echo "  AR      $@";) ar rcs $@ $^
 
-$(BUILD)/bin/iotr-bench: $(BUILD)/obj/tests/bench/bench_format.o $(LIBIOTRACE)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+MAIN_iotr-bench := $(BUILD)/obj/tests/bench/bench_format.o
 
 .PHONY: bench-format
 bench-format: $(BUILD)/bin/iotr-bench
