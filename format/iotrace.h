@@ -566,7 +566,7 @@ int iot_cursor_open(iot_cursor **out, iot_reader *const *readers, size_t nreader
 /* Only records with from_ts <= ts (on the first reader's clock when
  * nreaders == 1, wall-clock ns otherwise); 0 = from the start. */
 int iot_cursor_seek(iot_cursor *c, uint64_t from_ts);
-/* Next record: 1 and *rec/*reader_index set, 0 at the end, or negative
+/* Next record: 1 and *rec and *reader_index set, 0 at the end, or negative
  * on error (corrupt chunks are skipped with a reader warning, not an
  * error). */
 int iot_cursor_next(iot_cursor *c, const struct iot_record **rec, size_t *reader_index);
