@@ -1,14 +1,28 @@
-# analyze/: ioanalyze. TEMPORARY fragment on branch issue-7 so the model,
-# classification and export modules build and test before the analyzer
-# core (branch issue-6) lands; replaced by issue-6's fragment on merge.
-ANALYZE_SRCS := $(filter-out analyze/main.c analyze/classify.c analyze/classify_cmd.c,$(wildcard analyze/*.c))
+# analyze/: ioanalyze and libanalyze (aggregation, jobstats deltas, iostat
+# metrics, inputs, replay, reports). The viewer links libanalyze too.
+ANALYZE_MAIN := analyze/main.c
+ANALYZE_SRCS := $(filter-out $(ANALYZE_MAIN),$(wildcard analyze/*.c))
 ANALYZE_OBJS := $(ANALYZE_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBANALYZE := $(BUILD)/libanalyze.a
 LIBS_LINK := $(LIBANALYZE) $(LIBS_LINK)
-EXTRA_ALL += $(LIBANALYZE)
-FUZZ_TARGETS += model
+BINS += $(BUILD)/bin/ioanalyze
+MAIN_ioanalyze := $(BUILD)/obj/analyze/main.o
+BENCH_TARGETS += bench-analyze
 
 $(LIBANALYZE): $(ANALYZE_OBJS)
 	@mkdir -p $(dir $@)
 	@rm -f $@
 	$(if $(filter 1,$(V)),,@echo "  AR      $@";) ar rcs $@ $^
+
+# Test helpers: the golden-trace generator (written with libiotrace).
+BINS += $(BUILD)/bin/iotr-gen
+MAIN_iotr-gen := $(BUILD)/obj/tests/analyze/gen_traces.o
+
+# bench-analyze runs every script in scripts/bench/analyze-*.sh in order;
+# each prints BENCH lines. Add a benchmark by adding a script.
+.PHONY: bench-analyze
+bench-analyze: $(BUILD)/bin/ioanalyze $(BUILD)/bin/iotr-gen
+	@set -e; for s in scripts/bench/analyze-*.sh; do BUILD=$(abspath $(BUILD)) bash $$s; done
+
+# Classification models (issue 7): fuzz target of the model CSV parser.
+FUZZ_TARGETS += model
