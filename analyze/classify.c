@@ -172,8 +172,8 @@ int classify_text_classes(FILE *f, const struct class_table *t, int indent)
 			fmt_bytes(b2, sizeof b2, (double)w->bytes),
 			fmt_dur(d2, sizeof d2, (double)w->time_ns));
 	}
-	fprintf(f, "%*s%-15s %12" PRIu64 " %21s  %12" PRIu64 "\n", indent, "", "failed (not classified)",
-		t->failed[MODEL_READ], "", t->failed[MODEL_WRITE]);
+	fprintf(f, "%*sfailed calls, not classified: %" PRIu64 " reads, %" PRIu64 " writes\n",
+		indent, "", t->failed[MODEL_READ], t->failed[MODEL_WRITE]);
 	return ferror(f) ? -EIO : 0;
 }
 

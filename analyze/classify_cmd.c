@@ -15,6 +15,7 @@
 #include "analyze/out.h"
 #include "analyze/outfile.h"
 #include "analyze/replay.h"
+#include "analyze/summary.h"
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
@@ -727,4 +728,68 @@ out_cli:
 	cli_free(&c);
 	free(oo.compare);
 	return status;
+}
+
+/* ------------------------------------------------------------------ */
+/* summary --model: the "classes" section                              */
+
+struct summary_classes {
+	struct model *m;
+	struct class_table t;
+};
+
+static int sc_on_event(void *ctx, size_t trace, const iot_reader *r,
+		       const struct iot_io_event *ev, uint64_t wall_ns)
+{
+	struct summary_classes *sc = ctx;
+	class_table_add(&sc->t, sc->m, ev);
+	return 0;
+}
+
+static void sc_write_json(void *ctx, struct jw *w)
+{
+	struct summary_classes *sc = ctx;
+	jw_str(w, "model", sc->m->name);
+	classify_jw_classes(w, "classes", &sc->t);
+	jw_u64(w, "unclassified_failed", sc->t.failed[0] + sc->t.failed[1]);
+	classify_jw_quality(w, "model_quality", &sc->t);
+}
+
+static void sc_write_text(void *ctx, FILE *f)
+{
+	struct summary_classes *sc = ctx;
+	uint64_t n = class_table_requests(&sc->t);
+	fprintf(f, "\nclasses (model %s): %" PRIu64 " requests, %.1f%% classified, mean absolute "
+		   "error %.9f s\n", sc->m->name, n, 100.0 * class_table_share(&sc->t),
+		class_table_mae(&sc->t));
+	classify_text_classes(f, &sc->t, 2);
+}
+
+static void sc_destroy(void *ctx)
+{
+	struct summary_classes *sc = ctx;
+	model_free(sc->m);
+	free(sc);
+}
+
+int classify_summary_ext(const struct cli *c, struct input_set *in, struct summary_ext *ext)
+{
+	if (!c->model)
+		return 0;
+	struct summary_classes *sc = calloc(1, sizeof *sc);
+	if (!sc) {
+		cli_error(c, "%s", strerror(ENOMEM));
+		return 1;
+	}
+	sc->m = load_model(c->cmd, c->model);
+	if (!sc->m) {
+		free(sc);
+		return 1;
+	}
+	ext->ctx = sc;
+	ext->on_event = sc_on_event;
+	ext->write_json = sc_write_json;
+	ext->write_text = sc_write_text;
+	ext->destroy = sc_destroy;
+	return 0;
 }

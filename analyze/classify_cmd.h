@@ -32,6 +32,11 @@ int classify_parse_interval(const char *s, uint64_t *ns);
 const char *classify_trace_host(const iot_reader *r);
 const char *classify_trace_job(const iot_reader *r);
 
+struct cli;
+struct summary_ext;
+/* summary's extension for --model: adds "classes" (see summary.h). */
+int classify_summary_ext(const struct cli *c, struct input_set *in, struct summary_ext *ext);
+
 int cmd_classify(int argc, char **argv);
 int cmd_iofs(int argc, char **argv);
 

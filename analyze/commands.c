@@ -9,6 +9,8 @@ const struct command commands[] = {
 	{ "disks", cmd_disks, "iostat -x metrics per device per interval (diskstats)" },
 	{ "dump", cmd_dump, "every record as text, strace-like" },
 	{ "info", cmd_info, "metadata, sources, streams, counts, losses, integrity" },
+	{ "classify", cmd_classify, "classify reads and writes with a Blackheap/iofs model; model quality" },
+	{ "iofs", cmd_iofs, "per-request CSV in the iofs format" },
 };
 const size_t ncommands = sizeof commands / sizeof commands[0];
 

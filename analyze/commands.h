@@ -25,5 +25,7 @@ int cmd_jobs(int argc, char **argv);
 int cmd_disks(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
+int cmd_iofs(int argc, char **argv);
 
 #endif

@@ -1,7 +1,9 @@
 /* summary_ext.c - the summary's extensions (see summary.h). One line
  * each. */
 #include "summary.h"
+#include "classify_cmd.h"
 
 const summary_ext_factory summary_ext_factories[] = {
+	classify_summary_ext,
 	NULL,
 };
