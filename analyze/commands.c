@@ -11,6 +11,7 @@ const struct command commands[] = {
 	{ "info", cmd_info, "metadata, sources, streams, counts, losses, integrity" },
 	{ "classify", cmd_classify, "classify reads and writes with a Blackheap/iofs model; model quality" },
 	{ "iofs", cmd_iofs, "per-request CSV in the iofs format" },
+	{ "export", cmd_export, "everything into one HDF5 file (--hdf5 OUT.h5)" },
 };
 const size_t ncommands = sizeof commands / sizeof commands[0];
 

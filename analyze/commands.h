@@ -27,5 +27,6 @@ int cmd_dump(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_iofs(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif
