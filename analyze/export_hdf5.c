@@ -13,6 +13,7 @@
 
 #include "analyze/agg.h"
 #include "analyze/cli.h"
+#include "analyze/h5pipe.h"
 #include "analyze/outfile.h"
 #include "analyze/replay.h"
 
@@ -485,7 +486,9 @@ struct exporter {
 	const struct export_hdf5_opts *o;
 	struct types T;
 	hid_t file, g_meta, g_io, g_counters, g_summary;
-	struct app events, disk, procio, jobstats, loss;
+	hid_t events_dset;
+	struct h5pipe *events;
+	struct app disk, procio, jobstats, loss;
 	struct agg *agg;
 	int *agg_trace;  /* agg's index of each input trace */
 	struct export_hdf5_stats st;
@@ -504,9 +507,9 @@ static const char *nz(const char *s)
 static int put_event(struct exporter *e, size_t t, const iot_reader *r,
 		     const struct iot_io_event *ev)
 {
-	struct h5_event *h = app_slot(&e->x, &e->events);
+	struct h5_event *h = h5pipe_slot(e->events);
 	if (!h)
-		return -EIO;
+		return fail(&e->x, -EIO, "writing dataset /io/events failed");
 	h->ts_ns = iot_reader_wall_ns(r, ev->ts_ns);
 	h->dur_ns = ev->dur_ns;
 	h->file_id = ev->file_id;
@@ -771,6 +774,25 @@ static int write_summary(struct exporter *e)
 	return 0;
 }
 
+/* The event dataset: filled through h5pipe (compression on a second core). */
+static int create_events(struct exporter *e, size_t chunk, int level)
+{
+	hsize_t zero = 0, unlimited = H5S_UNLIMITED;
+	hid_t space = H5Screate_simple(1, &zero, &unlimited);
+	hid_t dcpl = h5pipe_dcpl(chunk, level);
+	if (space >= 0 && dcpl >= 0)
+		e->events_dset = H5Dcreate2(e->g_io, "events", e->T.event, space, H5P_DEFAULT, dcpl,
+					    H5P_DEFAULT);
+	if (dcpl >= 0)
+		H5Pclose(dcpl);
+	if (space >= 0)
+		H5Sclose(space);
+	if (e->events_dset < 0)
+		return fail(&e->x, -EIO, "cannot create dataset /io/events");
+	int rc = h5pipe_open(&e->events, e->events_dset, sizeof(struct h5_event), chunk, level);
+	return rc < 0 ? fail(&e->x, rc, "%s", strerror(-rc)) : 0;
+}
+
 static int create_layout(struct exporter *e, const char *path)
 {
 	struct ctx *x = &e->x;
@@ -793,8 +815,7 @@ static int create_layout(struct exporter *e, const char *path)
 		return fail(x, -EIO, "cannot create the groups");
 	size_t chunk = e->o->chunk_records ? e->o->chunk_records : 65536;
 	int lvl = e->o->deflate_level;
-	int rc = app_create(x, &e->events, e->g_io, "events", e->T.event, sizeof(struct h5_event),
-			    chunk, lvl);
+	int rc = create_events(e, chunk, lvl < 1 ? 1 : lvl);
 	if (!rc)
 		rc = app_create(x, &e->disk, e->g_counters, "diskstats", e->T.disk,
 				sizeof(struct h5_disk), 4096, lvl);
@@ -812,11 +833,17 @@ static int create_layout(struct exporter *e, const char *path)
 
 static int close_all(struct exporter *e, int rc)
 {
-	struct app *apps[] = {&e->events, &e->disk, &e->procio, &e->jobstats, &e->loss};
+	int r = h5pipe_close(e->events);
+	e->events = NULL;
+	if (r < 0 && rc == 0)
+		rc = fail(&e->x, r, "writing dataset /io/events failed");
+	if (e->events_dset > 0 && H5Dclose(e->events_dset) < 0 && rc == 0)
+		rc = fail(&e->x, -EIO, "closing dataset /io/events failed");
+	struct app *apps[] = {&e->disk, &e->procio, &e->jobstats, &e->loss};
 	for (size_t i = 0; i < sizeof apps / sizeof apps[0]; i++) {
-		int r = apps[i]->buf || apps[i]->dset > 0 ? app_close(&e->x, apps[i]) : 0;
+		int r2 = apps[i]->buf || apps[i]->dset > 0 ? app_close(&e->x, apps[i]) : 0;
 		if (rc == 0)
-			rc = r;
+			rc = r2;
 	}
 	hid_t *groups[] = {&e->g_meta, &e->g_io, &e->g_counters, &e->g_summary};
 	for (size_t i = 0; i < 4; i++)
@@ -841,7 +868,7 @@ int export_hdf5_write(const char *path, struct input_set *in,
 	e.in = in;
 	e.o = o;
 	e.file = e.g_meta = e.g_io = e.g_counters = e.g_summary = -1;
-	e.events.dset = e.disk.dset = e.procio.dset = e.jobstats.dset = e.loss.dset = -1;
+	e.events_dset = e.disk.dset = e.procio.dset = e.jobstats.dset = e.loss.dset = -1;
 	if (errlen)
 		errbuf[0] = '\0';
 	/* libraries never print: HDF5's error stack printer is switched off */

@@ -1,0 +1,37 @@
+/* h5pipe.h - fill an HDF5 dataset chunk by chunk while a second thread
+ * compresses the previous chunk.
+ *
+ * The dataset is created with the shuffle and deflate filters, so every
+ * HDF5 reader decodes it as usual; this module applies the same two
+ * filters itself (byte shuffle, then a zlib stream) on a worker thread and
+ * hands the result to H5Dwrite_chunk() on the calling thread (the HDF5
+ * library is not thread-safe). The zlib stream uses the run-length
+ * strategy: shuffled trace records are long runs of equal bytes, which it
+ * finds several times faster than the default strategy. Memory: four
+ * chunk-sized buffers.
+ */
+#ifndef ANALYZE_H5PIPE_H
+#define ANALYZE_H5PIPE_H
+
+#include <hdf5.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct h5pipe;
+
+/* dset: a 1-D extendible dataset of records of recsize bytes, chunked by
+ * chunk_records, with filters shuffle then deflate (see
+ * h5pipe_dcpl()). level: zlib level 1-9. */
+int h5pipe_open(struct h5pipe **out, hid_t dset, size_t recsize, size_t chunk_records,
+		int level);
+/* A dataset creation property list matching what h5pipe writes. */
+hid_t h5pipe_dcpl(size_t chunk_records, int level);
+/* Room for the next record (fill every byte); NULL after an error. */
+void *h5pipe_slot(struct h5pipe *p);
+/* Write what is left, stop the worker, free; returns the first error (0,
+ * -EIO for HDF5, -ENOMEM). Accepts NULL. */
+int h5pipe_close(struct h5pipe *p);
+/* Records accepted so far. */
+uint64_t h5pipe_records(const struct h5pipe *p);
+
+#endif /* ANALYZE_H5PIPE_H */
