@@ -26,3 +26,7 @@ bench-analyze: $(BUILD)/bin/ioanalyze $(BUILD)/bin/iotr-gen
 
 # Classification models (issue 7): fuzz target of the model CSV parser.
 FUZZ_TARGETS += model
+
+# Test helper of the classification/iofs/influx/HDF5 tests.
+BINS += $(BUILD)/bin/iotr-gen-classify
+MAIN_iotr-gen-classify := $(BUILD)/obj/tests/classify/gen_classify.o

@@ -46,7 +46,8 @@ static inline int class_table_add(struct class_table *t, const struct model *m,
 		t->failed[dir]++;
 		return -1;
 	}
-	double lat = (double)ev->dur_ns * 1e-9, pred;
+	/* division, not * 1e-9: 250 ms must be exactly 0.25 s at a row edge */
+	double lat = (double)ev->dur_ns / 1e9, pred;
 	int row = model_pick(m, (unsigned)dir, (uint64_t)ev->result, lat, &pred);
 	unsigned cls = MODEL_UNCLASSIFIED;
 	if (row >= 0) {
