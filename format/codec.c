@@ -212,7 +212,8 @@ static int emit_column(struct buf *b, uint8_t enc, const uint8_t *body_hdr, size
 		return rc;
 	b->p[b->len++] = enc;
 	b->len = (size_t)(varint_put(b->p + b->len, body_len) - b->p);
-	memcpy(b->p + b->len, body_hdr, hdr_len);
+	if (hdr_len)
+		memcpy(b->p + b->len, body_hdr, hdr_len);
 	b->len += hdr_len;
 	return 0;
 }
@@ -455,7 +456,8 @@ int codec_decode(const struct stream_schema *s, const uint8_t *payload, size_t l
 		 unsigned ncols, size_t n, void *dst_v, size_t stride, struct arena *strings)
 {
 	uint8_t *dst = dst_v;
-	const uint8_t *p = payload, *end = payload + len;
+	static const uint8_t none[1];
+	const uint8_t *p = payload ? payload : none, *end = p + (payload ? len : 0);
 	memset(dst, 0, n * stride);
 	const struct col_desc *prev = NULL;
 	for (unsigned ci = 0; ci < ncols; ci++) {

@@ -5,7 +5,7 @@ LIBIOTRACE := $(BUILD)/libiotrace.a
 LIBS_LINK := $(LIBIOTRACE) $(LIBS_LINK)
 EXTRA_ALL += $(LIBIOTRACE)
 BINS += $(BUILD)/bin/iotr-bench
-FUZZ_TARGETS += reader
+FUZZ_TARGETS += reader codec
 BENCH_TARGETS += bench-format
 
 $(LIBIOTRACE): $(FORMAT_OBJS)
