@@ -115,17 +115,19 @@ static uint64_t boot_ticks_to_mono(unsigned long long ticks)
 {
 	struct timespec bt, mt;
 	long hz = sysconf(_SC_CLK_TCK);
-	uint64_t boot_ns, since_boot, mono_ns;
+	uint64_t boot_ns, since_boot, mono_ns, suspended;
 	if (hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &bt) < 0 ||
 	    clock_gettime(CLOCK_MONOTONIC, &mt) < 0)
 		return 0;
 	boot_ns = (uint64_t)bt.tv_sec * 1000000000ull + (uint64_t)bt.tv_nsec;
 	mono_ns = (uint64_t)mt.tv_sec * 1000000000ull + (uint64_t)mt.tv_nsec;
 	since_boot = (uint64_t)ticks * (1000000000ull / (uint64_t)hz);
-	/* suspend time separates the two clocks */
-	if (boot_ns - mono_ns > since_boot)
+	/* time spent suspended separates the two clocks (read one after the
+	 * other, monotonic may even be a little ahead) */
+	suspended = boot_ns > mono_ns ? boot_ns - mono_ns : 0;
+	if (suspended > since_boot)
 		return 0;
-	return since_boot - (boot_ns - mono_ns);
+	return since_boot - suspended;
 }
 
 struct pinfo {

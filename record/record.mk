@@ -27,3 +27,9 @@ $(BUILD)/tests/bench_record: $(BUILD)/obj/scripts/bench/bench_record.o $(LIBS_LI
 .PHONY: bench-record
 bench-record: $(BUILD)/bin/iorec $(BUILD)/tests/bench_record
 	@BUILD=$(abspath $(BUILD)) scripts/bench/bench-record.sh
+
+# Trace printer for the record tests' scripts (public reader API only).
+$(BUILD)/tests/iotr_dump: $(BUILD)/obj/tests/record/iotr_dump.o $(LIBS_LINK)
+	@mkdir -p $(dir $@)
+	$(if $(filter 1,$(V)),,@echo "  LD      $@";) $(CC) $(LDFLAGS_ALL) -o $@ $< $(LIBS_LINK) $(LDLIBS_ALL)
+test-bins: $(BUILD)/tests/iotr_dump

@@ -48,7 +48,7 @@ struct iorec_recorder {
 	size_t nsrc;
 	char output[4096];
 	pid_t child;
-	int child_done, child_status;
+	int child_done, child_status, child_reaped;
 	int write_failed;
 };
 
@@ -511,17 +511,30 @@ out:
 /* The loop                                                            */
 /* ------------------------------------------------------------------ */
 
-static void reap_child(struct iorec_recorder *r)
+/* Notice COMMAND's exit without reaping it: while it is a zombie the
+ * sources' closing samples still find /proc/PID (its final counters). */
+static void check_child(struct iorec_recorder *r)
 {
-	int st;
-	pid_t p;
+	siginfo_t si;
 	if (!r->child || r->child_done)
 		return;
-	p = waitpid(r->child, &st, WNOHANG);
-	if (p == r->child) {
-		r->child_done = 1;
-		r->child_status = st;
-		iorec_note_exit(&r->ctx, (uint32_t)r->child, iot_now_mono_ns(), st);
+	memset(&si, 0, sizeof si);
+	if (waitid(P_PID, (id_t)r->child, &si, WEXITED | WNOHANG | WNOWAIT) < 0 ||
+	    si.si_pid != r->child)
+		return;
+	r->child_done = 1;
+	if (si.si_code == CLD_EXITED)
+		r->child_status = (si.si_status & 0xff) << 8;
+	else
+		r->child_status = (si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);
+	iorec_note_exit(&r->ctx, (uint32_t)r->child, iot_now_mono_ns(), r->child_status);
+}
+
+static void reap_child(struct iorec_recorder *r)
+{
+	if (r->child && r->child_done && !r->child_reaped) {
+		waitpid(r->child, NULL, 0);
+		r->child_reaped = 1;
 	}
 }
 
@@ -566,7 +579,7 @@ static void run_loop(struct iorec_recorder *r, const sigset_t *waitmask)
 	int rc;
 	for (;;) {
 		uint64_t now = iot_now_mono_ns(), next;
-		reap_child(r);
+		check_child(r);
 		if (r->child && r->child_done)
 			break;
 		if (g_stop_signals >= 2)
@@ -837,6 +850,7 @@ int iorec_record(const struct iorec_options *o, int argc, char **argv)
 		abandoned = stop_sources(r);
 	else
 		abandoned = 1;
+	reap_child(r);
 	if (!abandoned) {
 		write_end_meta(r, stopped_by(r));
 		rc = iot_writer_close(r->ctx.w);
