@@ -251,7 +251,7 @@ int cmd_disks(int argc, char **argv)
 		write_csv(&c);
 	else
 		write_text(&c);
-	rc = fflush(stdout) ? 1 : 0;
+	rc = fflush(stdout) || c.in.nerrors ? 1 : 0;
 out:
 	for (size_t i = 0; i < c.ndev; i++) {
 		free(c.dev[i].name);

@@ -330,7 +330,7 @@ int cmd_jobs(int argc, char **argv)
 		write_csv(&c);
 	else
 		write_text(&c);
-	rc = fflush(stdout) ? 1 : 0;
+	rc = fflush(stdout) || c.in.nerrors ? 1 : 0;
 out:
 	jobs_free(c.js);
 	agg_free(c.agg);

@@ -1,3 +1,0 @@
-#include "commands.h"
-int cmd_dump(int argc, char **argv) { (void)argc; (void)argv; return 1; }
-int cmd_info(int argc, char **argv) { (void)argc; (void)argv; return 1; }
