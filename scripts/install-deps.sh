@@ -12,7 +12,7 @@
 set -eu
 PKGS=(build-essential pkg-config zstd libzstd-dev libarchive-dev libhdf5-dev hdf5-tools
       libncurses-dev check libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev
-      tmux fio sysstat python3 python3-h5py python3-numpy jq strace bpftrace linux-perf)
+      tmux fio sysstat python3 python3-h5py python3-numpy python3-pandas jq strace bpftrace linux-perf)
 
 if [[ ${1:-} == --list ]]; then printf '%s\n' "${PKGS[@]}"; exit 0; fi
 
