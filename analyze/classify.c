@@ -8,18 +8,6 @@
 
 #include "analyze/out.h"
 
-int classify_dir(unsigned op)
-{
-	switch (iot_op_category(op)) {
-	case IOT_CAT_READ:
-		return MODEL_READ;
-	case IOT_CAT_WRITE:
-		return MODEL_WRITE;
-	default:
-		return -1;
-	}
-}
-
 void class_table_merge(struct class_table *dst, const struct class_table *src)
 {
 	for (unsigned k = 0; k < MODEL_NCLASSES; k++)

@@ -30,8 +30,23 @@ struct class_table {
 };
 
 /* Direction of an operation: MODEL_READ, MODEL_WRITE, or -1 if the op is
- * not a read or write. */
-int classify_dir(unsigned op);
+ * not a read or write (from the categories of IOT_OPS, as a table: this
+ * runs once per event). */
+#define CLASSIFY_DIR_READ MODEL_READ
+#define CLASSIFY_DIR_WRITE MODEL_WRITE
+#define CLASSIFY_DIR_META (-1)
+#define CLASSIFY_DIR_SYNC (-1)
+#define CLASSIFY_DIR_MMAP (-1)
+#define CLASSIFY_DIR_OTHER (-1)
+static inline int classify_dir(unsigned op)
+{
+	static const signed char dir[IOT_OP__COUNT] = {
+#define CLASSIFY_X_DIR(e, name, cat) [IOT_OP_##e] = CLASSIFY_DIR_##cat,
+		IOT_OPS(CLASSIFY_X_DIR)
+#undef CLASSIFY_X_DIR
+	};
+	return op < IOT_OP__COUNT ? dir[op] : -1;
+}
 
 /* Classify one event into t (if it is a read or write). Returns the class
  * (enum model_class), or -1 if the event was not classified (not a
