@@ -160,4 +160,20 @@ if "$BIN/ioanalyze" classify --model "$hand" -o rep.json c.iotr 2> err6.txt; the
 	echo "overwrote an existing report"; exit 1
 fi
 grep -q "exists" err6.txt
+# a trace of 10 I/O chunks: the two-thread totals path equals the
+# single-thread replay (--by forces the latter), class by class
+"$BIN/iotr-gen" bench big.iotr 600000
+"$BIN/ioanalyze" classify --model "$SRC/samples/models/constant-linear.csv" --format json big.iotr > par.json
+"$BIN/ioanalyze" classify --model "$SRC/samples/models/constant-linear.csv" --by job --format json big.iotr > seq.json
+python3 - <<'EOF2'
+import json
+p, s = json.load(open("par.json")), json.load(open("seq.json"))
+assert p["events"] == s["events"] == 600000, (p["events"], s["events"])
+for a, b in zip(p["classes"], s["classes"]):
+    for k in ("class", "read", "write", "read_bytes", "write_bytes"):
+        assert a[k] == b[k], (k, a, b)
+    assert abs(a["read_time_s"] - b["read_time_s"]) < 1e-6
+assert p["quality"]["classified"] == s["quality"]["classified"] > 0
+assert sum(c["read"] + c["write"] for c in p["classes"]) == p["quality"]["requests"]
+EOF2
 echo "test_classify: ok"
