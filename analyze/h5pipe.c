@@ -101,24 +101,40 @@ static void shuffle(unsigned char *out, const unsigned char *in, size_t n, size_
 			out[j * n + i] = in[i * size + j];
 }
 
-/* Byte changes along a plane: few means long runs. */
-static size_t plane_changes(const unsigned char *a, size_t n)
-{
-	size_t c = 0;
-	for (size_t i = 1; i < n; i++)
-		c += a[i] != a[i - 1];
-	return c;
-}
-
 /* Sampled: the first 4096 bytes of a plane decide its strategy. */
 enum { SAMPLE = 4096 };
 
+/* How a plane is coded: its level and strategy. */
+struct plane_mode {
+	int level, strategy;
+};
+
+/* Decide from a sample of the plane: few byte changes mean long runs
+ * (run-length coding finds them almost for free); many changes among few
+ * distinct values (op codes, a flag byte, sizes that are powers of two)
+ * still compress a few times over with the fast matcher; many changes
+ * among many values (low bytes of latencies and timestamps) barely
+ * compress at all, and coding them would cost more CPU than the rest of
+ * the export, so they go into stored blocks. */
+static struct plane_mode plane_mode(const unsigned char *a, size_t n, int level)
+{
+	size_t changes = 0, distinct = 0;
+	unsigned char seen[256] = {0};
+	for (size_t i = 0; i < n; i++) {
+		changes += i && a[i] != a[i - 1];
+		distinct += !seen[a[i]];
+		seen[a[i]] = 1;
+	}
+	if (changes < n / 4)
+		return (struct plane_mode){level, Z_RLE};
+	if (distinct <= 32)
+		return (struct plane_mode){level, Z_HUFFMAN_ONLY};
+	return (struct plane_mode){0, Z_DEFAULT_STRATEGY};
+}
+
 /* One zlib stream over the shuffled chunk, plane by plane (a plane = one
- * byte position of every record). Planes with long runs (high bytes of
- * times, sizes, pids) go through the run-length strategy; busy planes
- * (low bytes of latencies and offsets) rarely repeat, so matching is
- * skipped and they are only Huffman-coded: that keeps most of the ratio
- * at a fraction of the cost. Any inflater reads the result. */
+ * byte position of every record), each coded as plane_mode() says. Any
+ * inflater (HDF5's deflate filter) reads the result. */
 static void compress_chunk(struct h5pipe *p, z_stream *z, struct zbuf *b)
 {
 	size_t n = p->chunk;
@@ -128,17 +144,17 @@ static void compress_chunk(struct h5pipe *p, z_stream *z, struct zbuf *b)
 	b->ok = 0;
 	if (deflateReset(z) != Z_OK || deflateParams(z, p->level, Z_RLE) != Z_OK)
 		return;
-	int strategy = Z_RLE;
+	struct plane_mode cur = {p->level, Z_RLE};
 	z->next_out = b->out;
 	z->avail_out = (uInt)p->outcap;
 	for (size_t j = 0; j < p->recsize; j++) {
 		const unsigned char *plane = b->shuf + j * n;
 		size_t m = n < SAMPLE ? n : SAMPLE;
-		int want = plane_changes(plane, m) < m / 4 ? Z_RLE : Z_HUFFMAN_ONLY;
-		if (want != strategy) {
-			if (deflateParams(z, p->level, want) != Z_OK)
+		struct plane_mode want = plane_mode(plane, m, p->level);
+		if (want.level != cur.level || want.strategy != cur.strategy) {
+			if (deflateParams(z, want.level, want.strategy) != Z_OK)
 				return;
-			strategy = want;
+			cur = want;
 		}
 		z->next_in = (unsigned char *)plane;
 		z->avail_in = (uInt)n;
