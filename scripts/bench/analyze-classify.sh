@@ -57,10 +57,11 @@ size=$(stat -c %s "$h5")
 rm -f "$h5"
 read -r _ rss_small < <(run export --no-progress --hdf5 "$h5" "$small")
 rm -f "$h5"
+read -r _ rss_sum < <(run summary -f json --no-progress "$big")
 printf 'export --hdf5 of %d events: %s s (summary: %s s), file %d MiB\n' "$N" "${et[*]}" \
 	"${st[*]}" $((size >> 20))
-printf 'export peak RSS: %d KiB at %d events, %d KiB at %d events\n' "$rss" "$N" "$rss_small" \
-	$((N / 10))
+printf 'export peak RSS: %d KiB at %d events (summary: %d KiB), %d KiB at %d events\n' "$rss" "$N" \
+	"$rss_sum" "$rss_small" $((N / 10))
 echo "BENCH analyze.classify_events_per_s $(awk -v n="$N" -v t="$cmed" 'BEGIN {printf "%.0f", n / t}')"
 echo "BENCH export.hdf5_vs_summary_ratio $(printf '%s\n' "${ratios[@]}" | median)"
 echo "BENCH export.hdf5_peak_rss_mib $(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')"
