@@ -435,6 +435,11 @@ static int write_csv(struct summary *s)
 	fputs(keys[kind], f);
 	fputs(csv_stat_cols, f);
 	size_t n = s->cli.top ? limit(s, r.n, 0) : r.n;
+	if (s->cli.top && kind != BY_OP) {
+		sort_ctx = s;
+		sort_kind = kind;
+		qsort(r.idx, r.n, sizeof *r.idx, cmp_bytes);
+	}
 	for (size_t k = 0; k < n; k++) {
 		size_t i = r.idx[k];
 		if (kind == BY_JOB) {
