@@ -677,6 +677,12 @@ static int write_text(struct summary *s)
 		fmt_count(a, sizeof a, (double)t->ops));
 	text_warnings(f, s);
 	fputc('\n', f);
+	if (!t->ops && !s->cli.npids && !s->cli.ncomms && !s->cli.npaths && !s->cli.since_ns &&
+	    !s->cli.until_ns) {
+		fputs("No I/O events in the input: it was recorded without an event source (ebpf or\n"
+		      "preload). Its counters are in 'ioanalyze disks' and 'ioanalyze jobs'.\n", f);
+		return 0;
+	}
 	text_totals(f, s);
 	int by = s->cli.by, rc = 0;
 	size_t dflt = by == BY_ALL ? 10 : 0;
