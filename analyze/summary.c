@@ -672,9 +672,13 @@ static int write_text(struct summary *s)
 	FILE *f = stdout;
 	const struct agg_stats *t = agg_totals(s->agg);
 	char a[32];
+	size_t np = 0, nf = 0;
+	for (size_t i = 0; i < agg_process_count(s->agg); i++)
+		np += agg_process(s->agg, i)->st.ops != 0;
+	for (size_t i = 0; i < agg_file_count(s->agg); i++)
+		nf += agg_file(s->agg, i)->st.ops != 0;
 	fprintf(f, "ioanalyze summary: %zu trace%s, %zu processes, %zu files, %s events\n", s->in.n,
-		s->in.n == 1 ? "" : "s", agg_process_count(s->agg), agg_file_count(s->agg),
-		fmt_count(a, sizeof a, (double)t->ops));
+		s->in.n == 1 ? "" : "s", np, nf, fmt_count(a, sizeof a, (double)t->ops));
 	text_warnings(f, s);
 	fputc('\n', f);
 	if (!t->ops && !s->cli.npids && !s->cli.ncomms && !s->cli.npaths && !s->cli.since_ns &&
