@@ -677,8 +677,9 @@ static int write_text(struct summary *s)
 		np += agg_process(s->agg, i)->st.ops != 0;
 	for (size_t i = 0; i < agg_file_count(s->agg); i++)
 		nf += agg_file(s->agg, i)->st.ops != 0;
-	fprintf(f, "ioanalyze summary: %zu trace%s, %zu processes, %zu files, %s events\n", s->in.n,
-		s->in.n == 1 ? "" : "s", np, nf, fmt_count(a, sizeof a, (double)t->ops));
+	fprintf(f, "ioanalyze summary: %zu trace%s, %zu process%s, %zu file%s, %s events\n", s->in.n,
+		s->in.n == 1 ? "" : "s", np, np == 1 ? "" : "es", nf, nf == 1 ? "" : "s",
+		fmt_count(a, sizeof a, (double)t->ops));
 	text_warnings(f, s);
 	fputc('\n', f);
 	if (!t->ops && !s->cli.npids && !s->cli.ncomms && !s->cli.npaths && !s->cli.since_ns &&
