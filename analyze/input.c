@@ -117,8 +117,13 @@ static int open_archive(struct input_set *set, const char *path, input_msg_fn ms
 		size_t len = 0;
 		char *buf = malloc(cap ? cap : 1);
 		if (!buf) {
-			rc = -ENOMEM;
-			goto out;
+			/* members are held in memory: one too big is left out */
+			set_err(&e, -ENOMEM, "member of %s too large to hold in memory; skipped",
+				"this size");
+			msg(ctx, INPUT_ERROR, full, &e);
+			set->nerrors++;
+			archive_read_data_skip(a);
+			continue;
 		}
 		la_ssize_t got;
 		for (;;) {
