@@ -118,8 +118,8 @@ static int open_archive(struct input_set *set, const char *path, input_msg_fn ms
 		char *buf = malloc(cap ? cap : 1);
 		if (!buf) {
 			/* members are held in memory: one too big is left out */
-			set_err(&e, -ENOMEM, "member of %s too large to hold in memory; skipped",
-				"this size");
+			set_err(&e, -ENOMEM, "too large to hold in memory; skipped", NULL);
+			snprintf(e.msg, sizeof e.msg, "too large to hold in memory (%zu bytes); skipped", cap);
 			msg(ctx, INPUT_ERROR, full, &e);
 			set->nerrors++;
 			archive_read_data_skip(a);
