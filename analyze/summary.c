@@ -271,7 +271,7 @@ static int make_rows(const struct summary *s, int kind, row_cmp cmp, struct rows
 
 static size_t limit(const struct summary *s, size_t n, size_t dflt)
 {
-	size_t top = s->cli.top ? s->cli.top : dflt;
+	size_t top = s->cli.top_set ? s->cli.top : dflt;
 	return top && top < n ? top : n;
 }
 
