@@ -24,7 +24,7 @@ echo "   $BIN/iorec -o $trace -- samples/demo-workload.sh $work"
 "$BIN/iorec" -o "$trace" -- "$SRC/samples/demo-workload.sh" "$work"
 echo
 echo "== What was recorded"
-"$BIN/ioanalyze" info "$trace" | sed -n '1,12p'
+"$BIN/ioanalyze" info "$trace" | sed '/^  metadata/,$d'
 echo
 echo "== ioanalyze summary $trace"
 "$BIN/ioanalyze" summary --top 8 "$trace"
