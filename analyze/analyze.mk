@@ -23,6 +23,7 @@ MAIN_iotr-gen := $(BUILD)/obj/tests/analyze/gen_traces.o
 .PHONY: bench-analyze
 bench-analyze: $(BUILD)/bin/ioanalyze $(BUILD)/bin/iotr-gen
 	@set -e; for s in scripts/bench/analyze-*.sh; do BUILD=$(abspath $(BUILD)) bash $$s; done
+FUZZ_TARGETS += analyze_jobs
 
 # Classification models (issue 7): fuzz target of the model CSV parser.
 FUZZ_TARGETS += model
