@@ -101,40 +101,187 @@ static void shuffle(unsigned char *out, const unsigned char *in, size_t n, size_
 			out[j * n + i] = in[i * size + j];
 }
 
-/* Sampled: the first 4096 bytes of a plane decide its strategy. */
-enum { SAMPLE = 4096 };
+/* ---- composing the zlib stream --------------------------------------
+ *
+ * A chunk's shuffled bytes are 64 planes (one per byte position of the
+ * record), and planes differ wildly: most are one byte repeated (the high
+ * bytes of times, sizes, pids), some have runs, a few are noise (the low
+ * bytes of latencies). Each plane is coded the cheapest way that still
+ * compresses it, and the pieces are joined into one zlib stream, which is
+ * what HDF5's deflate filter reads:
+ *  - one repeated byte: a fixed-Huffman block written here (a literal and
+ *    distance-1 matches: about 300 bytes, no scanning beyond the check);
+ *  - runs: zlib, run-length strategy;
+ *  - many changes among few values: zlib, Huffman only;
+ *  - noise: stored blocks (a copy).
+ * zlib pieces are raw deflate ended by a sync flush, so every piece starts
+ * and ends on a byte boundary and no piece refers to another's bytes.
+ * The Adler-32 of the whole is combined from the planes' (constant planes
+ * in closed form). */
 
-/* How a plane is coded: its level and strategy. */
-struct plane_mode {
-	int level, strategy;
+struct bitw {
+	unsigned char *p, *end;
+	uint64_t buf;
+	unsigned n;
+	int overflow;
 };
 
-/* Decide from a sample of the plane: few byte changes mean long runs
- * (run-length coding finds them almost for free); many changes among few
- * distinct values (op codes, a flag byte, sizes that are powers of two)
- * still compress a few times over with the fast matcher; many changes
- * among many values (low bytes of latencies and timestamps) barely
- * compress at all, and coding them would cost more CPU than the rest of
- * the export, so they go into stored blocks. */
-static struct plane_mode plane_mode(const unsigned char *a, size_t n, int level)
+static void bw_put(struct bitw *w, uint32_t bits, unsigned nbits)
 {
-	size_t changes = 0, distinct = 0;
+	w->buf |= (uint64_t)bits << w->n;
+	w->n += nbits;
+	while (w->n >= 8) {
+		if (w->p == w->end) {
+			w->overflow = 1;
+			w->n = 0;
+			w->buf = 0;
+			return;
+		}
+		*w->p++ = (unsigned char)w->buf;
+		w->buf >>= 8;
+		w->n -= 8;
+	}
+}
+
+static void bw_align(struct bitw *w)
+{
+	if (w->n)
+		bw_put(w, 0, 8 - w->n);
+}
+
+/* Huffman codes go most significant bit first. */
+static void bw_code(struct bitw *w, uint32_t code, unsigned len)
+{
+	uint32_t r = 0;
+	for (unsigned i = 0; i < len; i++)
+		r |= ((code >> i) & 1u) << (len - 1 - i);
+	bw_put(w, r, len);
+}
+
+/* A symbol of the fixed literal/length code (RFC 1951, 3.2.6). */
+static void bw_fixed(struct bitw *w, unsigned sym)
+{
+	if (sym <= 143)
+		bw_code(w, 0x30 + sym, 8);
+	else if (sym <= 255)
+		bw_code(w, 0x190 + (sym - 144), 9);
+	else if (sym <= 279)
+		bw_code(w, sym - 256, 7);
+	else
+		bw_code(w, 0xc0 + (sym - 280), 8);
+}
+
+/* A match of length len (3..258) at distance 1. */
+static void bw_match1(struct bitw *w, unsigned len)
+{
+	static const uint16_t base[29] = {3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27,
+					  31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195,
+					  227, 258};
+	static const uint8_t extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
+					  3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+	unsigned i = 28;
+	if (len < 258)
+		for (i = 27; base[i] > len; i--)
+			;
+	bw_fixed(w, 257 + i);
+	if (extra[i])
+		bw_put(w, len - base[i], extra[i]);
+	bw_code(w, 0, 5); /* distance code 0 = distance 1 */
+}
+
+/* An empty stored block: ends the bit stream on a byte boundary. */
+static void bw_sync(struct bitw *w)
+{
+	bw_put(w, 0, 3);
+	bw_align(w);
+	bw_put(w, 0x0000, 16);
+	bw_put(w, 0xffff, 16);
+}
+
+static void put_constant(struct bitw *w, unsigned char v, size_t n)
+{
+	bw_put(w, 2, 3); /* not final, fixed Huffman */
+	bw_fixed(w, v);
+	for (size_t r = n - 1; r > 0;) {
+		if (r < 3) {
+			bw_fixed(w, v);
+			r--;
+			continue;
+		}
+		unsigned len = r >= 258 ? 258 : (unsigned)r;
+		bw_match1(w, len);
+		r -= len;
+	}
+	bw_fixed(w, 256);
+}
+
+static void put_stored(struct bitw *w, const unsigned char *a, size_t n)
+{
+	while (n > 0 && !w->overflow) {
+		size_t len = n < 65535 ? n : 65535;
+		bw_put(w, 0, 3);
+		bw_align(w);
+		bw_put(w, (uint32_t)len, 16);
+		bw_put(w, (uint32_t)len ^ 0xffffu, 16);
+		if ((size_t)(w->end - w->p) < len) {
+			w->overflow = 1;
+			return;
+		}
+		memcpy(w->p, a, len);
+		w->p += len;
+		a += len;
+		n -= len;
+	}
+}
+
+/* Raw deflate of a plane with zlib, ended by a sync flush. */
+static int put_zlib(struct bitw *w, z_stream *z, int strategy, int level,
+		    const unsigned char *a, size_t n)
+{
+	bw_sync(w); /* zlib starts on a byte boundary */
+	if (w->overflow || deflateReset(z) != Z_OK || deflateParams(z, level, strategy) != Z_OK)
+		return -1;
+	z->next_in = (unsigned char *)a;
+	z->avail_in = (uInt)n;
+	z->next_out = w->p;
+	z->avail_out = (uInt)(w->end - w->p);
+	if (deflate(z, Z_SYNC_FLUSH) != Z_OK || z->avail_in != 0 || z->avail_out == 0)
+		return -1;
+	w->p = z->next_out;
+	return 0;
+}
+
+/* Adler-32 of n bytes all equal to v, from the initial value 1. */
+static uLong adler_constant(unsigned char v, size_t n)
+{
+	const uint64_t M = 65521;
+	uint64_t nm = n % M, tri = ((uint64_t)n * (n + 1) / 2) % M;
+	uint64_t s1 = (1 + nm * v) % M, s2 = (nm + (uint64_t)v * tri) % M;
+	return (uLong)((s2 << 16) | s1);
+}
+
+enum plane_kind { PLANE_CONSTANT, PLANE_RUNS, PLANE_FEW, PLANE_NOISE };
+
+/* Sampled: the first 4096 bytes of a plane choose between the last three. */
+enum { SAMPLE = 4096 };
+
+static enum plane_kind plane_kind(const unsigned char *a, size_t n)
+{
+	/* every byte equals the next one: memcmp's vector loop, not ours */
+	if (n < 2 || memcmp(a, a + 1, n - 1) == 0)
+		return PLANE_CONSTANT;
+	size_t m = n < SAMPLE ? n : SAMPLE, changes = 0, distinct = 0;
 	unsigned char seen[256] = {0};
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < m; i++) {
 		changes += i && a[i] != a[i - 1];
 		distinct += !seen[a[i]];
 		seen[a[i]] = 1;
 	}
-	if (changes < n / 4)
-		return (struct plane_mode){level, Z_RLE};
-	if (distinct <= 32)
-		return (struct plane_mode){level, Z_HUFFMAN_ONLY};
-	return (struct plane_mode){0, Z_DEFAULT_STRATEGY};
+	if (changes < m / 4)
+		return PLANE_RUNS;
+	return distinct <= 32 ? PLANE_FEW : PLANE_NOISE;
 }
 
-/* One zlib stream over the shuffled chunk, plane by plane (a plane = one
- * byte position of every record), each coded as plane_mode() says. Any
- * inflater (HDF5's deflate filter) reads the result. */
 static void compress_chunk(struct h5pipe *p, z_stream *z, struct zbuf *b)
 {
 	size_t n = p->chunk;
@@ -142,30 +289,32 @@ static void compress_chunk(struct h5pipe *p, z_stream *z, struct zbuf *b)
 		memset(b->raw + b->nrec * p->recsize, 0, (n - b->nrec) * p->recsize);
 	shuffle(b->shuf, b->raw, n, p->recsize);
 	b->ok = 0;
-	if (deflateReset(z) != Z_OK || deflateParams(z, p->level, Z_RLE) != Z_OK)
-		return;
-	struct plane_mode cur = {p->level, Z_RLE};
-	z->next_out = b->out;
-	z->avail_out = (uInt)p->outcap;
-	for (size_t j = 0; j < p->recsize; j++) {
+	struct bitw w = {.p = b->out, .end = b->out + p->outcap};
+	bw_put(&w, 0x78, 8); /* zlib header: deflate, 32 KiB window */
+	bw_put(&w, 0x01, 8);
+	uLong adler = adler32(0L, Z_NULL, 0);
+	for (size_t j = 0; j < p->recsize && !w.overflow; j++) {
 		const unsigned char *plane = b->shuf + j * n;
-		size_t m = n < SAMPLE ? n : SAMPLE;
-		struct plane_mode want = plane_mode(plane, m, p->level);
-		if (want.level != cur.level || want.strategy != cur.strategy) {
-			if (deflateParams(z, want.level, want.strategy) != Z_OK)
-				return;
-			cur = want;
-		}
-		z->next_in = (unsigned char *)plane;
-		z->avail_in = (uInt)n;
-		if (deflate(z, j + 1 == p->recsize ? Z_FINISH : Z_NO_FLUSH) < 0)
+		enum plane_kind k = plane_kind(plane, n);
+		uLong a = k == PLANE_CONSTANT ? adler_constant(plane[0], n)
+					       : adler32(adler32(0L, Z_NULL, 0), plane, (uInt)n);
+		adler = adler32_combine(adler, a, (z_off_t)n);
+		if (k == PLANE_CONSTANT)
+			put_constant(&w, plane[0], n);
+		else if (k == PLANE_NOISE)
+			put_stored(&w, plane, n);
+		else if (put_zlib(&w, z, k == PLANE_RUNS ? Z_RLE : Z_HUFFMAN_ONLY, p->level, plane,
+				  n) < 0)
 			return;
-		if (z->avail_in != 0)
-			return; /* out of output space: cannot happen with compressBound */
 	}
-	if (z->avail_in != 0 || z->total_in != p->rawsize)
+	bw_put(&w, 3, 3); /* final, fixed Huffman, */
+	bw_fixed(&w, 256); /* empty */
+	bw_align(&w);
+	for (int i = 3; i >= 0; i--)
+		bw_put(&w, (uint32_t)(adler >> (8 * i)) & 0xffu, 8);
+	if (w.overflow)
 		return;
-	b->outlen = p->outcap - z->avail_out;
+	b->outlen = (size_t)(w.p - b->out);
 	b->ok = 1;
 }
 
@@ -316,7 +465,9 @@ int h5pipe_open(struct h5pipe **out, hid_t dset, size_t recsize, size_t chunk_re
 	p->recsize = recsize;
 	p->chunk = chunk_records;
 	p->rawsize = recsize * chunk_records;
-	p->outcap = compressBound((uLong)p->rawsize);
+	/* stored planes cost 5 bytes per 64 KiB, zlib pieces a few bytes more
+	 * than stored at worst */
+	p->outcap = p->rawsize + p->rawsize / 16 + 64 * 1024;
 	p->level = level;
 	for (int i = 0; i < NBUF; i++) {
 		p->b[i].raw = malloc(p->rawsize);
@@ -325,9 +476,9 @@ int h5pipe_open(struct h5pipe **out, hid_t dset, size_t recsize, size_t chunk_re
 		if (!p->b[i].raw || !p->b[i].shuf || !p->b[i].out)
 			goto nomem;
 	}
-	if (deflateInit2(&p->z, level, Z_DEFLATED, 15, 8, Z_RLE) != Z_OK)
+	if (deflateInit2(&p->z, level, Z_DEFLATED, -15, 8, Z_RLE) != Z_OK)
 		goto nomem;
-	if (deflateInit2(&p->zmain, level, Z_DEFLATED, 15, 8, Z_RLE) != Z_OK) {
+	if (deflateInit2(&p->zmain, level, Z_DEFLATED, -15, 8, Z_RLE) != Z_OK) {
 		deflateEnd(&p->z);
 		goto nomem;
 	}
