@@ -3,12 +3,11 @@
  *
  * The dataset is created with the shuffle and deflate filters, so every
  * HDF5 reader decodes it as usual; this module applies the same two
- * filters itself (byte shuffle, then a zlib stream) on a worker thread and
- * hands the result to H5Dwrite_chunk() on the calling thread (the HDF5
- * library is not thread-safe). The zlib stream uses the run-length
- * strategy: shuffled trace records are long runs of equal bytes, which it
- * finds several times faster than the default strategy. Memory: four
- * chunk-sized buffers.
+ * filters itself (byte shuffle, then a zlib stream composed plane by plane,
+ * see h5pipe.c) on a worker thread - and on the calling thread too when the
+ * worker falls behind - and hands the result to H5Dwrite_chunk() on the
+ * calling thread (the HDF5 library is not thread-safe). Memory: four
+ * chunk-sized buffer sets, whatever the number of records.
  */
 #ifndef ANALYZE_H5PIPE_H
 #define ANALYZE_H5PIPE_H
