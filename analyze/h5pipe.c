@@ -482,6 +482,7 @@ int h5pipe_open(struct h5pipe **out, hid_t dset, size_t recsize, size_t chunk_re
 		deflateEnd(&p->z);
 		goto nomem;
 	}
+	p->b[0].state = Z_FILLING; /* before the worker can look */
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	if (pthread_create(&p->thread, NULL, worker, p) != 0) {
@@ -491,7 +492,6 @@ int h5pipe_open(struct h5pipe **out, hid_t dset, size_t recsize, size_t chunk_re
 		pthread_cond_destroy(&p->cv);
 		goto nomem;
 	}
-	p->b[0].state = Z_FILLING;
 	*out = p;
 	return 0;
 nomem:
