@@ -22,14 +22,16 @@ big=$D/summary-$N.iotr small=$D/summary-$((N / 10)).iotr
 [[ -s $big && $big -nt $GEN ]] || { rm -f "$big"; "$GEN" bench "$big" "$N"; }
 [[ -s $small && $small -nt $GEN ]] || { rm -f "$small"; "$GEN" bench "$small" $((N / 10)); }
 
-# run ARGS... -> "seconds peak_kib" of one ioanalyze run (output discarded)
+# run ARGS... -> "seconds peak_kib cpu_seconds" of one ioanalyze run (output
+# discarded); CPU time says how much of the wall time a busy machine took
 run() {
 	python3 - "$IOA" "$@" <<'PY'
 import resource, subprocess, sys, time
 t = time.monotonic()
 subprocess.run([sys.argv[1]] + sys.argv[2:], stdout=subprocess.DEVNULL, check=True)
 el = time.monotonic() - t
-print("%.6f %d" % (el, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.6f %d %.3f" % (el, ru.ru_maxrss, ru.ru_utime + ru.ru_stime))
 PY
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -37,29 +39,30 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 run summary --no-progress "$big" >/dev/null # warm the page cache
 ct=()
 for i in 1 2 3; do
-	read -r t _ < <(run classify --no-progress --model "$MODEL" "$big")
+	read -r t _ _ < <(run classify --no-progress --model "$MODEL" "$big")
 	ct+=("$t")
 done
 cmed=$(printf '%s\n' "${ct[@]}" | median)
 printf 'classify of %d events: %s s per run (%s)\n' "$N" "$cmed" "${ct[*]}"
 
 h5=$D/export.h5
-st=() et=() ratios=() rss=0
+st=() et=() sc=() ec=() ratios=() rss=0
 for i in 1 2 3; do
-	read -r ts _ < <(run summary -f json --no-progress "$big")
+	read -r ts _ cs < <(run summary -f json --no-progress "$big")
 	rm -f "$h5"
-	read -r te ke < <(run export --no-progress --hdf5 "$h5" "$big")
-	st+=("$ts") et+=("$te")
+	read -r te ke ce < <(run export --no-progress --hdf5 "$h5" "$big")
+	st+=("$ts") et+=("$te") sc+=("$cs") ec+=("$ce")
 	ratios+=("$(awk -v a="$te" -v b="$ts" 'BEGIN {printf "%.4f", a / b}')")
 	((ke > rss)) && rss=$ke
 done
 size=$(stat -c %s "$h5")
 rm -f "$h5"
-read -r _ rss_small < <(run export --no-progress --hdf5 "$h5" "$small")
+read -r _ rss_small _ < <(run export --no-progress --hdf5 "$h5" "$small")
 rm -f "$h5"
-read -r _ rss_sum < <(run summary -f json --no-progress "$big")
+read -r _ rss_sum _ < <(run summary -f json --no-progress "$big")
 printf 'export --hdf5 of %d events: %s s (summary: %s s), file %d MiB\n' "$N" "${et[*]}" \
 	"${st[*]}" $((size >> 20))
+printf 'CPU seconds: export %s, summary %s (export uses two threads)\n' "${ec[*]}" "${sc[*]}"
 printf 'export peak RSS: %d KiB at %d events (summary: %d KiB), %d KiB at %d events\n' "$rss" "$N" \
 	"$rss_sum" "$rss_small" $((N / 10))
 echo "BENCH analyze.classify_events_per_s $(awk -v n="$N" -v t="$cmed" 'BEGIN {printf "%.0f", n / t}')"
