@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -716,11 +717,19 @@ static int exit_code_of(int status)
 static void write_end_meta(struct iorec_recorder *r, const char *stopped_by)
 {
 	iot_writer *w = r->ctx.w;
+	struct rusage ru;
 	iot_writer_set_metaf(w, "rec.end_wall_ns", "%llu", (unsigned long long)iot_now_wall_ns());
 	iot_writer_set_metaf(w, "rec.end_mono_ns", "%llu", (unsigned long long)iot_now_mono_ns());
 	iot_writer_set_meta(w, "rec.stopped_by", stopped_by);
 	iot_writer_set_metaf(w, "rec.processes", "%llu",
 			     (unsigned long long)proctab_count(r->procs));
+	/* the recorder's own cost, for overhead reports */
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		iot_writer_set_metaf(w, "rec.self_cpu_ns", "%llu",
+				     (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+					     (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull);
+		iot_writer_set_metaf(w, "rec.self_max_rss_kib", "%ld", ru.ru_maxrss);
+	}
 	if (r->child && r->child_done) {
 		iot_writer_set_metaf(w, "rec.exit_code", "%d", exit_code_of(r->child_status));
 		if (WIFSIGNALED(r->child_status))

@@ -36,7 +36,8 @@ static int token_u64(const char *t, size_t n, uint64_t *out)
 		if (t[i] < '0' || t[i] > '9')
 			return -1;
 		d = (unsigned)(t[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
+		/* overflow check without a division per digit */
+		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
 			return -1;
 		v = v * 10 + d;
 	}

@@ -40,10 +40,10 @@ static struct jobstats_str trim(const char *p, size_t n)
 	return (struct jobstats_str){p, n};
 }
 
-static int str_eq(struct jobstats_str s, const char *lit)
+static inline int str_eq(struct jobstats_str s, const char *lit)
 {
 	size_t n = strlen(lit);
-	return s.n == n && memcmp(s.p, lit, n) == 0;
+	return s.n == n && s.p[0] == lit[0] && memcmp(s.p, lit, n) == 0;
 }
 
 static int starts_with(struct jobstats_str s, const char *lit)
@@ -61,7 +61,8 @@ static int parse_u64(const char **pp, const char *end, uint64_t *out)
 		return -1;
 	while (p < end && *p >= '0' && *p <= '9') {
 		unsigned d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
+		/* overflow check without a division per digit */
+		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
 			return -1;
 		v = v * 10 + d;
 		p++;
@@ -103,8 +104,11 @@ static int parse_time(struct jobstats_str v, uint64_t *ns, uint64_t *secs)
 
 static void skip_ws(const char **pp, const char *end)
 {
-	while (*pp < end && is_space(**pp))
-		(*pp)++;
+	const char *p = *pp;
+	/* Lustre pads numbers with runs of spaces: the hot loop */
+	while (p < end && (*p == ' ' || is_space(*p)))
+		p++;
+	*pp = p;
 }
 
 /* Skip a "{ ... }" group (hist), nested braces allowed. 0 or -1. */
@@ -123,10 +127,10 @@ static int skip_group(const char **pp, const char *end)
 	return -1;
 }
 
-static int is_key_char(char c)
+static inline int is_key_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+	return (c >= 'a' && c <= 'z') || c == '_' || (c >= '0' && c <= '9') ||
+	       (c >= 'A' && c <= 'Z') || c == '-' || c == '.';
 }
 
 /* One "key: value" inside a counter's braces. */
@@ -151,6 +155,8 @@ static int parse_counter_field(const char **pp, const char *end,
 		while (p < end && *p != ',' && *p != '}' && !is_space(*p))
 			p++;
 		c->unit.n = (size_t)(p - c->unit.p);
+		if (memchr(c->unit.p, '\0', c->unit.n))
+			return -1;
 	} else if (p < end && *p >= '0' && *p <= '9') {
 		if (parse_u64(&p, end, &v) < 0)
 			return -1;
@@ -263,7 +269,8 @@ static void start_job(struct parser *ps, struct jobstats_str id)
 	ps->job.target = ps->target;
 	ps->job.job_id = id;
 	ps->job.line = ps->lineno;
-	if (!id.n)
+	/* strings are handed on as C strings: a NUL byte is garbage */
+	if (!id.n || memchr(id.p, '\0', id.n))
 		mark_bad(ps);
 }
 
@@ -322,7 +329,7 @@ static int is_header_line(struct jobstats_str line, struct jobstats_str *target)
 	if (line.n < sizeof tag || line.p[0] == '-')
 		return 0;
 	p = memmem(line.p, line.n, tag, sizeof tag - 1);
-	if (!p || p == line.p)
+	if (!p || p == line.p || memchr(line.p, '\0', (size_t)(p - line.p)))
 		return 0;
 	rest = trim(p + sizeof tag - 1, line.n - (size_t)(p - line.p) - (sizeof tag - 1));
 	if (rest.n && !str_eq(rest, "job_stats:"))
@@ -337,7 +344,8 @@ static int handle_line(struct parser *ps, struct jobstats_str raw)
 	int rc;
 	if (!line.n)
 		return 0;
-	if (is_header_line(line, &target)) {
+	/* headers start in column 0; most lines are indented counters */
+	if (line.p == raw.p && is_header_line(line, &target)) {
 		rc = finish_job(ps);
 		open_section(ps, target);
 		return rc;
@@ -388,11 +396,7 @@ int jobstats_parse(const char *text, size_t len, const char *default_target,
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl ? nl : end;
 		ps.lineno++;
-		/* A NUL byte cannot occur in real output: the line is garbage. */
-		if (memchr(p, '\0', (size_t)(eol - p)))
-			rc = handle_line(&ps, (struct jobstats_str){"\x01", 1});
-		else
-			rc = handle_line(&ps, (struct jobstats_str){p, (size_t)(eol - p)});
+		rc = handle_line(&ps, (struct jobstats_str){p, (size_t)(eol - p)});
 		p = nl ? nl + 1 : end;
 	}
 	if (rc == 0)
