@@ -9,13 +9,17 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { SLOT_EMPTY = 0, SLOT_LIVE = 1, SLOT_EXITED = 2 };
+enum { SLOT_EMPTY = 0, SLOT_LIVE = 1, SLOT_EXITED = 2, SLOT_GONE = 3 };
+
+/* A pid that had already vanished from /proc is not looked up again for
+ * this long: event sources drain events of dead processes in bursts. */
+#define GONE_RETRY_NS 1000000000ull
 
 struct slot {
 	uint32_t pid;
 	uint32_t state;
 	uint32_t ppid, uid, gid;
-	uint64_t start_ns;
+	uint64_t start_ns; /* SLOT_GONE: when the pid was found gone */
 };
 
 struct proctab {
@@ -282,12 +286,18 @@ int proctab_note(struct proctab *t, iot_writer *w, uint32_t pid, uint64_t now_ns
 	int rc;
 	if (s->state == SLOT_LIVE)
 		return 0;
+	if (s->state == SLOT_GONE && now_ns - s->start_ns < GONE_RETRY_NS)
+		return 0;
 	if (!(pi = calloc(1, sizeof *pi)))
 		return -ENOMEM;
 	rc = read_stat(pid, pi);
 	if (rc < 0) {
+		/* gone already: nothing to say about it; remember for a while */
 		free(pi);
-		return 0; /* gone already: nothing to say about it */
+		if (s->state == SLOT_EMPTY)
+			t->used++;
+		*s = (struct slot){.pid = pid, .state = SLOT_GONE, .start_ns = now_ns};
+		return t->used * 2 > t->cap ? grow(t) : 0;
 	}
 	read_status_ids(pid, pi);
 	read_texts(pid, pi);
@@ -311,15 +321,16 @@ int proctab_exit(struct proctab *t, iot_writer *w, uint32_t pid, uint64_t ts_ns,
 	struct iot_proc p;
 	if (s->state == SLOT_EXITED)
 		return 0;
-	if (s->state == SLOT_EMPTY) {
+	if (s->state == SLOT_EMPTY || s->state == SLOT_GONE) {
 		int rc = proctab_note(t, w, pid, ts_ns);
 		if (rc < 0)
 			return rc;
 		s = find_slot(t, pid);
-		if (s->state == SLOT_EMPTY) {
+		if (s->state != SLOT_LIVE) {
 			/* never seen alive: remember the pid with what we know */
+			if (s->state == SLOT_EMPTY)
+				t->used++;
 			*s = (struct slot){.pid = pid, .state = SLOT_LIVE};
-			t->used++;
 		}
 	}
 	s->state = SLOT_EXITED;

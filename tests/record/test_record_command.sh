@@ -101,7 +101,16 @@ check "job id on the process" grep -q '^proc .* job=4242 ' <("$DUMP" "$T/job.iot
 "$IOREC" -q --job-id abc.7 -o "$T/job2.iotr" -- true
 check "--job-id wins" test "$(meta "$T/job2.iotr" rec.job_id)" = abc.7
 
-# 8. started through sudo: COMMAND runs as SUDO_UID/SUDO_GID
+# 8. --anonymize: no path of the command, its cwd or its exe survives
+(cd "$T" && "$IOREC" -q --anonymize -o "$T/anon.iotr" -- sh -c "cat /etc/hostname > $T/anon-out")
+"$DUMP" "$T/anon.iotr" > "$T/anon.txt"
+check "anonymized flag" test "$(meta "$T/anon.iotr" rec.anonymized)" = yes
+check "no real path left in the trace" test -z "$(grep -E 'hostname|/usr/bin|/bin/|iorec-test' "$T/anon.txt" || true)"
+check "cmdline keeps non-path words" test "$(meta "$T/anon.iotr" rec.cmdline | cut -d' ' -f1-2)" = "sh -c"
+check "cwd hashed with its depth kept" test "$(meta "$T/anon.iotr" rec.cwd | tr -cd / | wc -c)" -eq "$(printf %s "$T" | tr -cd / | wc -c)"
+check "no rec.argv when anonymized" test -z "$(meta "$T/anon.iotr" rec.argv)"
+
+# 9. started through sudo: COMMAND runs as SUDO_UID/SUDO_GID
 if [[ $(id -u) -eq 0 ]] && id nobody > /dev/null 2>&1; then
 	chmod 1777 "$T"
 	nuid=$(id -u nobody); ngid=$(id -g nobody)
