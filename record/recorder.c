@@ -43,6 +43,8 @@ struct src_slot {
 struct iorec_recorder {
 	struct iorec_ctx ctx; /* first: sources get &ctx, the core maps back */
 	const struct iorec_options *o;
+	struct iorec_config cfg; /* o->cfg plus what the core decides (spool) */
+	char spool[4096];        /* private directory for preload shards, or "" */
 	struct proctab *procs;
 	struct anon_key key;
 	struct src_slot src[MAX_SOURCES];
@@ -784,6 +786,46 @@ static void unblock_stop_signals(void)
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
 }
 
+/* The preload source's processes write their shards into a private
+ * directory that the core creates (0700, owned by the user COMMAND runs
+ * as) and removes when the recording is over. */
+static int make_spool(struct iorec_recorder *r)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct drop_to d;
+	int want = 0;
+	for (size_t i = 0; i < r->nsrc; i++)
+		want |= strcmp(r->src[i].ops->name, "preload") == 0;
+	if (!want || r->cfg.spool_dir || r->cfg.all)
+		return 0;
+	snprintf(r->spool, sizeof r->spool, "%s/iorec-spool-%d-XXXXXX",
+		 tmp && *tmp == '/' ? tmp : "/tmp", (int)getpid());
+	if (!mkdtemp(r->spool)) {
+		int e = errno;
+		fprintf(stderr, "iorec: cannot create a spool directory in %s: %s\n",
+			tmp && *tmp == '/' ? tmp : "/tmp", strerror(e));
+		r->spool[0] = '\0';
+		return -e;
+	}
+	sudo_identity(&d);
+	if (d.enabled && chown(r->spool, d.uid, d.gid) < 0) {
+		int e = errno;
+		fprintf(stderr, "iorec: cannot give %s to uid %u: %s\n", r->spool, (unsigned)d.uid,
+			strerror(e));
+		rmdir(r->spool);
+		r->spool[0] = '\0';
+		return -e;
+	}
+	r->cfg.spool_dir = r->spool;
+	return 0;
+}
+
+static void remove_spool(struct iorec_recorder *r)
+{
+	if (r->spool[0] && rmdir(r->spool) < 0 && errno != ENOENT)
+		fprintf(stderr, "iorec: %s: %s (shards left there)\n", r->spool, strerror(errno));
+}
+
 static int setup(struct iorec_recorder *r, const struct iorec_options *o)
 {
 	const struct iorec_source_ops *sel[MAX_SOURCES];
@@ -795,7 +837,8 @@ static int setup(struct iorec_recorder *r, const struct iorec_options *o)
 		return -EINVAL;
 	}
 	r->o = o;
-	r->ctx.cfg = &o->cfg;
+	r->cfg = o->cfg;
+	r->ctx.cfg = &r->cfg;
 	r->nsrc = (size_t)n;
 	for (int i = 0; i < n; i++)
 		r->src[i].ops = sel[i];
@@ -836,6 +879,7 @@ int iorec_record(const struct iorec_options *o, int argc, char **argv)
 		goto close;
 	}
 	install_signals(&orig, &waitmask);
+	make_spool(r); /* on failure the preload source reports it cannot run */
 	init_sources(r);
 	if (o->cfg.all) {
 		start_sources_all(r);
@@ -896,6 +940,7 @@ close:
 		say(o, "wrote %s", r->output);
 out:
 	destroy_sources(r);
+	remove_spool(r);
 	proctab_free(r->procs);
 	free(r);
 	return code;
