@@ -101,7 +101,32 @@ check "job id on the process" grep -q '^proc .* job=4242 ' <("$DUMP" "$T/job.iot
 "$IOREC" -q --job-id abc.7 -o "$T/job2.iotr" -- true
 check "--job-id wins" test "$(meta "$T/job2.iotr" rec.job_id)" = abc.7
 
-# 8. --anonymize: no path of the command, its cwd or its exe survives
+# 8. children that come and go between polls get their own records
+"$IOREC" -q -i 50 -o "$T/kids.iotr" -- sh -c 'sleep 0.3 & sleep 0.4 & wait; sleep 0.3'
+"$DUMP" "$T/kids.iotr" > "$T/kids.txt"
+check "three sleep children recorded" test "$(grep -c '^proc .* comm=sleep ' "$T/kids.txt")" -eq 3
+check "their exits noticed (exit time set)" test "$(grep '^proc .* comm=sleep ' "$T/kids.txt" | grep -vc ' exit=0 ')" -eq 3
+check "children's parent is the shell" test "$(grep '^proc .* comm=sleep ' "$T/kids.txt" | sed 's/.* ppid=\([0-9]*\) .*/\1/' | sort -u)" = \
+	"$(sed -n 's/^proc pid=\([0-9]*\) .* comm=sh .*/\1/p' "$T/kids.txt")"
+
+# default output name: iorec-HOST-YYYYmmdd-HHMMSS.iotr in the cwd
+(cd "$T" && "$IOREC" -q -- true)
+check "default output name" bash -c 'compgen -G "$0" > /dev/null' "$T/iorec-$(hostname -s)-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9].iotr"
+
+# EACCES on other users' /proc/PID/io: counted, reported once, not fatal
+if [[ $(id -u) -eq 0 ]] && command -v setpriv > /dev/null && id nobody > /dev/null 2>&1; then
+	chmod 711 "$T"
+	mkdir -m 1777 "$T/pub"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$IOREC" --all -s procio -i 100 \
+		--duration 0.3 -o "$T/pub/eacces.iotr" 2> "$T/eacces.err"
+	rc=$?
+	check "unprivileged --all exits 0 (got $rc)" test "$rc" -eq 0
+	check "EACCES counted" test "$(meta "$T/pub/eacces.iotr" source.procio.eacces)" -gt 0
+	check "EACCES reported once" test "$(grep -c 'Permission denied' "$T/eacces.err")" -eq 1
+	check "own processes still sampled" grep -q '^procio ' <("$DUMP" "$T/pub/eacces.iotr")
+fi
+
+# 9. --anonymize: no path of the command, its cwd or its exe survives
 (cd "$T" && "$IOREC" -q --anonymize -o "$T/anon.iotr" -- sh -c "cat /etc/hostname > $T/anon-out")
 "$DUMP" "$T/anon.iotr" > "$T/anon.txt"
 check "anonymized flag" test "$(meta "$T/anon.iotr" rec.anonymized)" = yes
@@ -110,7 +135,7 @@ check "cmdline keeps non-path words" test "$(meta "$T/anon.iotr" rec.cmdline | c
 check "cwd hashed with its depth kept" test "$(meta "$T/anon.iotr" rec.cwd | tr -cd / | wc -c)" -eq "$(printf %s "$T" | tr -cd / | wc -c)"
 check "no rec.argv when anonymized" test -z "$(meta "$T/anon.iotr" rec.argv)"
 
-# 9. started through sudo: COMMAND runs as SUDO_UID/SUDO_GID
+# 10. started through sudo: COMMAND runs as SUDO_UID/SUDO_GID
 if [[ $(id -u) -eq 0 ]] && id nobody > /dev/null 2>&1; then
 	chmod 1777 "$T"
 	nuid=$(id -u nobody); ngid=$(id -g nobody)
