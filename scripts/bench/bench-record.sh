@@ -17,12 +17,12 @@ SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 DUR=${BENCH_RECORD_SECONDS:-10}
 T=$(mktemp -d /tmp/iorec-bench.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-"$BUILD/tests/bench_record"
+"$BUILD/bin/iorec-bench-poll"
 
 run() { # name glob
 	"$BUILD/bin/iorec" -q --all -s diskstats,procio,jobstats -i 1000 --duration "$DUR" \
 		--jobstats-glob "$2" -o "$T/$1.iotr"
-	"$BUILD/tests/iotr_dump" "$T/$1.iotr" > "$T/$1.txt"
+	"$BUILD/bin/iorec-test-dump" "$T/$1.iotr" > "$T/$1.txt"
 	m() { sed -n "s/^meta $1=//p" "$T/$2.txt" | tail -n 1; }
 	local cpu rss s e
 	cpu=$(m rec.self_cpu_ns "$1"); rss=$(m rec.self_max_rss_kib "$1")
@@ -40,5 +40,5 @@ cp "$SRC/samples/jobstats/ost-2.16.txt" "$T/real/obdfilter/scratch-OST0000/job_s
 cp "$SRC/samples/jobstats/mdt-2.16.txt" "$T/real/mdt/scratch-MDT0000/job_stats"
 run real "$T/real/*/*/job_stats" ""
 
-"$BUILD/tests/bench_record" --write "$T/big"
+"$BUILD/bin/iorec-bench-poll" --write "$T/big"
 run big "$T/big/obdfilter/*/job_stats" _2000jobs

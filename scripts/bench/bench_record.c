@@ -1,7 +1,7 @@
 /* bench_record.c - jobstats parse time for 1000 jobs x 2 OST targets in
  * the Lustre 2.16 layout (15 counters each, as a real OSS prints them).
- *   bench_record            print BENCH poll.jobstats_parse_ms_2000
- *   bench_record --write D  also write the two targets as job_stats files
+ *   iorec-bench-poll            print BENCH poll.jobstats_parse_ms_2000
+ *   iorec-bench-poll --write D  also write the two targets as job_stats files
  *                           under D/obdfilter/fs-OST000N/ (for bench-record.sh)
  */
 #include <stdio.h>
