@@ -482,11 +482,12 @@ START_TEST(ds_old_partition)
 	ck_assert_uint_eq(d->l[0].c[10], 394908);
 	ck_assert_uint_eq(d->l[1].nfields, 4);
 	ck_assert_str_eq(d->names[1], "sda1");
-	ck_assert_uint_eq(d->l[1].c[0], 22659);   /* reads */
-	ck_assert_uint_eq(d->l[1].c[2], 1096988); /* sectors read */
-	ck_assert_uint_eq(d->l[1].c[4], 37433);   /* writes */
-	ck_assert_uint_eq(d->l[1].c[6], 299464);  /* sectors written */
-	ck_assert_uint_eq(d->l[1].c[1] + d->l[1].c[3] + d->l[1].c[5], 0);
+	/* raw, as printed: reads, sectors read, writes, sectors written */
+	ck_assert_uint_eq(d->l[1].c[0], 22659);
+	ck_assert_uint_eq(d->l[1].c[1], 1096988);
+	ck_assert_uint_eq(d->l[1].c[2], 37433);
+	ck_assert_uint_eq(d->l[1].c[3], 299464);
+	ck_assert_uint_eq(d->l[1].c[4] + d->l[1].c[5] + d->l[1].c[6], 0);
 	free(d);
 }
 END_TEST

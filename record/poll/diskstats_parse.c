@@ -4,9 +4,6 @@
 #include <errno.h>
 #include <string.h>
 
-/* Where the 4 counters of an old (2.6.0-2.6.24) partition line belong. */
-static const unsigned old_partition_slot[4] = {0, 2, 4, 6};
-
 static int is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
@@ -83,10 +80,7 @@ int diskstats_parse_line(const char *line, size_t len, struct diskstats_line *ou
 			extra = 1;
 	}
 	switch (n) {
-	case 4:
-		for (unsigned i = 0; i < 4; i++)
-			out->c[old_partition_slot[i]] = v[i];
-		break;
+	case 4: /* 2.6.0-2.6.24 partition: reads, sectors read, writes, sectors written */
 	case 11:
 	case 15:
 	case IOT_DISK_COUNTERS:
