@@ -249,17 +249,17 @@ int iorec_check(const struct iorec_options *o)
 /* Metadata                                                            */
 /* ------------------------------------------------------------------ */
 
-static int join_words(char *out, size_t outlen, char *const *words, int n)
+/* words joined by spaces; a line longer than outlen is cut, not lost */
+static void join_words(char *out, size_t outlen, char *const *words, int n)
 {
 	size_t o = 0;
 	out[0] = '\0';
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && o + 1 < outlen; i++) {
 		int k = snprintf(out + o, outlen - o, "%s%s", i ? " " : "", words[i]);
-		if (k < 0 || (size_t)k >= outlen - o)
-			return -1;
-		o += (size_t)k;
+		if (k < 0)
+			break;
+		o += (size_t)k < outlen - o ? (size_t)k : outlen - o - 1;
 	}
-	return 0;
 }
 
 static void invoking_user(char *out, size_t outlen)
@@ -311,7 +311,8 @@ static int write_start_meta(struct iorec_recorder *r, int argc, char **argv)
 	rc = rc ? rc : iot_writer_set_metaf(w, "rec.start_mono_ns", "%llu",
 					    (unsigned long long)r->ctx.start_mono_ns);
 	rc = rc ? rc : iot_writer_set_meta(w, "rec.mode", c->all ? "all" : "command");
-	if (!c->all && join_words(buf, sizeof buf, r->o->command, r->o->ncommand) == 0) {
+	if (!c->all) {
+		join_words(buf, sizeof buf, r->o->command, r->o->ncommand);
 		if (c->anonymize) {
 			/* arguments that look like paths are hashed */
 			buf[0] = '\0';
@@ -324,8 +325,10 @@ static int write_start_meta(struct iorec_recorder *r, int argc, char **argv)
 		}
 		rc = rc ? rc : iot_writer_set_meta(w, "rec.cmdline", buf);
 	}
-	if (!c->anonymize && join_words(buf, sizeof buf, argv, argc) == 0)
+	if (!c->anonymize) {
+		join_words(buf, sizeof buf, argv, argc);
 		rc = rc ? rc : iot_writer_set_meta(w, "rec.argv", buf);
+	}
 	if (getcwd(cwd, sizeof cwd))
 		rc = rc ? rc : iot_writer_set_meta(w, "rec.cwd", iorec_anon_path(&r->ctx, cwd, anon, sizeof anon));
 	invoking_user(buf, sizeof buf);
@@ -580,6 +583,9 @@ static void run_loop(struct iorec_recorder *r, const sigset_t *waitmask)
 	uint64_t end = c->duration_s > 0 ? r->ctx.start_mono_ns + (uint64_t)(c->duration_s * 1e9) : 0;
 	uint64_t stop_at = 0;
 	int rc;
+	/* a first sample before anything else, so that even a COMMAND that
+	 * exits at once has counters from before and after it */
+	poll_sources(r, iot_now_mono_ns());
 	for (;;) {
 		uint64_t now = iot_now_mono_ns(), next;
 		check_child(r);

@@ -32,6 +32,14 @@ for dev in $(awk 'NF>=7{print $3}' /proc/diskstats); do
 done
 check "at least two disk polls" test "$(grep '^disk ' "$T/pipe.txt" | cut -d' ' -f2 | sort -u | wc -l)" -ge 2
 
+# a command that exits at once still gets counters from before and after
+"$IOREC" -q -o "$T/true.iotr" -- true
+check "two disk polls around 'true'" test "$("$DUMP" "$T/true.iotr" | grep '^disk ' | cut -d' ' -f2 | sort -u | wc -l)" -eq 2
+"$IOREC" -q -o "$T/nodir.iotr/x.iotr" -- true 2> "$T/err.txt"
+rc=$?
+check "uncreatable output: exit 1 (got $rc)" test "$rc" -eq 1
+check "uncreatable output: message names the path" grep -q "cannot create $T/nodir.iotr/x.iotr" "$T/err.txt"
+
 # 2. exit status 3 is passed through
 "$IOREC" -q -o "$T/exit3.iotr" -- sh -c 'exit 3'
 rc=$?
