@@ -86,6 +86,11 @@ int iorec_note_process(struct iorec_ctx *ctx, uint32_t pid)
 	return proctab_note(rec_of(ctx)->procs, ctx->w, pid, iot_now_mono_ns());
 }
 
+int iorec_recheck_process(struct iorec_ctx *ctx, uint32_t pid)
+{
+	return proctab_refresh(rec_of(ctx)->procs, ctx->w, pid, iot_now_mono_ns());
+}
+
 int iorec_note_exit(struct iorec_ctx *ctx, uint32_t pid, uint64_t ts_ns, int status)
 {
 	return proctab_exit(rec_of(ctx)->procs, ctx->w, pid, ts_ns, status);

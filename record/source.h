@@ -114,6 +114,11 @@ void iorec_report(struct iorec_ctx *ctx, const char *source, const char *fmt, ..
  * written). Without --anonymize: copy path. Returns out. */
 const char *iorec_anon_path(struct iorec_ctx *ctx, const char *path, char *out, size_t outlen);
 
+/* For a process noted less than 2 s ago: if it exec'd since (its comm
+ * changed), write a fresh process record. Pollers that may see a child
+ * between fork and exec call it at every sighting; one small read. */
+int iorec_recheck_process(struct iorec_ctx *ctx, uint32_t pid);
+
 /* iot_loss.source values used by the polling sources (after the
  * enum iot_source_kind values of the event sources). */
 enum iorec_poll_loss_source {
