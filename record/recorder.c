@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
@@ -14,7 +15,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +31,12 @@
 /* The loop wakes at least this often (writer flush age is 1 s). */
 #define MAX_SLEEP_NS 200000000ull
 
+/* Descriptors: those iorec inherited (kept for COMMAND) and its own. */
+struct fdset {
+	size_t n;
+	int fd[1024];
+};
+
 struct src_slot {
 	const struct iorec_source_ops *ops;
 	void *state;
@@ -45,6 +51,7 @@ struct iorec_recorder {
 	const struct iorec_options *o;
 	struct iorec_config cfg; /* o->cfg plus what the core decides (spool) */
 	char spool[4096];        /* private directory for preload shards, or "" */
+	struct fdset inherited;  /* descriptors open when iorec started */
 	struct proctab *procs;
 	struct anon_key key;
 	struct src_slot src[MAX_SOURCES];
@@ -379,6 +386,28 @@ static void source_failed(struct iorec_recorder *r, struct src_slot *s, const ch
 /* Running COMMAND                                                     */
 /* ------------------------------------------------------------------ */
 
+/* Open descriptors >= 3 of this process, minus those in skip (if any). */
+static void list_fds(struct fdset *out, const struct fdset *skip)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	out->n = 0;
+	if (!d)
+		return;
+	while ((de = readdir(d)) && out->n < sizeof out->fd / sizeof out->fd[0]) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+		int skipped = 0;
+		if (*end || end == de->d_name || fd < 3 || fd == dirfd(d))
+			continue;
+		for (size_t i = 0; skip && i < skip->n && !skipped; i++)
+			skipped = skip->fd[i] == fd;
+		if (!skipped)
+			out->fd[out->n++] = (int)fd;
+	}
+	closedir(d);
+}
+
 struct drop_to {
 	int enabled;
 	uid_t uid;
@@ -421,7 +450,7 @@ static void child_fail(int fd, int err)
 
 /* In the child: wait for the go byte, become the user, exec. */
 static void child_run(int go_fd, int err_fd, const sigset_t *orig, const struct drop_to *d,
-		      char **argv, char *const *envp)
+		      const struct fdset *fds, char **argv, char *const *envp)
 {
 	char c;
 	ssize_t n;
@@ -440,10 +469,10 @@ static void child_run(int go_fd, int err_fd, const sigset_t *orig, const struct 
 		    setuid(d->uid) < 0)
 			child_fail(err_fd, errno);
 	}
-#ifdef SYS_close_range
-	/* no descriptor of iorec's (trace, ring buffers) leaks into COMMAND */
-	syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */);
-#endif
+	/* no descriptor of iorec's own (trace, ring buffers, pipes) leaks into
+	 * COMMAND; those iorec inherited (a make jobserver, 3<file) stay */
+	for (size_t i = 0; i < fds->n; i++)
+		fcntl(fds->fd[i], F_SETFD, FD_CLOEXEC);
 	execvpe(argv[0], argv, envp);
 	child_fail(err_fd, errno);
 }
@@ -455,6 +484,7 @@ static int launch(struct iorec_recorder *r, const sigset_t *orig)
 	int go[2] = {-1, -1}, ep[2] = {-1, -1}, e = 0, rc = 0;
 	struct iorec_env *env = iorec_env_new(environ);
 	struct drop_to d;
+	struct fdset own;
 	ssize_t n;
 	pid_t pid;
 	if (!env)
@@ -470,6 +500,8 @@ static int launch(struct iorec_recorder *r, const sigset_t *orig)
 		rc = -errno;
 		goto out;
 	}
+	/* iorec's own descriptors: open now, not inherited at start */
+	list_fds(&own, &r->inherited);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -480,7 +512,7 @@ static int launch(struct iorec_recorder *r, const sigset_t *orig)
 	if (pid == 0) {
 		close(go[1]);
 		close(ep[0]);
-		child_run(go[0], ep[1], orig, &d, r->o->command, iorec_env_array(env));
+		child_run(go[0], ep[1], orig, &d, &own, r->o->command, iorec_env_array(env));
 	}
 	close(go[0]);
 	close(ep[1]);
@@ -878,6 +910,7 @@ int iorec_record(const struct iorec_options *o, int argc, char **argv)
 		fprintf(stderr, "iorec: out of memory\n");
 		return 1;
 	}
+	list_fds(&r->inherited, NULL);
 	if ((rc = setup(r, o)) < 0) {
 		code = rc == -EINVAL ? 2 : 1;
 		goto out;

@@ -40,6 +40,13 @@ rc=$?
 check "uncreatable output: exit 1 (got $rc)" test "$rc" -eq 1
 check "uncreatable output: message names the path" grep -q "cannot create $T/nodir.iotr/x.iotr" "$T/err.txt"
 
+# COMMAND gets exactly the descriptors iorec was given (a jobserver, 7<),
+# none of iorec's own (trace, pipes, sources)
+want=$(sh -c 'ls /proc/$$/fd' 7< /dev/null | sort -n | tr '\n' ' ')
+got=$("$IOREC" -q -s diskstats,procio,jobstats --jobstats-cmd 'sleep 0.2; echo' -o "$T/fd.iotr" -- \
+	sh -c 'ls /proc/$$/fd' 7< /dev/null | sort -n | tr '\n' ' ')
+check "COMMAND's descriptors = a plain run's ($got)" test "$got" = "$want"
+
 # 2. exit status 3 is passed through
 "$IOREC" -q -o "$T/exit3.iotr" -- sh -c 'exit 3'
 rc=$?
