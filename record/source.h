@@ -98,6 +98,11 @@ extern const struct iorec_source_ops iorec_source_jobstats;
 
 /* ---- Added by the core (record/): helpers every source may use. ---- */
 
+/* Note on COMMAND's descriptors: COMMAND inherits exactly the descriptors
+ * iorec itself inherited; every descriptor opened inside iorec (by the
+ * core or a source, prepare_child included) is closed at exec. Pass what
+ * COMMAND needs through the environment (iorec_env_set). */
+
 /* The table of sources iorec knows (record/sources.c), in preference
  * order; a plain array so that adding a source is one line. */
 extern const struct iorec_source_ops *const iorec_sources[];
