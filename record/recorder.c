@@ -456,6 +456,7 @@ static void child_run(int go_fd, int err_fd, const sigset_t *orig, const struct 
 	ssize_t n;
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
 	sigprocmask(SIG_SETMASK, orig, NULL);
 	do
@@ -789,7 +790,7 @@ static const char *stopped_by(const struct iorec_recorder *r)
 	if (r->child && r->child_done)
 		return "exit";
 	if (g_stop_signals)
-		return g_last_signal == SIGINT ? "SIGINT" : "SIGTERM";
+		return g_last_signal == SIGINT ? "SIGINT" : g_last_signal == SIGHUP ? "SIGHUP" : "SIGTERM";
 	return r->o->cfg.all && r->o->cfg.duration_s > 0 ? "duration" : "exit";
 }
 
@@ -803,6 +804,8 @@ static void install_signals(sigset_t *orig, sigset_t *waitmask)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* a closed terminal must not lose the recording either */
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_flags = SA_NOCLDSTOP;
 	sa.sa_handler = on_child;
 	sigaction(SIGCHLD, &sa, NULL);
@@ -811,11 +814,13 @@ static void install_signals(sigset_t *orig, sigset_t *waitmask)
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &block, orig);
 	*waitmask = *orig;
 	sigdelset(waitmask, SIGINT);
 	sigdelset(waitmask, SIGTERM);
+	sigdelset(waitmask, SIGHUP);
 	sigdelset(waitmask, SIGCHLD);
 }
 
@@ -826,6 +831,7 @@ static void unblock_stop_signals(void)
 	sigemptyset(&s);
 	sigaddset(&s, SIGINT);
 	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGHUP);
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
 }
 
