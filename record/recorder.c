@@ -413,6 +413,8 @@ struct drop_to {
 	uid_t uid;
 	gid_t gid;
 	char user[256];
+	int ngroups;       /* the user's groups, looked up before fork: the */
+	gid_t groups[1024]; /* child only calls async-signal-safe setgroups() */
 };
 
 /* Started through sudo: COMMAND runs as the user who typed it. */
@@ -438,6 +440,12 @@ static void sudo_identity(struct drop_to *d)
 	} else {
 		struct passwd *pw = getpwuid(d->uid);
 		snprintf(d->user, sizeof d->user, "%s", pw ? pw->pw_name : "");
+	}
+	d->ngroups = (int)(sizeof d->groups / sizeof d->groups[0]);
+	if (!d->user[0] || getgrouplist(d->user, d->gid, d->groups, &d->ngroups) < 0) {
+		/* unknown user or too many groups: its primary group only */
+		d->groups[0] = d->gid;
+		d->ngroups = 1;
 	}
 }
 
@@ -465,8 +473,7 @@ static void child_run(int go_fd, int err_fd, const sigset_t *orig, const struct 
 	if (n != 1)
 		_exit(127); /* iorec went away before starting us */
 	if (d->enabled) {
-		if ((d->user[0] && initgroups(d->user, d->gid) < 0) ||
-		    (!d->user[0] && setgroups(0, NULL) < 0) || setgid(d->gid) < 0 ||
+		if (setgroups((size_t)d->ngroups, d->groups) < 0 || setgid(d->gid) < 0 ||
 		    setuid(d->uid) < 0)
 			child_fail(err_fd, errno);
 	}
