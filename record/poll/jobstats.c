@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "record/poll/jobstats_parse.h"
-#include "record/poll/readfile.h"
+#include "record/poll/readbuf.h"
 #include "record/source.h"
 
 static const char *const default_globs[] = {
