@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench-record: the pollers' costs.
-#   poll.jobstats_parse_ms_2000  parse 1000 jobs x 2 targets (median of 31)
+#   poll.jobstats_parse_ms_2000  parse 1000 jobs x 2 targets: median of 31
+#                                runs, CPU time of the parsing thread
 #   poll.iorec_cpu_pct           iorec's own CPU (user+sys, from its
 #                                rusage in the trace) in % of one core over
 #                                the recording's wall time: --all, diskstats +
