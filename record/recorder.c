@@ -372,10 +372,26 @@ static int write_source_status(struct iorec_recorder *r, struct src_slot *s)
 	return iot_writer_set_meta(r->ctx.w, key, s->status);
 }
 
+/* The trace cannot be written (disk full, I/O error): said once. A
+ * source's error that is really the writer's is not the source's fault. */
+static int writer_failed(struct iorec_recorder *r)
+{
+	int rc;
+	if (r->write_failed)
+		return 1;
+	if (!r->ctx.w || (rc = iot_writer_tick(r->ctx.w)) >= 0)
+		return 0;
+	r->write_failed = 1;
+	fprintf(stderr, "iorec: %s: write error: %s (recording stopped)\n", r->output, iot_strerror(rc));
+	return 1;
+}
+
 /* A source failed: say so once, write it down, stop calling it. */
 static void source_failed(struct iorec_recorder *r, struct src_slot *s, const char *what,
 			  const char *why)
 {
+	if (writer_failed(r))
+		return;
 	snprintf(s->status, sizeof s->status, "failed: %s%s%s", what, why[0] ? ": " : "", why);
 	iorec_report(&r->ctx, s->ops->name, "%s (recording goes on without it)", s->status + 8);
 	s->active = 0;
@@ -589,6 +605,23 @@ static void reap_child(struct iorec_recorder *r)
 	}
 }
 
+/* The trace failed: COMMAND is the user's job and runs on; iorec still
+ * returns only when it ends, as a batch script expects. */
+static void wait_command(struct iorec_recorder *r)
+{
+	int st;
+	pid_t p;
+	say(r->o, "waiting for COMMAND (pid %d) to end; the trace is incomplete", (int)r->child);
+	do
+		p = waitpid(r->child, &st, 0);
+	while (p < 0 && errno == EINTR);
+	if (p == r->child) {
+		r->child_done = 1;
+		r->child_reaped = 1;
+		r->child_status = st;
+	}
+}
+
 static uint64_t poll_sources(struct iorec_recorder *r, uint64_t now)
 {
 	uint64_t next = now + MAX_SLEEP_NS;
@@ -627,7 +660,6 @@ static void run_loop(struct iorec_recorder *r, const sigset_t *waitmask)
 	const struct iorec_config *c = &r->o->cfg;
 	uint64_t end = c->duration_s > 0 ? r->ctx.start_mono_ns + (uint64_t)(c->duration_s * 1e9) : 0;
 	uint64_t stop_at = 0;
-	int rc;
 	/* a first sample before anything else, so that even a COMMAND that
 	 * exits at once has counters from before and after it */
 	poll_sources(r, iot_now_mono_ns());
@@ -651,11 +683,8 @@ static void run_loop(struct iorec_recorder *r, const sigset_t *waitmask)
 		if (end && now >= end)
 			break;
 		next = poll_sources(r, now);
-		if ((rc = iot_writer_tick(r->ctx.w)) < 0 && !r->write_failed) {
-			r->write_failed = 1;
-			fprintf(stderr, "iorec: %s: write error: %s\n", r->output, iot_strerror(rc));
+		if (writer_failed(r))
 			break;
-		}
 		if (end && next > end)
 			next = end;
 		if (stop_at && next > stop_at)
@@ -966,9 +995,10 @@ int iorec_record(const struct iorec_options *o, int argc, char **argv)
 		rc = iot_writer_close(r->ctx.w);
 		r->ctx.w = NULL;
 		if (rc < 0) {
-			fprintf(stderr, "iorec: %s: %s\n", r->output, iot_strerror(rc));
-			code = 1;
-			goto out;
+			if (!r->write_failed)
+				fprintf(stderr, "iorec: %s: write error: %s (at close)\n", r->output,
+					iot_strerror(rc));
+			r->write_failed = 1;
 		}
 	}
 close:
@@ -981,19 +1011,21 @@ close:
 		unlink(r->output);
 	}
 	r->ctx.w = NULL;
+	if (launched && r->write_failed && !r->child_done && !g_stop_signals)
+		wait_command(r);
 	if (launched) {
 		if (r->child_done)
 			code = exit_code_of(r->child_status);
 		else
 			code = 128 + (g_last_signal ? g_last_signal : SIGTERM);
-	} else if (o->cfg.all && !abandoned && !r->write_failed) {
+	} else if (o->cfg.all && !abandoned) {
 		code = 0;
 	} else if (o->cfg.all) {
 		code = 128 + (g_last_signal ? g_last_signal : SIGTERM);
 	}
 	if (r->write_failed)
 		code = 1;
-	if (!abandoned && (launched || o->cfg.all) && o->cfg.verbose)
+	if (!abandoned && !r->write_failed && (launched || o->cfg.all) && o->cfg.verbose)
 		say(o, "wrote %s", r->output);
 out:
 	destroy_sources(r);

@@ -116,6 +116,22 @@ check "job id on the process" grep -q '^proc .* job=4242 ' <("$DUMP" "$T/job.iot
 "$IOREC" -q --job-id abc.7 -o "$T/job2.iotr" -- true
 check "--job-id wins" test "$(meta "$T/job2.iotr" rec.job_id)" = abc.7
 
+# full disk: one clear message, exit 1, COMMAND still runs to its end,
+# and what reached the disk opens by recovery
+if [[ $(id -u) -eq 0 ]] && command -v unshare > /dev/null; then
+	mkdir "$T/full"
+	unshare -m sh -c "mount -t tmpfs -o size=4k tmpfs '$T/full' &&
+		'$IOREC' -i 10 -o '$T/full/t.iotr' -- sh -c 'sleep 2; echo done > $T/marker' 2> '$T/full.err'
+		echo \$? > '$T/full.rc'; '$DUMP' '$T/full/t.iotr' > '$T/full.txt'"
+	check "full disk: exit 1 (got $(cat "$T/full.rc"))" test "$(cat "$T/full.rc")" -eq 1
+	check "full disk: said once, with the path" test "$(grep -c "$T/full/t.iotr: write error: No space left" "$T/full.err")" -eq 1
+	check "full disk: no source blamed" test "$(grep -c 'failed' "$T/full.err")" -eq 0
+	check "full disk: COMMAND ran to its end" test "$(cat "$T/marker" 2>/dev/null)" = done
+	check "full disk: the partial trace opens by recovery" grep -q '^meta rec.mode=command' "$T/full.txt"
+elif [[ ${CI:-} == true ]]; then
+	fail "CI=true but not root: the full-disk test must run"
+fi
+
 # 8. children that come and go between polls get their own records
 "$IOREC" -q -i 50 -o "$T/kids.iotr" -- sh -c 'sleep 0.3 & sleep 0.4 & wait; sleep 0.3'
 "$DUMP" "$T/kids.iotr" > "$T/kids.txt"
