@@ -501,6 +501,8 @@ static void child_run(int go_fd, int err_fd, const sigset_t *orig, const struct 
 	child_fail(err_fd, errno);
 }
 
+static uint64_t poll_sources(struct iorec_recorder *r, uint64_t now);
+
 /* Fork COMMAND, start the sources with its pid, let it exec. Returns 0,
  * or -errno of fork or exec (message printed). */
 static int launch(struct iorec_recorder *r, const sigset_t *orig)
@@ -548,6 +550,8 @@ static int launch(struct iorec_recorder *r, const sigset_t *orig)
 		if (s->active && s->ops->start && (rc = s->ops->start(s->state, &r->ctx)) < 0)
 			source_failed(r, s, "cannot start", iot_strerror(rc));
 	}
+	/* the "before" sample of every poller, while COMMAND has done nothing */
+	poll_sources(r, iot_now_mono_ns());
 	rc = 0;
 	if (write(go[1], "g", 1) != 1)
 		rc = -errno;
@@ -561,7 +565,9 @@ static int launch(struct iorec_recorder *r, const sigset_t *orig)
 		fprintf(stderr, "iorec: cannot run '%s': %s\n", r->o->command[0], strerror(e));
 		rc = -e;
 	} else if (rc == 0) {
+		/* a poller may have noted it before exec, under iorec's name */
 		iorec_note_process(&r->ctx, (uint32_t)pid);
+		iorec_recheck_process(&r->ctx, (uint32_t)pid);
 	}
 out:
 	for (int i = 0; i < 2; i++) {
