@@ -250,7 +250,7 @@ int iorec_check(const struct iorec_options *o)
 		fprintf(stderr, "iorec: %s\n", err);
 		return 2;
 	}
-	printf("default sources: ");
+	printf("%s: ", o->sources_arg ? "selected sources" : "default sources");
 	for (int i = 0; i < n; i++)
 		printf("%s%s", i ? "," : "", sel[i]->name);
 	printf("\n");
