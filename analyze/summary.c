@@ -760,6 +760,11 @@ int cmd_summary(int argc, char **argv)
 		if (s.ext[s.next].on_event || s.ext[s.next].write_json || s.ext[s.next].write_text)
 			s.next++;
 	}
+	if (s.cli.model && !s.next) {
+		cli_error(&s.cli, "--model: this build has no classification support");
+		rc = 2;
+		goto out;
+	}
 	struct agg_opts opts;
 	int err = setup(&s, &opts);
 	int ext_events = 0;
