@@ -571,8 +571,8 @@ static void text_totals(FILE *f, const struct summary *s)
 /* Columns shared by every text table after the row's own key. */
 static void text_cols_head(FILE *f)
 {
-	fprintf(f, " %8s %10s %8s %10s %8s %9s %9s %9s %6s %10s", "READS", "READ", "WRITES",
-		"WRITTEN", "META", "IO-TIME", "P50", "P99", "ERR", "BW");
+	fprintf(f, " %8s %10s %8s %10s %8s %9s %9s %9s %6s %10s %4s", "READS", "READ", "WRITES",
+		"WRITTEN", "META", "IO-TIME", "P50", "P99", "ERR", "BW", "SEQ");
 }
 
 static void text_cols(FILE *f, const struct agg_stats *st)
@@ -584,6 +584,12 @@ static void text_cols(FILE *f, const struct agg_stats *st)
 		fmt_count(e, sizeof e, (double)st->meta_ops), fmt_dur(g, sizeof g, (double)st->io_time_ns),
 		fmt_dur(h, sizeof h, (double)pct(st, 0.5)), fmt_dur(i, sizeof i, (double)pct(st, 0.99)),
 		(unsigned long long)st->errors, fmt_bytes(j, sizeof j, agg_stats_bandwidth(st)));
+	/* share of reads and writes with a known offset that were sequential */
+	uint64_t known = st->read_known + st->write_known;
+	if (known)
+		fprintf(f, " %3.0f%%", 100.0 * (double)(st->read_seq + st->write_seq) / (double)known);
+	else
+		fprintf(f, " %4s", "-");
 }
 
 static void trunc_left(char *dst, size_t n, const char *src)
@@ -753,6 +759,11 @@ int cmd_summary(int argc, char **argv)
 			goto out;
 		if (s.ext[s.next].on_event || s.ext[s.next].write_json || s.ext[s.next].write_text)
 			s.next++;
+	}
+	if (s.cli.model && !s.next) {
+		cli_error(&s.cli, "--model: this build has no classification support");
+		rc = 2;
+		goto out;
 	}
 	struct agg_opts opts;
 	int err = setup(&s, &opts);
