@@ -125,6 +125,22 @@ expect((f["read"], f["write"]), (4.0, 2.0), "J2 counts over seconds 2-3")
 print("influx: all checks passed")
 EOF
 
+# two nodes read from one archive: one series per (host, job), node2's
+# pwrites (10 x 1 MiB in second 3, job J42) in its own lines
+"$BIN/iotr-gen" golden2 g2.iotr
+tar -cf both.tar c.iotr g2.iotr
+"$BIN/ioanalyze" classify --model "$hand" --influx both.lp both.tar > /dev/null
+python3 - <<'EOF2'
+lines = open("both.lp").read().splitlines()
+series = {tuple(l.split(" ")[0].split(",")[1:3]) for l in lines}
+assert series == {("host=node7", "job=J1"), ("host=node7", "job=J2"), ("host=node2", "job=J42")}, series
+n2 = [l for l in lines if l.startswith("iofs_counts,host=node2,job=J42 ")]
+assert len(n2) == 1 and ",write=10," in n2[0] and n2[0].endswith(" 1700000003000000000"), n2
+big = [l for l in lines if l.startswith("iofs_size,host=node2,job=J42,size=large ")]
+assert big == ["iofs_size,host=node2,job=J42,size=large read=0,write=10 1700000003000000000"], big
+assert len(lines) == len(open("one.lp").read().splitlines()) + 17
+EOF2
+
 set +e
 "$BIN/ioanalyze" classify --model "$hand" --influx x.lp --interval 0 c.iotr 2>/dev/null; rc1=$?
 "$BIN/ioanalyze" classify --model "$hand" --interval 5 c.iotr 2>/dev/null; rc2=$?
