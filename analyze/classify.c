@@ -123,7 +123,7 @@ int classify_report_json(FILE *f, const struct classify_result *r)
 	if (r->by != CLASSIFY_BY_NONE) {
 		jw_str(&w, "by", classify_by_name(r->by));
 		jw_arr(&w, "groups");
-		for (size_t i = 0; i < r->ngroups; i++) {
+		for (size_t i = 0; i < r->show; i++) {
 			const struct classify_group *g = &r->groups[i];
 			jw_obj(&w, NULL);
 			if (r->by == CLASSIFY_BY_PROCESS) {
@@ -182,7 +182,10 @@ int classify_report_text(FILE *f, const struct classify_result *r)
 	text_quality(f, &r->total, 0);
 	fputc('\n', f);
 	classify_text_classes(f, &r->total, 0);
-	for (size_t i = 0; i < r->ngroups; i++) {
+	if (r->show < r->ngroups)
+		fprintf(f, "\n(%zu of %zu %s groups below, most requests first; --top 0 shows all)\n",
+			r->show, r->ngroups, classify_by_name(r->by));
+	for (size_t i = 0; i < r->show; i++) {
 		const struct classify_group *g = &r->groups[i];
 		fputc('\n', f);
 		if (r->by == CLASSIFY_BY_PROCESS)
@@ -215,7 +218,7 @@ int classify_report_csv(FILE *f, const struct classify_result *r)
 	fputs("scope,key,class,read_ops,read_bytes,read_time_s,write_ops,write_bytes,"
 	      "write_time_s\n", f);
 	csv_scope(f, "total", "", &r->total);
-	for (size_t i = 0; i < r->ngroups; i++)
+	for (size_t i = 0; i < r->show; i++)
 		csv_scope(f, classify_by_name(r->by), r->groups[i].key, &r->groups[i].t);
 	return ferror(f) ? -EIO : 0;
 }

@@ -117,6 +117,7 @@ struct classify_result {
 	uint64_t events;  /* I/O events seen (all ops) */
 	size_t ngroups;
 	struct classify_group *groups; /* sorted: most requests first */
+	size_t show;      /* groups the reports print (<= ngroups) */
 };
 
 void classify_result_free(struct classify_result *r);

@@ -397,6 +397,7 @@ int classify_run(struct classify_result **out, struct input_set *in,
 		rc = rc2;
 	if (rc == 0 && ru.res->ngroups > 1)
 		qsort(ru.res->groups, ru.res->ngroups, sizeof *ru.res->groups, group_cmp);
+	ru.res->show = ru.res->ngroups;
 done:
 	hmap_free(&ru.by_id);
 	hmap_free(&ru.by_label);
@@ -532,6 +533,8 @@ static const char classify_usage[] =
 	"  --compare A.csv B.csv...  rank several models on the same traces (by share\n"
 	"                       classified, then by mean absolute error)\n"
 	"  --by job|process|file  also report per job, process or file\n"
+	"  --top N              groups shown, busiest first (text default 10, else\n"
+	"                       all; 0 = all)\n"
 	"  -f, --format text|json|csv  report format (default text)\n"
 	"  -o, --output FILE    write the report to FILE (created, never overwritten)\n"
 	"  --influx OUT.lp      also write the per-interval iofs measurements\n"
@@ -664,6 +667,10 @@ static int run_classify(struct cli *c, struct input_set *in, const struct own_op
 	FILE *f;
 	if (open_report(c, &of, &f))
 		goto out;
+	/* text shows the 10 busiest groups unless --top says otherwise */
+	size_t top = c->top_set ? c->top : c->format == OUT_TEXT ? 10 : 0;
+	if (top && top < res->ngroups)
+		res->show = top;
 	rc = c->format == OUT_JSON ? classify_report_json(f, res)
 	     : c->format == OUT_CSV ? classify_report_csv(f, res)
 				     : classify_report_text(f, res);
@@ -685,7 +692,8 @@ int cmd_classify(int argc, char **argv)
 	argc = take_own_opts(argv[0], argc, argv, &oo, 1, 0);
 	if (argc < 0)
 		return 2;
-	status = cli_parse(&c, argc, argv, CLI_FORMAT | CLI_BY | CLI_MODEL | CLI_OUTPUT | CLI_INFLUX,
+	status = cli_parse(&c, argc, argv,
+			   CLI_FORMAT | CLI_BY | CLI_TOP | CLI_MODEL | CLI_OUTPUT | CLI_INFLUX,
 			   classify_usage, &exit_now);
 	if (exit_now)
 		goto out_cli;

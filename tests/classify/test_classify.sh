@@ -130,6 +130,14 @@ EOF
 grep -q "10 read/write requests, 7 classified (70.0%), 3 unclassified, 2 failed" hand.txt
 grep -q "^Unclassified *1 " hand.txt
 
+# --top: text shows the busiest groups only, JSON keeps them all unless asked
+"$BIN/ioanalyze" classify --model "$hand" --by file --top 1 c.iotr > top.txt
+grep -q "(1 of 3 file groups below" top.txt
+[[ $(grep -c "^file " top.txt) == 1 ]] || { echo "--top 1 printed $(grep -c "^file " top.txt) groups"; exit 1; }
+[[ $(grep -c '"path"' byfile.json) == 3 ]] || { echo "JSON lost groups"; exit 1; }
+"$BIN/ioanalyze" classify --model "$hand" --by file --top 2 --format json c.iotr > top2.json
+[[ $(grep -c '"path"' top2.json) == 2 ]] || { echo "--top 2 JSON"; exit 1; }
+
 # errors: each bad row reported with file:line, exit 1, nothing printed on stdout
 set +e
 "$BIN/ioanalyze" classify --model "$SRC/tests/models/bad.csv" c.iotr > out.txt 2> err.txt
