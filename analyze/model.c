@@ -273,6 +273,9 @@ static int parse_lines(struct model *m, const char *text, size_t len,
 	size_t cap = 0;
 	uint32_t lineno = 0;
 	size_t i = 0;
+	/* a UTF-8 byte order mark, as spreadsheet programs write one */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
 	while (i < len) {
 		const char *nl = memchr(text + i, '\n', len - i);
 		size_t end = nl ? (size_t)(nl - text) : len;

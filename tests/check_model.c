@@ -223,6 +223,15 @@ START_TEST(parse_variants)
 }
 END_TEST
 
+START_TEST(parse_bom)
+{
+	struct model *m = parse_ok("\xef\xbb\xbf" HDR "Sequential,0,0,1,0,0\n");
+	ck_assert_uint_eq(m->nrows, 1);
+	ck_assert_uint_eq(m->rows[0].line, 2);
+	model_free(m);
+}
+END_TEST
+
 START_TEST(parse_errors)
 {
 	parse_bad(HDR "SameOffset,1,0,0.5,0\n", 2, "wrong column count: 5 fields");
@@ -301,6 +310,7 @@ int main(void)
 	tcase_add_test(tc, fixture_constant_linear);
 	tcase_add_test(tc, fixture_linear);
 	tcase_add_test(tc, parse_variants);
+	tcase_add_test(tc, parse_bom);
 	tcase_add_test(tc, parse_errors);
 	tcase_add_test(tc, parse_reports_every_bad_row);
 	tcase_add_test(tc, parse_nul_byte);
