@@ -813,7 +813,7 @@ static int create_layout(struct exporter *e, const char *path)
 	e->g_summary = H5Gcreate2(e->file, "summary", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
 	if (e->g_meta < 0 || e->g_io < 0 || e->g_counters < 0 || e->g_summary < 0)
 		return fail(x, -EIO, "cannot create the groups");
-	size_t chunk = e->o->chunk_records ? e->o->chunk_records : 65536;
+	size_t chunk = e->o->chunk_records ? e->o->chunk_records : 16384;
 	int lvl = e->o->deflate_level;
 	int rc = create_events(e, chunk, lvl < 1 ? 1 : lvl);
 	if (!rc)

@@ -19,7 +19,7 @@
 struct export_hdf5_opts {
 	int progress;          /* -1 auto, 0 never, 1 always */
 	int deflate_level;     /* 0-9; 0 = no compression (still chunked) */
-	size_t chunk_records;  /* records per chunk of the event dataset; 0 = 65536 */
+	size_t chunk_records;  /* records per chunk of the event dataset; 0 = 16384 (1 MiB, the size HDF5 caches by default) */
 };
 
 struct export_hdf5_stats {

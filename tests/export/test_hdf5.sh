@@ -170,12 +170,12 @@ with h5py.File("two.h5", "r") as f:
     assert np.all(np.diff(ev["ts_ns"].astype(np.int64)) >= 0), "events of two traces not time-ordered"
     expect(int((ev["trace"] == 1).sum()), 10, "events of trace 1")
 
-# 300000 events: five chunks (the last one partial) through the
+# 300000 events: 19 chunks (the last one partial) through the
 # compression thread, every event accounted for
 with h5py.File("big.h5", "r") as f:
     js = json.load(open("big.json"))
     e = f["io/events"]
-    expect(e.chunks, (65536,), "event chunk size")
+    expect(e.chunks, (16384,), "event chunk size")
     expect((e.compression, e.shuffle), ("gzip", True), "event filters")
     check_events(f, js)
     check_summary(f, js)
