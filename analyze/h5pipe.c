@@ -234,6 +234,165 @@ static void put_stored(struct bitw *w, const unsigned char *a, size_t n)
 	}
 }
 
+/* Huffman code lengths (at most maxlen bits) for the symbols with a
+ * nonzero frequency; a symbol used alone still gets a 1-bit code. Small
+ * alphabets (a plane's byte values and the end-of-block code), so the
+ * two-smallest search is a plain scan. Too deep a tree is rebuilt from
+ * flattened frequencies until it fits, as zlib and others do. */
+static void huff_lengths(const uint32_t *freq, unsigned nsym, unsigned maxlen, uint8_t *len)
+{
+	enum { MAXSYM = 288 };
+	uint32_t f[MAXSYM];
+	memcpy(f, freq, nsym * sizeof *f);
+	for (;;) {
+		uint64_t w[2 * MAXSYM];
+		int parent[2 * MAXSYM], alive[2 * MAXSYM];
+		unsigned n = 0, used = 0;
+		int leaf[MAXSYM];
+		for (unsigned s = 0; s < nsym; s++) {
+			len[s] = 0;
+			leaf[s] = -1;
+			if (f[s]) {
+				leaf[s] = (int)n;
+				w[n] = f[s];
+				parent[n] = -1;
+				alive[n++] = 1;
+				used++;
+			}
+		}
+		if (used <= 1) { /* one symbol: a 1-bit code */
+			for (unsigned s = 0; s < nsym; s++)
+				if (f[s])
+					len[s] = 1;
+			return;
+		}
+		for (unsigned left = used; left > 1; left--) {
+			int a = -1, b = -1;
+			for (unsigned i = 0; i < n; i++) {
+				if (!alive[i])
+					continue;
+				if (a < 0 || w[i] < w[a]) {
+					b = a;
+					a = (int)i;
+				} else if (b < 0 || w[i] < w[b]) {
+					b = (int)i;
+				}
+			}
+			alive[a] = alive[b] = 0;
+			w[n] = w[a] + w[b];
+			parent[n] = -1;
+			alive[n] = 1;
+			parent[a] = parent[b] = (int)n++;
+		}
+		unsigned deepest = 0;
+		for (unsigned s = 0; s < nsym; s++) {
+			if (leaf[s] < 0)
+				continue;
+			unsigned d = 0;
+			for (int i = leaf[s]; parent[i] >= 0; i = parent[i])
+				d++;
+			len[s] = (uint8_t)d;
+			deepest = d > deepest ? d : deepest;
+		}
+		if (deepest <= maxlen)
+			return;
+		for (unsigned s = 0; s < nsym; s++)
+			if (f[s])
+				f[s] = (f[s] >> 1) | 1;
+	}
+}
+
+/* Canonical codes from lengths (RFC 1951, 3.2.2), bit-reversed so they
+ * go out least significant bit first. */
+static void huff_codes(const uint8_t *len, unsigned nsym, uint16_t *code)
+{
+	unsigned count[16] = {0}, next[16];
+	for (unsigned s = 0; s < nsym; s++)
+		count[len[s]]++;
+	count[0] = 0;
+	unsigned c = 0;
+	for (unsigned b = 1; b < 16; b++) {
+		c = (c + count[b - 1]) << 1;
+		next[b] = c;
+	}
+	for (unsigned s = 0; s < nsym; s++) {
+		code[s] = 0;
+		if (!len[s])
+			continue;
+		unsigned v = next[len[s]]++, r = 0;
+		for (unsigned i = 0; i < len[s]; i++)
+			r |= ((v >> i) & 1u) << (len[s] - 1 - i);
+		code[s] = (uint16_t)r;
+	}
+}
+
+/* A plane of few distinct bytes: one dynamic-Huffman block of literals.
+ * The code lengths are sent plainly, 4 bits each (a complete code of the
+ * 16 length values): a hundred bytes per plane, no tree over them. */
+static void put_huffman(struct bitw *w, const unsigned char *a, size_t n)
+{
+	/* four histograms: with few values, one counter would be bumped again
+	 * before its last increment left the store buffer */
+	uint32_t h[4][256] = {{0}}, freq[257];
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		h[0][a[i]]++;
+		h[1][a[i + 1]]++;
+		h[2][a[i + 2]]++;
+		h[3][a[i + 3]]++;
+	}
+	for (; i < n; i++)
+		h[0][a[i]]++;
+	for (unsigned v = 0; v < 256; v++)
+		freq[v] = h[0][v] + h[1][v] + h[2][v] + h[3][v];
+	freq[256] = 1; /* end of block */
+	uint8_t len[257];
+	uint16_t code[257];
+	huff_lengths(freq, 257, 15, len);
+	huff_codes(len, 257, code);
+	static const uint8_t order[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13,
+					  2, 14, 1, 15};
+	bw_put(w, 4, 3);        /* not final, dynamic Huffman */
+	bw_put(w, 257 - 257, 5); /* HLIT: literals and end of block */
+	bw_put(w, 2 - 1, 5);     /* HDIST: two unused distance codes */
+	bw_put(w, 19 - 4, 4);    /* HCLEN: every code-length symbol */
+	for (unsigned k = 0; k < 19; k++)
+		bw_put(w, order[k] <= 15 ? 4 : 0, 3);
+	/* with every length symbol 0..15 coded in 4 bits, symbol s is the code
+	 * s: sent most significant bit first */
+	for (unsigned s = 0; s < 257; s++)
+		bw_code(w, len[s], 4);
+	bw_code(w, 1, 4); /* the two distance codes: 1 bit each */
+	bw_code(w, 1, 4);
+	/* the hot loop: a local 64-bit accumulator, 32 bits stored at a time
+	 * (codes are at most 15 bits, so it never overflows) */
+	if (w->overflow || (size_t)(w->end - w->p) < n * 2 + 16) {
+		w->overflow = 1;
+		return;
+	}
+	uint64_t acc = w->buf;
+	unsigned bits = w->n;
+	unsigned char *o = w->p;
+	for (i = 0; i < n; i++) {
+		acc |= (uint64_t)code[a[i]] << bits;
+		bits += len[a[i]];
+		if (bits >= 32) {
+			uint32_t v = (uint32_t)acc;
+			o[0] = (unsigned char)v;
+			o[1] = (unsigned char)(v >> 8);
+			o[2] = (unsigned char)(v >> 16);
+			o[3] = (unsigned char)(v >> 24);
+			o += 4;
+			acc >>= 32;
+			bits -= 32;
+		}
+	}
+	w->buf = acc;
+	w->n = bits;
+	w->p = o;
+	bw_put(w, code[256], len[256]);
+}
+
 /* Raw deflate of a plane with zlib, ended by a sync flush. */
 static int put_zlib(struct bitw *w, z_stream *z, int strategy, int level,
 		    const unsigned char *a, size_t n)
@@ -303,7 +462,9 @@ static void compress_chunk(struct h5pipe *p, z_stream *z, struct zbuf *b)
 			put_constant(&w, plane[0], n);
 		else if (k == PLANE_NOISE)
 			put_stored(&w, plane, n);
-		else if (put_zlib(&w, z, k == PLANE_RUNS ? Z_RLE : Z_HUFFMAN_ONLY, p->level, plane,
+		else if (k == PLANE_FEW)
+			put_huffman(&w, plane, n);
+		else if (put_zlib(&w, z, Z_RLE, p->level, plane,
 				  n) < 0)
 			return;
 	}
