@@ -18,7 +18,32 @@ struct rec {
 	uint64_t noise;     /* random */
 	uint32_t few;       /* a handful of values */
 	uint32_t counter;   /* the record number */
+	uint32_t fib;       /* values with Fibonacci frequencies: a Huffman tree
+			     * deeper than deflate's 15 bits, to be flattened */
+	uint32_t zero;
 };
+
+enum { NFIB = 20, FIBLEN = 17710 }; /* F(1) + ... + F(20) */
+static uint8_t fibseq[FIBLEN];
+
+static void make_fibseq(void)
+{
+	uint32_t f[NFIB + 1] = {0, 1, 1};
+	for (int k = 3; k <= NFIB; k++)
+		f[k] = f[k - 1] + f[k - 2];
+	size_t n = 0;
+	for (int k = 1; k <= NFIB; k++)
+		for (uint32_t j = 0; j < f[k]; j++)
+			fibseq[n++] = (uint8_t)k;
+	uint64_t x = 1234567;
+	for (size_t i = n - 1; i > 0; i--) { /* deterministic shuffle */
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		size_t j = (size_t)((x >> 33) % (i + 1));
+		uint8_t t = fibseq[i];
+		fibseq[i] = fibseq[j];
+		fibseq[j] = t;
+	}
+}
 
 static uint64_t rng(uint64_t *x)
 {
@@ -36,6 +61,8 @@ static struct rec make(uint64_t i, uint64_t *x)
 	r.noise = rng(x);
 	r.few = (uint32_t)(rng(x) % 5) * 4096u;
 	r.counter = (uint32_t)i;
+	r.fib = fibseq[i % FIBLEN];
+	r.zero = 0;
 	return r;
 }
 
@@ -47,6 +74,8 @@ static hid_t rec_type(void)
 	H5Tinsert(t, "noise", offsetof(struct rec, noise), H5T_NATIVE_UINT64);
 	H5Tinsert(t, "few", offsetof(struct rec, few), H5T_NATIVE_UINT32);
 	H5Tinsert(t, "counter", offsetof(struct rec, counter), H5T_NATIVE_UINT32);
+	H5Tinsert(t, "fib", offsetof(struct rec, fib), H5T_NATIVE_UINT32);
+	H5Tinsert(t, "zero", offsetof(struct rec, zero), H5T_NATIVE_UINT32);
 	return t;
 }
 
@@ -123,6 +152,14 @@ START_TEST(many_chunks_both_threads)
 }
 END_TEST
 
+START_TEST(deep_huffman_tree)
+{
+	/* one chunk holds the whole Fibonacci sequence */
+	roundtrip(FIBLEN, FIBLEN);
+	roundtrip(16384, 3 * FIBLEN);
+}
+END_TEST
+
 START_TEST(exact_chunks)
 {
 	roundtrip(1024, 8192);
@@ -133,12 +170,14 @@ END_TEST
 int main(void)
 {
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+	make_fibseq();
 	Suite *s = suite_create("h5pipe");
 	TCase *tc = tcase_create("h5pipe");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, edges_of_the_run_coder);
 	tcase_add_test(tc, many_chunks_both_threads);
 	tcase_add_test(tc, exact_chunks);
+	tcase_add_test(tc, deep_huffman_tree);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
