@@ -112,7 +112,8 @@ static void shuffle(unsigned char *out, const unsigned char *in, size_t n, size_
  *  - one repeated byte: a fixed-Huffman block written here (a literal and
  *    distance-1 matches: about 300 bytes, no scanning beyond the check);
  *  - runs: zlib, run-length strategy;
- *  - many changes among few values: zlib, Huffman only;
+ *  - many changes among few values: one dynamic-Huffman block written
+ *    here (the byte histogram gives the code; no match search);
  *  - noise: stored blocks (a copy).
  * zlib pieces are raw deflate ended by a sync flush, so every piece starts
  * and ends on a byte boundary and no piece refers to another's bytes.
