@@ -21,6 +21,7 @@ struct rec {
 	uint32_t fib;       /* values with Fibonacci frequencies: a Huffman tree
 			     * deeper than deflate's 15 bits, to be flattened */
 	uint32_t zero;
+	uint64_t ramp;      /* 48 bytes in all: the 16-byte transpose path */
 };
 
 enum { NFIB = 20, FIBLEN = 17710 }; /* F(1) + ... + F(20) */
@@ -45,6 +46,8 @@ static void make_fibseq(void)
 	}
 }
 
+_Static_assert(sizeof(struct rec) == 48, "no padding, a multiple of 16 bytes");
+
 static uint64_t rng(uint64_t *x)
 {
 	*x ^= *x << 13;
@@ -63,6 +66,7 @@ static struct rec make(uint64_t i, uint64_t *x)
 	r.counter = (uint32_t)i;
 	r.fib = fibseq[i % FIBLEN];
 	r.zero = 0;
+	r.ramp = i * 3;
 	return r;
 }
 
@@ -76,6 +80,7 @@ static hid_t rec_type(void)
 	H5Tinsert(t, "counter", offsetof(struct rec, counter), H5T_NATIVE_UINT32);
 	H5Tinsert(t, "fib", offsetof(struct rec, fib), H5T_NATIVE_UINT32);
 	H5Tinsert(t, "zero", offsetof(struct rec, zero), H5T_NATIVE_UINT32);
+	H5Tinsert(t, "ramp", offsetof(struct rec, ramp), H5T_NATIVE_UINT64);
 	return t;
 }
 
