@@ -1,0 +1,125 @@
+/* model.h - what ioview knows about the opened traces.
+ *
+ * Opening reads only the index: the per-chunk, per-pid aggregates of the
+ * footer are spread over time bins, which gives the process table and its
+ * timelines at once (marked approximate where a chunk straddles a bin).
+ * A background thread then decodes every I/O chunk once and builds exact
+ * series per process, thread, file and process x file, plus the counter
+ * streams (diskstats, jobstats) and the loss records; the UI adopts them
+ * when the thread is done (model_poll). The UI thread never decodes more
+ * than the few chunks around the cursor (model_events).
+ */
+#ifndef TUI_MODEL_H
+#define TUI_MODEL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format/iotrace.h"
+#include "tui/series.h"
+
+/* Entity kinds (struct ekey.kind). */
+enum { EK_PID = 'P', EK_TID = 'T', EK_FILE = 'F', EK_PIDFILE = 'Q' };
+
+struct tv_node {
+	iot_reader *r;
+	pthread_mutex_t lock; /* a reader is not thread-safe for decoding */
+	int64_t wall_off;     /* wall ns = ts + wall_off */
+};
+
+/* One diskstats sample of one device, on the wall clock. */
+struct disk_sample {
+	uint64_t t;
+	uint32_t nfields;
+	uint64_t c[IOT_DISK_COUNTERS];
+};
+struct disk_dev {
+	uint32_t node;
+	uint32_t major, minor;
+	char name[40];
+	size_t n, cap;
+	struct disk_sample *s;
+};
+
+/* One jobstats sample, on the wall clock; strings point into the reader. */
+struct js_sample {
+	uint64_t t;
+	uint32_t node;
+	struct iot_jobstat_sample js;
+};
+
+/* What the background scan produced; adopted by the UI thread at once. */
+struct scan_out {
+	struct etab pids, tids, files, pidfiles;
+	struct disk_dev *devs;
+	size_t ndevs;
+	struct js_sample *js;
+	size_t njs;
+	uint64_t losses;
+	uint64_t events;
+	int err; /* first error (negative) or 0 */
+};
+
+struct model {
+	struct tv_node *nodes;
+	size_t nnodes;
+	uint64_t t0, t1;  /* wall-clock span of all data */
+	uint64_t binw;    /* bin width, ns */
+	uint32_t nbins;
+
+	struct scan_out cur; /* pids from the index until the scan is adopted */
+	int exact;           /* cur holds the scan's exact data */
+
+	pthread_t thread;
+	int thread_started;
+	atomic_int stop;
+	atomic_int scan_state;     /* 0 running, 1 result ready, -1 failed */
+	atomic_ulong chunks_done;
+	unsigned long chunks_total;
+	struct scan_out next;      /* written by the thread until scan_state != 0 */
+};
+
+/* Take ownership of readers (closed by model_close). Builds the index
+ * series; does not start the scan. Returns 0 or a negative code. */
+int model_open(struct model *m, iot_reader **readers, size_t n);
+/* Start the background scan. */
+int model_start_scan(struct model *m);
+/* Adopt a finished scan: 1 when new data was adopted (redraw all), 0 if
+ * nothing changed. */
+int model_poll(struct model *m);
+/* Scan progress in per mille (1000 = done). */
+unsigned model_progress(const struct model *m);
+void model_close(struct model *m);
+
+/* Bin of a wall time, clamped to [0, nbins]. */
+uint32_t model_bin(const struct model *m, uint64_t wall_ns);
+/* Wall time of the start of bin b. */
+uint64_t model_bin_time(const struct model *m, uint32_t b);
+/* Wall time of a timestamp of node (0 stays 0). */
+uint64_t model_wall(const struct model *m, uint32_t node, uint64_t ts);
+
+/* Process info of pid on node (NULL if unknown). */
+const struct iot_proc *model_proc(const struct model *m, uint32_t node, uint32_t pid);
+/* Path of a file (NULL if unknown). */
+const char *model_path(const struct model *m, uint32_t node, uint64_t file_id);
+/* First meta value among keys on any node, or NULL. */
+const char *model_meta(const struct model *m, const char *const *keys);
+
+/* An event for the drill-down list. */
+struct tv_event {
+	uint32_t node;
+	struct iot_io_event ev;
+};
+enum ev_filter { EVF_PID, EVF_TID, EVF_FILE, EVF_ALL };
+/* Decode the I/O chunks overlapping [from, to] (wall) on node and keep
+ * up to max events matching (kind, id) in time order into out. Returns
+ * the count (>= 0) or a negative code. */
+long model_events(struct model *m, uint32_t node, enum ev_filter kind, uint64_t id,
+		  uint64_t from, uint64_t to, struct tv_event *out, size_t max);
+
+/* Nice bin width for a span: 1, 2, 5 x 10^k ns, at most maxbins bins. */
+uint64_t model_pick_binw(uint64_t span, uint32_t maxbins);
+
+#endif

@@ -1,0 +1,1424 @@
+/* ui.c - ioview's screens: main table, drill-down, help.
+ *
+ * Keys are looked up in a table of actions; an action changes the state
+ * and returns the parts that must be recomputed or repainted (RD_*). The
+ * loop recomputes and repaints only those, and only once the input queue
+ * is empty, so held or pasted keys never queue up redraws ("sort when the
+ * user stops typing"). Drawing reads precomputed rows and writes through
+ * stack buffers: nothing is allocated while drawing.
+ */
+#include "tui/ui.h"
+
+#include <curses.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+#include <wctype.h>
+
+#include "tui/fmt.h"
+#include "tui/view.h"
+
+enum redraw {
+	RD_HEADER = 1u << 0,
+	RD_TABLE = 1u << 1,
+	RD_FOOTER = 1u << 2,
+	RD_SCREEN = RD_HEADER | RD_TABLE | RD_FOOTER,
+	RD_COMPUTE = 1u << 3, /* window moved: new numbers */
+	RD_FILTER = 1u << 4,  /* filter or sort changed */
+	RD_REBUILD = 1u << 5, /* view kind or model data changed */
+	RD_CLEAR = 1u << 6,   /* erase the screen first (resize, screen change) */
+	RD_EVENTS = 1u << 7,  /* drill-down: fetch events again */
+};
+
+enum scr_kind { SCR_MAIN, SCR_HELP, SCR_DRILL };
+enum prompt { PR_NONE, PR_FILTER, PR_GOTO };
+enum { CP_HEAD = 1, CP_READ, CP_WRITE, CP_WARN, CP_KEY, CP_DIM, CP_SEL, CP_TITLE };
+
+#define HEADER_LINES 4
+#define MAX_CHART 1024
+#define MAX_EVENTS 4000
+#define MAX_SUB 64
+
+static const double speeds[] = {0.25, 0.5, 1, 2, 5, 10, 30, 100, 1000};
+#define NSPEEDS (sizeof(speeds) / sizeof(speeds[0]))
+
+/* One line of the drill-down's list of files (or processes of a file). */
+struct sub_row {
+	uint32_t pid;
+	uint64_t file_id;
+	const char *name;
+	struct ser_agg a;
+};
+
+struct ui {
+	struct model *m;
+	const struct ui_opts *o;
+	struct view view;
+	enum view_kind vk;
+	uint32_t wb0, wlen; /* window: start bin, length in bins */
+	int accum;
+	int playing, speed_i;
+	double next_tick; /* monotonic seconds */
+	char filter[128];
+	size_t flen;
+	char gotobuf[40];
+	size_t glen;
+	enum prompt prompt;
+	int only_active;
+	long sel, top;       /* selection and first shown, positions in vis */
+	struct ekey sel_key;
+	int have_sel;
+	enum scr_kind scr, help_from;
+	int colors, utf8;
+	int quit;
+	char msg[160];
+	int ncolshow;        /* layout of the table for the current width */
+	int colshow[16];
+	int namex;
+	/* drill-down */
+	struct row drow;
+	enum view_kind dkind;
+	struct tv_event *evs;
+	long nev, evtop;
+	double chart[3][MAX_CHART];
+	int chart_n;
+	struct sub_row sub[MAX_SUB];
+	int nsub;
+};
+
+/* ------------------------------------------------------------------ */
+/* Small drawing helpers                                               */
+/* ------------------------------------------------------------------ */
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Copy s into out replacing bytes that are not valid, printable UTF-8
+ * with '?', keeping at most maxcols display columns. Returns the columns. */
+static int sanitize(char *out, size_t outsz, const char *s, int maxcols)
+{
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	size_t i = 0, o = 0, len = strlen(s);
+	int cols = 0;
+	while (i < len && o + 8 < outsz) {
+		wchar_t wc;
+		size_t k = mbrtowc(&wc, s + i, len - i, &st);
+		int w = 1;
+		int ok = k != (size_t)-1 && k != (size_t)-2 && k != 0 && iswprint((wint_t)wc);
+		if (ok)
+			w = wcwidth(wc);
+		if (!ok || w < 0) {
+			memset(&st, 0, sizeof(st));
+			if (cols + 1 > maxcols)
+				break;
+			out[o++] = '?';
+			cols++;
+			i += (k == (size_t)-1 || k == (size_t)-2 || k == 0) ? 1 : k;
+			continue;
+		}
+		if (cols + w > maxcols)
+			break;
+		memcpy(out + o, s + i, k);
+		o += k;
+		i += k;
+		cols += w;
+	}
+	out[o] = 0;
+	return cols;
+}
+
+/* Print s at (y, x) in at most maxcols columns; right-aligned if right. */
+static void put(int y, int x, const char *s, int maxcols, int right)
+{
+	char buf[1024];
+	if (maxcols <= 0)
+		return;
+	int cols = sanitize(buf, sizeof(buf), s, maxcols);
+	if (right && cols < maxcols)
+		x += maxcols - cols;
+	mvaddstr(y, x, buf);
+}
+
+static void style_on(struct ui *u, int pair, attr_t mono)
+{
+	if (u->colors && pair)
+		attron(COLOR_PAIR(pair));
+	else
+		attron(mono);
+}
+
+static void style_off(struct ui *u, int pair, attr_t mono)
+{
+	if (u->colors && pair)
+		attroff(COLOR_PAIR(pair));
+	else
+		attroff(mono);
+}
+
+static void fill_line(int y)
+{
+	move(y, 0);
+	clrtoeol();
+}
+
+/* ------------------------------------------------------------------ */
+/* Window arithmetic                                                   */
+/* ------------------------------------------------------------------ */
+
+static uint32_t win_start(const struct ui *u)
+{
+	return u->accum ? 0 : u->wb0;
+}
+
+static uint32_t win_end(const struct ui *u)
+{
+	uint64_t e = (uint64_t)u->wb0 + u->wlen;
+	return e > u->m->nbins ? u->m->nbins : (uint32_t)e;
+}
+
+static void clamp_window(struct ui *u)
+{
+	uint32_t nb = u->m->nbins;
+	if (u->wlen < 1)
+		u->wlen = 1;
+	if (u->wlen > nb)
+		u->wlen = nb;
+	if (u->wb0 + u->wlen > nb)
+		u->wb0 = nb - u->wlen;
+}
+
+/* ------------------------------------------------------------------ */
+/* Layout                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Choose the columns that fit: drop the lowest-priority ones until the
+ * name column keeps at least 12 cells. */
+static void layout(struct ui *u)
+{
+	const struct view *v = &u->view;
+	int keep[16] = {0};
+	size_t nc = v->ncols < 16 ? v->ncols : 16;
+	for (size_t c = 0; c < nc; c++)
+		keep[c] = 1;
+	for (;;) {
+		int w = 0, lowest = -1;
+		for (size_t c = 0; c < nc; c++) {
+			if (!keep[c] || v->cols[c].kind == CK_NAME)
+				continue;
+			w += v->cols[c].width + 1;
+			if (lowest < 0 || v->cols[c].prio < v->cols[lowest].prio)
+				lowest = (int)c;
+		}
+		if (w + 12 <= COLS || lowest < 0) {
+			u->namex = w;
+			break;
+		}
+		keep[lowest] = 0;
+	}
+	u->ncolshow = 0;
+	for (size_t c = 0; c < nc; c++)
+		if (keep[c])
+			u->colshow[u->ncolshow++] = (int)c;
+}
+
+static int table_rows(void)
+{
+	int n = LINES - HEADER_LINES - 2;
+	return n > 0 ? n : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Header and footer                                                   */
+/* ------------------------------------------------------------------ */
+
+static void draw_header(struct ui *u)
+{
+	const struct model *m = u->m;
+	char line[512], a[48], b[48], c[48];
+	static const char *const hostk[] = {"host.name", "hostname", "host", NULL};
+	static const char *const jobk[] = {"job.id", "job_id", "job", NULL};
+	static const char *const srck[] = {"sources", "record.sources", "source", NULL};
+	const char *host = model_meta(m, hostk), *job = model_meta(m, jobk), *src = model_meta(m, srck);
+	fmt_clock(a, sizeof(a), m->t0);
+	fmt_dur(b, sizeof(b), m->t1 - m->t0);
+	if (m->exact)
+		snprintf(c, sizeof(c), "%llu", (unsigned long long)m->cur.losses);
+	else
+		snprintf(c, sizeof(c), "?");
+	snprintf(line, sizeof(line), "ioview  host %s%s  job %s  sources %s  start %s  span %s  lost %s",
+		 host ? host : "?", m->nnodes > 1 ? " (+more)" : "", job ? job : "-", src ? src : "?",
+		 a, b, c);
+	fill_line(0);
+	style_on(u, CP_TITLE, A_BOLD);
+	put(0, 0, line, COLS, 0);
+	style_off(u, CP_TITLE, A_BOLD);
+
+	uint32_t b0 = win_start(u), b1 = win_end(u);
+	fmt_offset(a, sizeof(a), model_bin_time(m, b0) - m->t0);
+	fmt_offset(b, sizeof(b), model_bin_time(m, b1) - m->t0);
+	fmt_dur(c, sizeof(c), (uint64_t)(b1 - b0) * m->binw);
+	char play[32] = "", scan[40] = "";
+	if (u->playing)
+		snprintf(play, sizeof(play), "  PLAY x%g", speeds[u->speed_i]);
+	if (!m->exact)
+		snprintf(scan, sizeof(scan), "  scanning %u%% (approx.)", model_progress(m) / 10);
+	const struct column *sc = &u->view.cols[u->view.sort_col];
+	snprintf(line, sizeof(line), "%s %s..%s (%s)  view %s  sort %s%s%s%s%s",
+		 u->accum ? "Accumulated" : "Window", a, b, c, view_name(u->vk), sc->title,
+		 u->view.reverse ? "^" : "v", u->only_active ? "  active only" : "", play, scan);
+	fill_line(1);
+	put(1, 0, line, COLS, 0);
+	if (u->flen && u->prompt != PR_FILTER) {
+		snprintf(line, sizeof(line), "  filter \"%s\"", u->filter);
+		int x = getcurx(stdscr);
+		put(1, x, line, COLS - x, 0);
+	}
+
+	fill_line(2);
+	if (u->vk <= VIEW_FILE) {
+		double t[ROW_NV];
+		char r[16], w[16], ri[16], wi[16], me[16];
+		view_totals(&u->view, t);
+		fmt_bytes(r, sizeof(r), t[V_RBPS]);
+		fmt_bytes(w, sizeof(w), t[V_WBPS]);
+		fmt_rate(ri, sizeof(ri), t[V_RIOPS]);
+		fmt_rate(wi, sizeof(wi), t[V_WIOPS]);
+		fmt_rate(me, sizeof(me), t[V_META]);
+		snprintf(line, sizeof(line),
+			 "Total READ %s/s  WRITE %s/s  R-IOPS %s  W-IOPS %s  META %s/s  rows %zu/%zu", r, w,
+			 ri, wi, me, u->view.nvis, u->view.nrows);
+	} else {
+		snprintf(line, sizeof(line), "rows %zu/%zu", u->view.nvis, u->view.nrows);
+	}
+	put(2, 0, line, COLS, 0);
+
+	fill_line(3);
+	if (u->msg[0]) {
+		style_on(u, CP_WARN, A_BOLD);
+		put(3, 0, u->msg, COLS, 0);
+		style_off(u, CP_WARN, A_BOLD);
+	} else if (u->o->nwarnings) {
+		style_on(u, CP_WARN, A_BOLD | A_REVERSE);
+		snprintf(line, sizeof(line), "WARNING: %s%s", u->o->warnings[0],
+			 u->o->nwarnings > 1 ? " (more warnings: see ioanalyze info)" : "");
+		put(3, 0, line, COLS, 0);
+		style_off(u, CP_WARN, A_BOLD | A_REVERSE);
+	}
+}
+
+static void draw_keys(struct ui *u, const char *const *kv)
+{
+	fill_line(LINES - 1);
+	int x = 0;
+	for (size_t i = 0; kv[i] && x < COLS; i += 2) {
+		style_on(u, 0, A_BOLD);
+		put(LINES - 1, x, kv[i], COLS - x, 0);
+		style_off(u, 0, A_BOLD);
+		x = getcurx(stdscr);
+		if (getcury(stdscr) != LINES - 1)
+			break;
+		style_on(u, CP_KEY, A_REVERSE);
+		put(LINES - 1, x, kv[i + 1], COLS - x, 0);
+		style_off(u, CP_KEY, A_REVERSE);
+		x = getcurx(stdscr);
+		if (getcury(stdscr) != LINES - 1)
+			break;
+	}
+}
+
+static void draw_footer(struct ui *u)
+{
+	static const char *const main_keys[] = {
+		"F1", "Help  ", "Tab", "View  ", "<>", "Sort  ", "/", "Filter ", "Enter", "Drill ",
+		"\xe2\x86\x90\xe2\x86\x92", "Time  ", "[]", "Win  ", "Spc", "Play ", "a", "Accum ",
+		"q", "Quit  ", NULL};
+	static const char *const main_keys_ascii[] = {
+		"F1", "Help  ", "Tab", "View  ", "<>", "Sort  ", "/", "Filter ", "Enter", "Drill ",
+		"Lt/Rt", "Time  ", "[]", "Win  ", "Spc", "Play ", "a", "Accum ", "q", "Quit  ", NULL};
+	static const char *const drill_keys[] = {"Esc", "Back  ", "Up/Dn", "Scroll  ", "Lt/Rt",
+						 "Time  ", "[]", "Win  ", "Spc", "Play  ",
+						 "q", "Quit  ", NULL};
+	char line[256];
+	if (u->prompt != PR_NONE) {
+		fill_line(LINES - 1);
+		if (u->prompt == PR_FILTER)
+			snprintf(line, sizeof(line), "Filter (command, path, job): %s_", u->filter);
+		else
+			snprintf(line, sizeof(line), "Go to time (12.5, 1:30, +5, -5): %s_", u->gotobuf);
+		style_on(u, 0, A_BOLD);
+		put(LINES - 1, 0, line, COLS, 0);
+		style_off(u, 0, A_BOLD);
+		return;
+	}
+	if (u->scr == SCR_DRILL)
+		draw_keys(u, drill_keys);
+	else
+		draw_keys(u, u->utf8 ? main_keys : main_keys_ascii);
+}
+
+/* ------------------------------------------------------------------ */
+/* Main table                                                          */
+/* ------------------------------------------------------------------ */
+
+static void format_cell(const struct row *r, const struct column *c, char *buf, size_t n)
+{
+	switch (c->kind) {
+	case CK_PID:
+		snprintf(buf, n, "%u", r->pid);
+		break;
+	case CK_TID:
+		snprintf(buf, n, "%u", r->tid);
+		break;
+	case CK_JOB:
+		snprintf(buf, n, "%s", *r->job ? r->job : "-");
+		break;
+	case CK_NAME:
+		snprintf(buf, n, "%s", r->name);
+		break;
+	case CK_BYTES:
+		fmt_bytes(buf, n, r->v[c->vi]);
+		break;
+	case CK_RATE:
+		fmt_rate(buf, n, r->v[c->vi]);
+		break;
+	case CK_LAT:
+		fmt_lat(buf, n, r->v[c->vi]);
+		break;
+	case CK_PCT:
+		fmt_pct(buf, n, r->v[c->vi]);
+		break;
+	default:
+		snprintf(buf, n, "%.2f", r->v[c->vi]);
+		break;
+	}
+}
+
+static int left_aligned(const struct column *c)
+{
+	return c->kind == CK_JOB || c->kind == CK_NAME;
+}
+
+static void draw_table_header(struct ui *u, int y)
+{
+	const struct view *v = &u->view;
+	fill_line(y);
+	style_on(u, CP_HEAD, A_REVERSE);
+	mvhline(y, 0, ' ', COLS);
+	int x = 0;
+	for (int i = 0; i < u->ncolshow; i++) {
+		const struct column *c = &v->cols[u->colshow[i]];
+		int w = c->kind == CK_NAME ? COLS - x : c->width;
+		char t[32];
+		snprintf(t, sizeof(t), "%s%s", c->title,
+			 u->colshow[i] == v->sort_col ? (v->reverse ? "^" : "v") : "");
+		if (u->colshow[i] == v->sort_col)
+			attron(A_BOLD);
+		put(y, x, t, w, !left_aligned(c));
+		if (u->colshow[i] == v->sort_col)
+			attroff(A_BOLD);
+		x += w + 1;
+	}
+	style_off(u, CP_HEAD, A_REVERSE);
+}
+
+static void draw_row(struct ui *u, int y, const struct row *r, int selected)
+{
+	const struct view *v = &u->view;
+	fill_line(y);
+	attr_t extra = r->exited ? A_DIM : 0;
+	if (selected) {
+		style_on(u, CP_SEL, A_REVERSE);
+		mvhline(y, 0, ' ', COLS);
+	}
+	if (extra)
+		attron(extra);
+	int x = 0;
+	for (int i = 0; i < u->ncolshow; i++) {
+		const struct column *c = &v->cols[u->colshow[i]];
+		int w = c->kind == CK_NAME ? COLS - x : c->width;
+		char buf[64];
+		int pair = 0;
+		if (!selected && c->kind == CK_BYTES && r->v[c->vi] > 0)
+			pair = c->vi == V_WBPS ? CP_WRITE : CP_READ;
+		if (pair && u->colors)
+			attron(COLOR_PAIR(pair));
+		if (c->kind == CK_NAME)
+			put(y, x, r->name, w, 0);
+		else {
+			format_cell(r, c, buf, sizeof(buf));
+			put(y, x, buf, w, !left_aligned(c));
+		}
+		if (pair && u->colors)
+			attroff(COLOR_PAIR(pair));
+		x += w + 1;
+	}
+	if (extra)
+		attroff(extra);
+	if (selected)
+		style_off(u, CP_SEL, A_REVERSE);
+}
+
+static void fix_scroll(struct ui *u)
+{
+	long n = (long)u->view.nvis, h = table_rows();
+	if (u->sel >= n)
+		u->sel = n - 1;
+	if (u->sel < 0)
+		u->sel = 0;
+	if (u->top > u->sel)
+		u->top = u->sel;
+	if (h > 0 && u->sel >= u->top + h)
+		u->top = u->sel - h + 1;
+	if (u->top < 0)
+		u->top = 0;
+}
+
+static void draw_table(struct ui *u)
+{
+	const struct view *v = &u->view;
+	int y0 = HEADER_LINES, h = table_rows();
+	draw_table_header(u, y0);
+	fix_scroll(u);
+	for (int i = 0; i < h; i++) {
+		long p = u->top + i;
+		int y = y0 + 1 + i;
+		if (p < (long)v->nvis) {
+			draw_row(u, y, &v->rows[v->vis[p]], p == u->sel);
+			continue;
+		}
+		fill_line(y);
+		if (i == 0 && !v->nvis) {
+			char line[160];
+			if (!u->m->exact && (u->vk != VIEW_PROC && u->vk != VIEW_JOB))
+				snprintf(line, sizeof(line), "  (scanning the trace: %u%%; this view fills in when done)",
+					 model_progress(u->m) / 10);
+			else if (!v->nrows)
+				snprintf(line, sizeof(line), "  (no %s in this trace)", view_name(u->vk));
+			else
+				snprintf(line, sizeof(line), "  (no rows match: %zu hidden by filter or 'o')",
+					 v->nrows);
+			put(y, 0, line, COLS, 0);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Help                                                                */
+/* ------------------------------------------------------------------ */
+
+static const char *const help_text[] = {
+	"ioview - browse a recorded I/O trace like iotop",
+	"",
+	"Time window",
+	"  Left / Right     step the window back / forward by its length",
+	"  [ / ]            halve / double the window length",
+	"  Home / End       first / last window of the recording",
+	"  g                go to a time: 12.5 (s from start), 1:30, +5, -5",
+	"  Space            play / pause the recording;  + / -  play faster / slower",
+	"  a                current window <-> accumulated since the start",
+	"Views and rows",
+	"  Tab / F2         next view: processes, threads, jobs, files, devices, lustre",
+	"  Shift-Tab        previous view;   p  processes <-> threads",
+	"  Up/Down PgUp/PgDn  move the selection",
+	"  Enter            drill into the selected row (timeline, files, events)",
+	"  Esc / Backspace  back from the drill-down (or clear the filter)",
+	"Sort and filter",
+	"  < / > / F6       sort by the previous / next column;  r  reverse the order",
+	"  /                filter on command, path or job (type; Enter keeps, Esc clears)",
+	"  o                only rows with I/O in the window",
+	"Other",
+	"  ? / F1           this help;  q  quit",
+	"",
+	"Columns: READ/s WRITE/s bytes per second; R-IOPS W-IOPS calls per second;",
+	"META/s metadata calls (open, stat, close...) per second; AVG-LAT mean call",
+	"latency; %IO time spent in I/O calls per second of window (threads add up).",
+	"Greyed rows: processes that exited before the window ends.",
+	"",
+	"Press any key to return.",
+	NULL,
+};
+
+static void draw_help(struct ui *u)
+{
+	erase();
+	for (int i = 0; help_text[i] && i < LINES; i++) {
+		if (i == 0 || (help_text[i][0] && help_text[i][0] != ' ' && i > 1 && i < 20))
+			style_on(u, 0, A_BOLD);
+		put(i, 0, help_text[i], COLS, 0);
+		attroff(A_BOLD);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Drill-down                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Series range of the drilled row over bins [b0, b1). */
+static void drill_range(struct ui *u, uint32_t b0, uint32_t b1, struct ser_agg *out)
+{
+	const struct model *m = u->m;
+	const struct row *r = &u->drow;
+	memset(out, 0, sizeof(*out));
+	const struct etab *t = u->dkind == VIEW_THREAD ? &m->cur.tids
+			       : u->dkind == VIEW_FILE ? &m->cur.files
+						       : &m->cur.pids;
+	if (u->dkind == VIEW_JOB) {
+		for (size_t i = 0; i < t->n; i++) {
+			struct row tmp = {.node = t->ent[i].key.node, .pid = (uint32_t)t->ent[i].key.a};
+			const struct iot_proc *p = model_proc(m, tmp.node, tmp.pid);
+			const char *j = p && p->job_id ? p->job_id : "";
+			if (strcmp(j, r->job) && !(!*j && !strcmp(r->job, "")))
+				continue;
+			struct ser_agg a;
+			ser_range(&t->ent[i].s, b0, b1, &a);
+			ser_agg_add(out, &a);
+		}
+		return;
+	}
+	long e = etab_find(t, &r->key);
+	if (e >= 0)
+		ser_range(&t->ent[e].s, b0, b1, out);
+}
+
+static void drill_compute_chart(struct ui *u)
+{
+	const struct model *m = u->m;
+	int w = COLS - 9;
+	if (w > MAX_CHART)
+		w = MAX_CHART;
+	if (w > (int)m->nbins)
+		w = (int)m->nbins;
+	if (w < 1)
+		w = 1;
+	u->chart_n = w;
+	for (int c = 0; c < w; c++) {
+		uint32_t b0 = (uint32_t)((uint64_t)c * m->nbins / w);
+		uint32_t b1 = (uint32_t)((uint64_t)(c + 1) * m->nbins / w);
+		struct ser_agg a;
+		drill_range(u, b0, b1, &a);
+		double secs = (double)(b1 - b0) * (double)m->binw / 1e9;
+		uint64_t ops = a.rops + a.wops + a.mops;
+		u->chart[0][c] = (double)a.rbytes / secs;
+		u->chart[1][c] = (double)a.wbytes / secs;
+		u->chart[2][c] = ops ? (double)a.io_ns / (double)ops / 1e9 : 0;
+	}
+}
+
+static int cmp_sub(const void *x, const void *y)
+{
+	const struct sub_row *a = x, *b = y;
+	uint64_t ta = a->a.rbytes + a->a.wbytes + a->a.rops + a->a.wops + a->a.mops;
+	uint64_t tb = b->a.rbytes + b->a.wbytes + b->a.rops + b->a.wops + b->a.mops;
+	return (ta < tb) - (ta > tb);
+}
+
+/* Files of the drilled process or thread (of its process), or processes
+ * of the drilled file, in the window. */
+static void drill_compute_sub(struct ui *u)
+{
+	const struct model *m = u->m;
+	const struct etab *t = &m->cur.pidfiles;
+	const struct row *r = &u->drow;
+	struct sub_row tmp;
+	u->nsub = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ekey *k = &t->ent[i].key;
+		if (k->node != r->node)
+			continue;
+		if (u->dkind == VIEW_FILE ? k->b != r->file_id : k->a != r->pid)
+			continue;
+		if (u->dkind == VIEW_JOB)
+			continue;
+		memset(&tmp, 0, sizeof(tmp));
+		ser_range(&t->ent[i].s, win_start(u), win_end(u), &tmp.a);
+		if (!(tmp.a.rops + tmp.a.wops + tmp.a.mops))
+			continue;
+		tmp.pid = (uint32_t)k->a;
+		tmp.file_id = k->b;
+		if (u->dkind == VIEW_FILE) {
+			const struct iot_proc *p = model_proc(m, k->node, tmp.pid);
+			tmp.name = p && p->comm ? p->comm : "?";
+		} else {
+			const char *p = model_path(m, k->node, k->b);
+			tmp.name = p ? p : "?";
+		}
+		if (u->nsub < MAX_SUB) {
+			u->sub[u->nsub++] = tmp;
+			continue;
+		}
+		/* Keep the busiest MAX_SUB. */
+		qsort(u->sub, (size_t)u->nsub, sizeof(u->sub[0]), cmp_sub);
+		if (cmp_sub(&tmp, &u->sub[MAX_SUB - 1]) < 0)
+			u->sub[MAX_SUB - 1] = tmp;
+	}
+	qsort(u->sub, (size_t)u->nsub, sizeof(u->sub[0]), cmp_sub);
+}
+
+static void drill_fetch_events(struct ui *u)
+{
+	const struct row *r = &u->drow;
+	enum ev_filter k;
+	uint64_t id;
+	switch (u->dkind) {
+	case VIEW_THREAD:
+		k = EVF_TID;
+		id = (uint64_t)r->pid << 32 | r->tid;
+		break;
+	case VIEW_FILE:
+		k = EVF_FILE;
+		id = r->file_id;
+		break;
+	case VIEW_PROC:
+		k = EVF_PID;
+		id = r->pid;
+		break;
+	default:
+		u->nev = 0;
+		return;
+	}
+	uint64_t from = model_bin_time(u->m, u->wb0);
+	uint64_t to = model_bin_time(u->m, win_end(u));
+	long n = model_events(u->m, r->node, k, id, from, to, u->evs, MAX_EVENTS);
+	u->nev = n > 0 ? n : 0;
+	u->evtop = 0;
+}
+
+static void spark(struct ui *u, int y, const char *label, const double *vals, int n, int pair)
+{
+	static const char *const blocks[] = {" ", "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83",
+					     "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
+					     "\xe2\x96\x87", "\xe2\x96\x88"};
+	static const char ascii[] = " .:-=+*#@";
+	double max = 0;
+	for (int i = 0; i < n; i++)
+		if (vals[i] > max)
+			max = vals[i];
+	fill_line(y);
+	put(y, 0, label, 8, 0);
+	if (pair && u->colors)
+		attron(COLOR_PAIR(pair));
+	for (int i = 0; i < n && 9 + i < COLS; i++) {
+		int lv = max > 0 ? (int)(vals[i] / max * 8.0 + 0.999) : 0;
+		if (lv > 8)
+			lv = 8;
+		if (u->utf8) {
+			mvaddstr(y, 9 + i, blocks[lv]);
+		} else {
+			mvaddch(y, 9 + i, (chtype)ascii[lv]);
+		}
+	}
+	if (pair && u->colors)
+		attroff(COLOR_PAIR(pair));
+}
+
+static void format_event(const struct ui *u, const struct tv_event *e, char *buf, size_t n)
+{
+	const struct iot_io_event *ev = &e->ev;
+	char off[32], lat[16], sz[16], res[32];
+	fmt_offset(off, sizeof(off), ev->ts_ns > u->m->t0 ? ev->ts_ns - u->m->t0 : 0);
+	fmt_lat(lat, sizeof(lat), (double)ev->dur_ns / 1e9);
+	fmt_bytes(sz, sizeof(sz), (double)ev->size);
+	if (ev->result < 0)
+		snprintf(res, sizeof(res), "-1 %s", strerrorname_np((int)-ev->result) ?
+			 strerrorname_np((int)-ev->result) : "E?");
+	else
+		snprintf(res, sizeof(res), "%lld", (long long)ev->result);
+	const char *path = ev->file_id ? model_path(u->m, e->node, ev->file_id) : NULL;
+	enum iot_op_category cat = iot_op_category(ev->op);
+	if (cat == IOT_CAT_READ || cat == IOT_CAT_WRITE) {
+		if (ev->offset >= 0)
+			snprintf(buf, n, "%s [%u] %s(%d<%s>, %s @%lld) = %s <%s>", off, ev->tid,
+				 iot_op_name(ev->op), ev->fd, path ? path : "?", sz, (long long)ev->offset,
+				 res, lat);
+		else
+			snprintf(buf, n, "%s [%u] %s(%d<%s>, %s) = %s <%s>", off, ev->tid,
+				 iot_op_name(ev->op), ev->fd, path ? path : "?", sz, res, lat);
+	} else {
+		snprintf(buf, n, "%s [%u] %s(%s%s) = %s <%s>", off, ev->tid, iot_op_name(ev->op),
+			 path ? path : "", path ? "" : "-", res, lat);
+	}
+}
+
+
+static void draw_drill(struct ui *u)
+{
+	const struct model *m = u->m;
+	const struct row *r = &u->drow;
+	char line[1024], a[16], b[16], c[16], d[16];
+	/* Title of the drilled row with its numbers in the window. */
+	fill_line(2);
+	fill_line(3);
+	struct ser_agg w;
+	drill_range(u, win_start(u), win_end(u), &w);
+	double secs = (double)(win_end(u) - win_start(u)) * (double)m->binw / 1e9;
+	uint64_t ops = w.rops + w.wops + w.mops;
+	fmt_bytes(a, sizeof(a), (double)w.rbytes / secs);
+	fmt_bytes(b, sizeof(b), (double)w.wbytes / secs);
+	fmt_lat(c, sizeof(c), ops ? (double)w.io_ns / (double)ops / 1e9 : 0);
+	fmt_rate(d, sizeof(d), (double)ops / secs);
+	switch (u->dkind) {
+	case VIEW_FILE:
+		snprintf(line, sizeof(line), "FILE %s", r->name);
+		break;
+	case VIEW_JOB:
+		snprintf(line, sizeof(line), "JOB %s", r->name);
+		break;
+	case VIEW_THREAD:
+		snprintf(line, sizeof(line), "TID %u (PID %u)  %s  job %s", r->tid, r->pid, r->name,
+			 *r->job ? r->job : "-");
+		break;
+	default:
+		snprintf(line, sizeof(line), "PID %u  %s  job %s", r->pid, r->name, *r->job ? r->job : "-");
+		break;
+	}
+	style_on(u, CP_TITLE, A_BOLD);
+	put(2, 0, line, COLS, 0);
+	style_off(u, CP_TITLE, A_BOLD);
+	snprintf(line, sizeof(line), "in window: READ %s/s  WRITE %s/s  ops %s/s  AVG-LAT %s", a, b, d, c);
+	put(3, 0, line, COLS, 0);
+
+	/* Timeline over the whole recording, the window marked below. */
+	int y = HEADER_LINES;
+	spark(u, y, "READ/s", u->chart[0], u->chart_n, CP_READ);
+	spark(u, y + 1, "WRITE/s", u->chart[1], u->chart_n, CP_WRITE);
+	spark(u, y + 2, "LAT", u->chart[2], u->chart_n, 0);
+	fill_line(y + 3);
+	int n = u->chart_n;
+	int c0 = (int)((uint64_t)win_start(u) * n / m->nbins);
+	int c1 = (int)((uint64_t)win_end(u) * n / m->nbins);
+	if (c1 <= c0)
+		c1 = c0 + 1;
+	put(y + 3, 0, "cursor", 8, 0);
+	style_on(u, CP_WARN, A_BOLD);
+	for (int i = c0; i < c1 && 9 + i < COLS; i++)
+		mvaddch(y + 3, 9 + i, '^');
+	style_off(u, CP_WARN, A_BOLD);
+	fill_line(y + 4);
+	fmt_dur(a, sizeof(a), m->t1 - m->t0);
+	double rmax = 0, wmax = 0, lmax = 0;
+	for (int i = 0; i < n; i++) {
+		rmax = u->chart[0][i] > rmax ? u->chart[0][i] : rmax;
+		wmax = u->chart[1][i] > wmax ? u->chart[1][i] : wmax;
+		lmax = u->chart[2][i] > lmax ? u->chart[2][i] : lmax;
+	}
+	fmt_bytes(b, sizeof(b), rmax);
+	fmt_bytes(c, sizeof(c), wmax);
+	fmt_lat(d, sizeof(d), lmax);
+	snprintf(line, sizeof(line), "         0 .. %s   peaks: READ %s/s  WRITE %s/s  LAT %s", a, b, c, d);
+	put(y + 4, 0, line, COLS, 0);
+
+	/* Files (or processes) in the window. */
+	y += 5;
+	int nsub_lines = 5;
+	fill_line(y);
+	style_on(u, CP_HEAD, A_REVERSE);
+	mvhline(y, 0, ' ', COLS);
+	if (u->dkind == VIEW_FILE)
+		snprintf(line, sizeof(line), "%7s %7s %6s %6s  %s", "READ/s", "WRITE/s", "OPS", "PID", "PROCESS");
+	else
+		snprintf(line, sizeof(line), "%7s %7s %6s  %s", "READ/s", "WRITE/s", "OPS", "FILE");
+	put(y, 0, line, COLS, 0);
+	style_off(u, CP_HEAD, A_REVERSE);
+	for (int i = 0; i < nsub_lines; i++) {
+		fill_line(y + 1 + i);
+		if (i >= u->nsub) {
+			if (i == 0)
+				put(y + 1, 0, u->dkind == VIEW_JOB ? "  (select a process for its files)"
+					       : m->exact ? "  (no file I/O in this window)"
+							  : "  (scanning...)", COLS, 0);
+			continue;
+		}
+		const struct sub_row *s = &u->sub[i];
+		fmt_bytes(a, sizeof(a), (double)s->a.rbytes / secs);
+		fmt_bytes(b, sizeof(b), (double)s->a.wbytes / secs);
+		fmt_rate(c, sizeof(c), (double)(s->a.rops + s->a.wops + s->a.mops) / secs);
+		if (u->dkind == VIEW_FILE)
+			snprintf(line, sizeof(line), "%7s %7s %6s %6u  %s", a, b, c, s->pid, s->name);
+		else
+			snprintf(line, sizeof(line), "%7s %7s %6s  %s", a, b, c, s->name);
+		put(y + 1 + i, 0, line, COLS, 0);
+	}
+
+	/* Events in the window, scrollable. */
+	y += 1 + nsub_lines;
+	fill_line(y);
+	style_on(u, CP_HEAD, A_REVERSE);
+	mvhline(y, 0, ' ', COLS);
+	snprintf(line, sizeof(line), "EVENTS in the window: %ld%s  (Up/Down to scroll)", u->nev,
+		 u->nev >= MAX_EVENTS ? "+" : "");
+	put(y, 0, line, COLS, 0);
+	style_off(u, CP_HEAD, A_REVERSE);
+	for (int i = 0; y + 1 + i < LINES - 1; i++) {
+		fill_line(y + 1 + i);
+		long k = u->evtop + i;
+		if (k >= u->nev) {
+			if (i == 0 && !u->nev)
+				put(y + 1, 0, u->dkind == VIEW_JOB ? "  (select a process for its events)"
+								 : "  (no events in this window)", COLS, 0);
+			continue;
+		}
+		format_event(u, &u->evs[k], line, sizeof(line));
+		put(y + 1 + i, 0, line, COLS, 0);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Actions                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef unsigned (*action_fn)(struct ui *u);
+
+static unsigned time_changed(struct ui *u)
+{
+	clamp_window(u);
+	return RD_COMPUTE | RD_HEADER | RD_TABLE | (u->scr == SCR_DRILL ? RD_EVENTS : 0);
+}
+
+static unsigned act_quit(struct ui *u)
+{
+	u->quit = 1;
+	return 0;
+}
+
+static unsigned act_help(struct ui *u)
+{
+	u->help_from = u->scr;
+	u->scr = SCR_HELP;
+	return RD_CLEAR | RD_SCREEN;
+}
+
+static unsigned set_view(struct ui *u, enum view_kind k)
+{
+	u->vk = k;
+	u->sel = u->top = 0;
+	u->have_sel = 0;
+	return RD_REBUILD | RD_CLEAR | RD_SCREEN;
+}
+
+static unsigned act_view_next(struct ui *u)
+{
+	return set_view(u, (enum view_kind)((u->vk + 1) % VIEW__COUNT));
+}
+
+static unsigned act_view_prev(struct ui *u)
+{
+	return set_view(u, (enum view_kind)((u->vk + VIEW__COUNT - 1) % VIEW__COUNT));
+}
+
+static unsigned act_threads(struct ui *u)
+{
+	return set_view(u, u->vk == VIEW_THREAD ? VIEW_PROC : VIEW_THREAD);
+}
+
+static unsigned act_left(struct ui *u)
+{
+	u->wb0 = u->wb0 > u->wlen ? u->wb0 - u->wlen : 0;
+	return time_changed(u);
+}
+
+static unsigned act_right(struct ui *u)
+{
+	u->wb0 += u->wlen;
+	return time_changed(u);
+}
+
+static unsigned act_shrink(struct ui *u)
+{
+	u->wlen = u->wlen > 1 ? u->wlen / 2 : 1;
+	return time_changed(u);
+}
+
+static unsigned act_grow(struct ui *u)
+{
+	u->wlen = u->wlen > u->m->nbins / 2 ? u->m->nbins : u->wlen * 2;
+	return time_changed(u);
+}
+
+static unsigned act_home(struct ui *u)
+{
+	u->wb0 = 0;
+	return time_changed(u);
+}
+
+static unsigned act_end(struct ui *u)
+{
+	u->wb0 = u->m->nbins;
+	return time_changed(u);
+}
+
+static unsigned act_accum(struct ui *u)
+{
+	u->accum = !u->accum;
+	return time_changed(u);
+}
+
+static double tick_interval(const struct ui *u)
+{
+	double step = (double)u->wlen * (double)u->m->binw / 1e9 / speeds[u->speed_i];
+	return step < 0.05 ? 0.05 : step;
+}
+
+static unsigned act_play(struct ui *u)
+{
+	u->playing = !u->playing;
+	if (u->playing && win_end(u) >= u->m->nbins)
+		u->wb0 = 0; /* at the end: play from the start */
+	u->next_tick = mono_s() + tick_interval(u);
+	return time_changed(u);
+}
+
+static unsigned act_faster(struct ui *u)
+{
+	if ((size_t)u->speed_i + 1 < NSPEEDS)
+		u->speed_i++;
+	return RD_HEADER;
+}
+
+static unsigned act_slower(struct ui *u)
+{
+	if (u->speed_i > 0)
+		u->speed_i--;
+	return RD_HEADER;
+}
+
+static unsigned act_goto(struct ui *u)
+{
+	u->prompt = PR_GOTO;
+	u->glen = 0;
+	u->gotobuf[0] = 0;
+	return RD_FOOTER;
+}
+
+static unsigned act_filter(struct ui *u)
+{
+	u->prompt = PR_FILTER;
+	return RD_FOOTER | RD_HEADER;
+}
+
+static unsigned act_active(struct ui *u)
+{
+	u->only_active = !u->only_active;
+	return RD_FILTER | RD_HEADER | RD_TABLE;
+}
+
+static unsigned sort_move(struct ui *u, int d)
+{
+	struct view *v = &u->view;
+	int n = (int)v->ncols;
+	v->sort_col = (v->sort_col + d + n) % n;
+	return RD_FILTER | RD_HEADER | RD_TABLE;
+}
+
+static unsigned act_sort_next(struct ui *u)
+{
+	return sort_move(u, 1);
+}
+
+static unsigned act_sort_prev(struct ui *u)
+{
+	return sort_move(u, -1);
+}
+
+static unsigned act_reverse(struct ui *u)
+{
+	u->view.reverse = !u->view.reverse;
+	return RD_FILTER | RD_HEADER | RD_TABLE;
+}
+
+static unsigned move_sel(struct ui *u, long d)
+{
+	u->sel += d;
+	fix_scroll(u);
+	u->have_sel = 0;
+	return RD_TABLE;
+}
+
+static unsigned act_up(struct ui *u)
+{
+	if (u->scr == SCR_DRILL) {
+		u->evtop = u->evtop > 0 ? u->evtop - 1 : 0;
+		return RD_TABLE;
+	}
+	return move_sel(u, -1);
+}
+
+static unsigned act_down(struct ui *u)
+{
+	if (u->scr == SCR_DRILL) {
+		if (u->evtop + 1 < u->nev)
+			u->evtop++;
+		return RD_TABLE;
+	}
+	return move_sel(u, 1);
+}
+
+static unsigned act_pgup(struct ui *u)
+{
+	long h = table_rows() > 1 ? table_rows() - 1 : 1;
+	if (u->scr == SCR_DRILL) {
+		u->evtop = u->evtop > h ? u->evtop - h : 0;
+		return RD_TABLE;
+	}
+	return move_sel(u, -h);
+}
+
+static unsigned act_pgdn(struct ui *u)
+{
+	long h = table_rows() > 1 ? table_rows() - 1 : 1;
+	if (u->scr == SCR_DRILL) {
+		u->evtop = u->evtop + h < u->nev ? u->evtop + h : (u->nev ? u->nev - 1 : 0);
+		return RD_TABLE;
+	}
+	return move_sel(u, h);
+}
+
+static unsigned act_drill(struct ui *u)
+{
+	if (u->scr == SCR_DRILL || !u->view.nvis)
+		return 0;
+	if (u->vk == VIEW_DEV || u->vk == VIEW_LUSTRE) {
+		snprintf(u->msg, sizeof(u->msg), "no drill-down for %s rows", view_name(u->vk));
+		return RD_HEADER;
+	}
+	u->drow = u->view.rows[u->view.vis[u->sel]];
+	u->dkind = u->vk;
+	u->scr = SCR_DRILL;
+	return RD_CLEAR | RD_SCREEN | RD_COMPUTE | RD_EVENTS;
+}
+
+static unsigned act_back(struct ui *u)
+{
+	if (u->scr == SCR_DRILL) {
+		u->scr = SCR_MAIN;
+		return RD_CLEAR | RD_SCREEN | RD_COMPUTE;
+	}
+	if (u->flen) {
+		u->flen = 0;
+		u->filter[0] = 0;
+		return RD_FILTER | RD_HEADER | RD_TABLE;
+	}
+	return 0;
+}
+
+struct keybind {
+	int key;
+	action_fn act;
+	int drill; /* also active in the drill-down */
+};
+
+static const struct keybind keymap[] = {
+	{'q', act_quit, 1},
+	{'Q', act_quit, 1},
+	{'?', act_help, 1},
+	{KEY_F(1), act_help, 1},
+	{'h', act_help, 1},
+	{'\t', act_view_next, 0},
+	{KEY_F(2), act_view_next, 0},
+	{KEY_BTAB, act_view_prev, 0},
+	{'p', act_threads, 0},
+	{KEY_LEFT, act_left, 1},
+	{KEY_RIGHT, act_right, 1},
+	{'[', act_shrink, 1},
+	{']', act_grow, 1},
+	{KEY_HOME, act_home, 1},
+	{KEY_END, act_end, 1},
+	{'g', act_goto, 1},
+	{' ', act_play, 1},
+	{'+', act_faster, 1},
+	{'=', act_faster, 1},
+	{'-', act_slower, 1},
+	{'a', act_accum, 1},
+	{'/', act_filter, 0},
+	{'o', act_active, 0},
+	{'>', act_sort_next, 0},
+	{'.', act_sort_next, 0},
+	{KEY_F(6), act_sort_next, 0},
+	{'<', act_sort_prev, 0},
+	{',', act_sort_prev, 0},
+	{'r', act_reverse, 0},
+	{KEY_UP, act_up, 1},
+	{'k', act_up, 1},
+	{KEY_DOWN, act_down, 1},
+	{'j', act_down, 1},
+	{KEY_PPAGE, act_pgup, 1},
+	{KEY_NPAGE, act_pgdn, 1},
+	{'\n', act_drill, 0},
+	{'\r', act_drill, 0},
+	{KEY_ENTER, act_drill, 0},
+	{27, act_back, 1},
+	{KEY_BACKSPACE, act_back, 1},
+	{127, act_back, 1},
+	{8, act_back, 1},
+};
+
+/* Text entry for the filter and go-to prompts. */
+static unsigned prompt_key(struct ui *u, int ch)
+{
+	char *buf = u->prompt == PR_FILTER ? u->filter : u->gotobuf;
+	size_t *len = u->prompt == PR_FILTER ? &u->flen : &u->glen;
+	size_t cap = u->prompt == PR_FILTER ? sizeof(u->filter) : sizeof(u->gotobuf);
+	unsigned rd = RD_FOOTER;
+	if (ch == 27) { /* Esc: cancel (and clear the filter) */
+		if (u->prompt == PR_FILTER) {
+			*len = 0;
+			buf[0] = 0;
+			rd |= RD_FILTER | RD_TABLE | RD_HEADER;
+		}
+		u->prompt = PR_NONE;
+		return rd;
+	}
+	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		if (u->prompt == PR_GOTO) {
+			uint64_t cur = model_bin_time(u->m, u->wb0) - u->m->t0, off;
+			if (fmt_parse_time(u->gotobuf, cur, &off) == 0) {
+				u->wb0 = model_bin(u->m, u->m->t0 + off);
+				rd |= time_changed(u);
+			} else {
+				snprintf(u->msg, sizeof(u->msg), "not a time: \"%s\" (try 12.5, 1:30, +5)",
+					 u->gotobuf);
+				rd |= RD_HEADER;
+			}
+		}
+		u->prompt = PR_NONE;
+		return rd | RD_HEADER;
+	}
+	if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		/* Remove one UTF-8 character. */
+		while (*len > 0 && ((unsigned char)buf[*len - 1] & 0xc0) == 0x80)
+			(*len)--;
+		if (*len > 0)
+			(*len)--;
+		buf[*len] = 0;
+	} else if (ch >= 32 && ch < 256 && *len + 1 < cap) {
+		buf[(*len)++] = (char)ch;
+		buf[*len] = 0;
+	} else {
+		return 0;
+	}
+	if (u->prompt == PR_FILTER) {
+		u->sel = 0;
+		rd |= RD_FILTER | RD_TABLE | RD_HEADER;
+	}
+	return rd;
+}
+
+static unsigned dispatch(struct ui *u, int ch)
+{
+	if (ch == KEY_RESIZE)
+		return RD_CLEAR | RD_SCREEN | RD_COMPUTE;
+	if (u->prompt != PR_NONE)
+		return prompt_key(u, ch);
+	unsigned had_msg = u->msg[0] ? RD_HEADER : 0;
+	u->msg[0] = 0;
+	if (u->scr == SCR_HELP) {
+		if (ch == 'q' || ch == 'Q')
+			u->quit = 1;
+		u->scr = u->help_from;
+		return RD_CLEAR | RD_SCREEN | RD_COMPUTE;
+	}
+	for (size_t i = 0; i < sizeof(keymap) / sizeof(keymap[0]); i++)
+		if (keymap[i].key == ch && (u->scr == SCR_MAIN || keymap[i].drill))
+			return keymap[i].act(u) | had_msg;
+	return had_msg;
+}
+
+/* ------------------------------------------------------------------ */
+/* Loop                                                                */
+/* ------------------------------------------------------------------ */
+
+static void keep_selection(struct ui *u)
+{
+	if (u->have_sel) {
+		long r = view_find(&u->view, &u->sel_key);
+		long p = r >= 0 ? view_vis_pos(&u->view, r) : -1;
+		if (p >= 0)
+			u->sel = p;
+	}
+	fix_scroll(u);
+	if (u->sel >= 0 && (size_t)u->sel < u->view.nvis) {
+		u->sel_key = u->view.rows[u->view.vis[u->sel]].key;
+		u->have_sel = 1;
+	}
+}
+
+static void init_colors(struct ui *u)
+{
+	u->colors = !u->o->no_color && !getenv("NO_COLOR") && has_colors() && start_color() == OK;
+	if (!u->colors)
+		return;
+	use_default_colors();
+	init_pair(CP_HEAD, COLOR_BLACK, COLOR_GREEN);
+	init_pair(CP_READ, COLOR_GREEN, -1);
+	init_pair(CP_WRITE, COLOR_RED, -1);
+	init_pair(CP_WARN, COLOR_WHITE, COLOR_RED);
+	init_pair(CP_KEY, COLOR_BLACK, COLOR_CYAN);
+	init_pair(CP_DIM, COLOR_WHITE, -1);
+	init_pair(CP_SEL, COLOR_BLACK, COLOR_CYAN);
+	init_pair(CP_TITLE, COLOR_CYAN, -1);
+}
+
+static void initial_window(struct ui *u)
+{
+	const struct model *m = u->m;
+	uint64_t span = m->t1 - m->t0;
+	double want = u->o->window_s > 0 ? u->o->window_s * 1e9 : span >= 2000000000ull ? 1e9 : (double)span / 10;
+	u->wlen = (uint32_t)(want / (double)m->binw + 0.5);
+	u->wb0 = 0;
+	u->accum = u->o->accumulated;
+	clamp_window(u);
+	u->speed_i = 2; /* 1x */
+	u->vk = VIEW_PROC;
+	for (int k = 0; u->o->view && k < VIEW__COUNT; k++)
+		if (!strcmp(u->o->view, view_name((enum view_kind)k)))
+			u->vk = (enum view_kind)k;
+}
+
+static void refresh_data(struct ui *u, unsigned *rd)
+{
+	if (*rd & RD_REBUILD) {
+		if (view_build(&u->view, u->vk, u->m))
+			snprintf(u->msg, sizeof(u->msg), "out of memory building the %s view",
+				 view_name(u->vk));
+		layout(u);
+		*rd |= RD_COMPUTE | RD_FILTER | RD_SCREEN;
+	}
+	if (*rd & RD_CLEAR)
+		layout(u);
+	if (*rd & RD_COMPUTE) {
+		view_compute(&u->view, u->m, win_start(u), win_end(u));
+		*rd |= RD_FILTER | RD_SCREEN;
+		if (u->scr == SCR_DRILL) {
+			drill_compute_chart(u);
+			drill_compute_sub(u);
+		}
+	}
+	if (*rd & RD_FILTER) {
+		view_filter(&u->view, u->filter, u->only_active);
+		keep_selection(u);
+	}
+	if ((*rd & RD_EVENTS) && u->scr == SCR_DRILL)
+		drill_fetch_events(u);
+	*rd &= ~(unsigned)(RD_REBUILD | RD_COMPUTE | RD_FILTER | RD_EVENTS);
+}
+
+/* A key typed into a prompt needs no fresh data; any other key may act on
+ * the rows, so pending work is done first. */
+static int is_prompt_char(const struct ui *u, int ch)
+{
+	return u->prompt != PR_NONE && ch >= 32 && ch < 256 && ch != 127;
+}
+
+static void paint(struct ui *u, unsigned rd)
+{
+	if (rd & RD_CLEAR)
+		erase();
+	if (u->scr == SCR_HELP) {
+		draw_help(u);
+		return;
+	}
+	if (rd & RD_HEADER) {
+		draw_header(u);
+	}
+	if (u->scr == SCR_DRILL && (rd & (RD_TABLE | RD_HEADER)))
+		draw_drill(u);
+	else if (rd & RD_TABLE)
+		draw_table(u);
+	if (rd & (RD_FOOTER | RD_HEADER))
+		draw_footer(u);
+}
+
+/* Time until something must happen without a key: play tick or scan poll. */
+static int wait_ms(const struct ui *u)
+{
+	int ms = -1;
+	if (u->playing) {
+		double d = (u->next_tick - mono_s()) * 1000.0;
+		ms = d < 1 ? 1 : (int)d;
+	}
+	if (!u->m->exact && (ms < 0 || ms > 100))
+		ms = 100;
+	return ms;
+}
+
+static unsigned idle(struct ui *u)
+{
+	unsigned rd = 0;
+	if (model_poll(u->m))
+		rd |= RD_REBUILD | RD_SCREEN | (u->scr == SCR_DRILL ? RD_EVENTS : 0);
+	else if (!u->m->exact)
+		rd |= RD_HEADER | (u->vk == VIEW_PROC ? 0 : RD_TABLE);
+	if (u->playing && mono_s() >= u->next_tick) {
+		u->next_tick = mono_s() + tick_interval(u);
+		double adv = speeds[u->speed_i] * tick_interval(u) * 1e9 / (double)u->m->binw;
+		uint32_t step = adv < 1 ? 1 : (uint32_t)(adv + 0.5);
+		if (win_end(u) >= u->m->nbins)
+			u->playing = 0;
+		else
+			u->wb0 += step;
+		rd |= time_changed(u);
+	}
+	return rd;
+}
+
+int ui_run(struct model *m, const struct ui_opts *o)
+{
+	struct ui *u = calloc(1, sizeof(*u));
+	if (!u)
+		return -12;
+	u->m = m;
+	u->o = o;
+	u->evs = calloc(MAX_EVENTS, sizeof(*u->evs));
+	if (!u->evs) {
+		free(u);
+		return -12;
+	}
+	setlocale(LC_ALL, "");
+	u->utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
+	if (!initscr()) {
+		free(u->evs);
+		free(u);
+		return -5;
+	}
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	init_colors(u);
+	initial_window(u);
+	unsigned rd = RD_REBUILD | RD_CLEAR | RD_SCREEN;
+	while (!u->quit) {
+		refresh_data(u, &rd);
+		paint(u, rd);
+		refresh();
+		rd = 0;
+		timeout(wait_ms(u));
+		int ch = getch();
+		rd |= ch == ERR ? idle(u) : dispatch(u, ch);
+		/* Take every key already typed before drawing: the screen is
+		 * painted once the user stops typing. */
+		timeout(0);
+		while (!u->quit && (ch = getch()) != ERR) {
+			if (!is_prompt_char(u, ch))
+				refresh_data(u, &rd);
+			rd |= dispatch(u, ch);
+		}
+		if (u->playing)
+			rd |= idle(u);
+	}
+	endwin();
+	view_free(&u->view);
+	free(u->evs);
+	free(u);
+	return 0;
+}
