@@ -18,3 +18,11 @@ MAIN_iotr-bench := $(BUILD)/obj/tests/bench/bench_format.o
 .PHONY: bench-format
 bench-format: $(BUILD)/bin/iotr-bench
 	@$(BUILD)/bin/iotr-bench
+
+# Regenerate the committed golden traces (tests/data/format/*.iotr).
+.PHONY: golden
+golden: $(BUILD)/tests/mkgolden
+	$(BUILD)/tests/mkgolden tests/data/format
+$(BUILD)/tests/mkgolden: $(BUILD)/obj/tests/data/format/mkgolden.o $(LIBIOTRACE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)

@@ -533,7 +533,7 @@ uint64_t iot_reader_wall_ns(const iot_reader *r, uint64_t ts_ns);
  * or -ENOENT when the trace holds no timed records. */
 int iot_reader_span(const iot_reader *r, uint64_t *first_ts, uint64_t *last_ts);
 
-/* Chunk index (data streams only, file order). */
+/* Chunk index: every chunk of a known stream type, in file order. */
 size_t iot_reader_chunk_count(const iot_reader *r);
 const struct iot_chunk_info *iot_reader_chunk(const iot_reader *r, size_t i);
 /* Index of the first chunk of the given stream mask whose last_ts >= ts
@@ -566,7 +566,7 @@ int iot_cursor_open(iot_cursor **out, iot_reader *const *readers, size_t nreader
 /* Only records with from_ts <= ts (on the first reader's clock when
  * nreaders == 1, wall-clock ns otherwise); 0 = from the start. */
 int iot_cursor_seek(iot_cursor *c, uint64_t from_ts);
-/* Next record: 1 and *rec/*reader_index set, 0 at the end, or negative
+/* Next record: 1 and *rec, *reader_index set; 0 at the end; or negative
  * on error (corrupt chunks are skipped with a reader warning, not an
  * error). */
 int iot_cursor_next(iot_cursor *c, const struct iot_record **rec, size_t *reader_index);

@@ -1,0 +1,772 @@
+/* check_format.c - libiotrace: round trips, recovery, corruption, merging. */
+#include "format/iotrace.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char tmpdir[64];
+
+static void make_tmpdir(void)
+{
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/check_format.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void rm_tmpdir(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static const char *tpath(const char *name)
+{
+	static char p[4][PATH_MAX + 80];
+	static int k;
+	k = (k + 1) % 4;
+	snprintf(p[k], sizeof p[k], "%s/%s", tmpdir, name);
+	return p[k];
+}
+
+static iot_reader *open_ok(const char *path)
+{
+	iot_reader *r = NULL;
+	struct iot_error err = {0};
+	int rc = iot_reader_open(&r, path, &err);
+	ck_assert_msg(rc == 0, "open %s: %s at %" PRIu64 ": %s", path, iot_strerror(rc),
+		      err.offset, err.msg);
+	return r;
+}
+
+/* Deterministic pseudo-random numbers. */
+static uint64_t rng = 88172645463325252ULL;
+static uint64_t xrand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static struct iot_io_event make_event(uint64_t i)
+{
+	struct iot_io_event e = {0};
+	e.ts_ns = 1000000000ULL + i * 700 + (xrand() % 100);
+	e.dur_ns = 300 + xrand() % 400;
+	e.pid = 100 + (uint32_t)(i % 3);
+	e.tid = e.pid + (uint32_t)(i % 2);
+	e.op = (uint16_t)(i % 5 == 0 ? IOT_OP_OPENAT : IOT_OP_PREAD);
+	e.source = IOT_SRC_EBPF;
+	e.ftype = IOT_FT_REG;
+	e.fd = 3 + (int32_t)(i % 4);
+	e.file_id = 1 + i % 7;
+	e.offset = (int64_t)(i * 4096);
+	e.size = 4096;
+	e.result = (i % 11 == 0) ? -ENOENT : 4096;
+	return e;
+}
+
+static int ev_eq(const struct iot_io_event *a, const struct iot_io_event *b)
+{
+	return a->ts_ns == b->ts_ns && a->dur_ns == b->dur_ns && a->pid == b->pid &&
+	       a->tid == b->tid && a->op == b->op && a->source == b->source &&
+	       a->ftype == b->ftype && a->fd == b->fd && a->flags == b->flags &&
+	       a->eflags == b->eflags && a->file_id == b->file_id && a->offset == b->offset &&
+	       a->size == b->size && a->result == b->result;
+}
+
+/* ---- op table ---- */
+
+START_TEST(test_op_table)
+{
+	ck_assert_str_eq(iot_op_name(IOT_OP_PREAD), "pread");
+	ck_assert_int_eq(iot_op_category(IOT_OP_PREAD), IOT_CAT_READ);
+	ck_assert_int_eq(iot_op_category(IOT_OP_PWRITEV2), IOT_CAT_WRITE);
+	ck_assert_int_eq(iot_op_category(IOT_OP_FSYNC), IOT_CAT_SYNC);
+	ck_assert_int_eq(iot_op_category(IOT_OP_RENAMEAT2), IOT_CAT_META);
+	ck_assert_int_eq(iot_op_from_name("statx"), IOT_OP_STATX);
+	ck_assert_int_eq(iot_op_from_name("nope"), -1);
+	ck_assert_str_eq(iot_op_name(60000), "unknown");
+	/* every name is unique and maps back */
+	for (unsigned i = 0; i < IOT_OP__COUNT; i++)
+		ck_assert_int_eq(iot_op_from_name(iot_op_name(i)), (int)i);
+	ck_assert_str_eq(iot_strerror(IOT_E_VERSION),
+			 "trace format version is newer than this reader");
+	ck_assert_str_eq(iot_strerror(-ENOENT), strerror(ENOENT));
+}
+END_TEST
+
+/* ---- round trips ---- */
+
+START_TEST(test_roundtrip_io_many_chunks)
+{
+	make_tmpdir();
+	const char *p = tpath("rt.iotr");
+	struct iot_writer_opts o = {.chunk_records = 1000};
+	iot_writer *w;
+	ck_assert_int_eq(iot_writer_open(&w, p, &o), 0);
+	enum { N = 25000 };
+	struct iot_io_event *ev = malloc(N * sizeof *ev);
+	for (int i = 0; i < N; i++) {
+		ev[i] = make_event((uint64_t)i);
+		ck_assert_int_eq(iot_writer_add_io(w, &ev[i]), 0);
+	}
+	ck_assert_int_eq(iot_writer_close(w), 0);
+
+	struct stat st;
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+
+	iot_reader *r = open_ok(p);
+	struct iot_integrity in;
+	iot_reader_integrity(r, &in);
+	ck_assert_int_eq(in.footer_ok, 1);
+	ck_assert_int_eq(in.dropped_bytes, 0);
+	ck_assert_int_eq(in.corrupt_chunks, 0);
+	ck_assert_uint_eq(iot_reader_warning_count(r), 0);
+	size_t got = 0, io_chunks = 0;
+	uint64_t agg_read = 0;
+	for (size_t c = 0; c < iot_reader_chunk_count(r); c++) {
+		const struct iot_chunk_info *ci = iot_reader_chunk(r, c);
+		if (ci->stream != IOT_STREAM_IO)
+			continue;
+		io_chunks++;
+		const struct iot_io_event *e;
+		size_t n;
+		ck_assert_int_eq(iot_reader_decode_io(r, c, &e, &n), 0);
+		ck_assert_uint_eq(n, ci->nrecords);
+		for (size_t k = 0; k < n; k++, got++)
+			ck_assert_msg(ev_eq(&e[k], &ev[got]), "event %zu differs", got);
+		ck_assert_uint_eq(ci->first_ts, e[0].ts_ns);
+		ck_assert_uint_eq(ci->last_ts, e[n - 1].ts_ns);
+		for (uint32_t a = 0; a < ci->nagg; a++)
+			agg_read += ci->agg[a].read_ops;
+	}
+	ck_assert_uint_eq(got, N);
+	ck_assert_uint_eq(io_chunks, N / 1000);
+	/* aggregates: preads with a non-negative result are read ops */
+	uint64_t want_read = 0;
+	for (int i = 0; i < N; i++)
+		want_read += iot_op_category(ev[i].op) == IOT_CAT_READ;
+	ck_assert_uint_eq(agg_read, want_read);
+	iot_reader_close(r);
+	free(ev);
+	rm_tmpdir();
+}
+END_TEST
+
+START_TEST(test_roundtrip_edges)
+{
+	make_tmpdir();
+	const char *p = tpath("edges.iotr");
+	iot_writer *w;
+	ck_assert_int_eq(iot_writer_open(&w, p, NULL), 0);
+	struct iot_io_event e[6] = {0};
+	/* zero, max u64, negative results, huge time gaps, max/min fields */
+	e[0].ts_ns = 0;
+	e[1].ts_ns = 1;
+	e[1].dur_ns = UINT64_MAX;
+	e[1].offset = INT64_MAX;
+	e[1].size = UINT64_MAX;
+	e[1].result = INT64_MIN;
+	e[1].pid = UINT32_MAX;
+	e[1].tid = UINT32_MAX;
+	e[1].fd = INT32_MIN;
+	e[1].flags = UINT32_MAX;
+	e[1].eflags = UINT32_MAX;
+	e[1].op = UINT16_MAX;
+	e[1].source = 255;
+	e[1].ftype = 255;
+	e[1].file_id = UINT64_MAX;
+	e[2].ts_ns = UINT64_MAX / 2;
+	e[2].offset = -1;
+	e[2].result = -EIO;
+	e[3].ts_ns = UINT64_MAX / 2 + 5;
+	e[3].offset = INT64_MIN;
+	e[3].result = INT64_MAX;
+	e[4].ts_ns = UINT64_MAX - 1;
+	e[4].dur_ns = 12345;
+	e[5].ts_ns = UINT64_MAX;
+	for (int i = 0; i < 6; i++)
+		ck_assert_int_eq(iot_writer_add_io(w, &e[i]), 0);
+	ck_assert_int_eq(iot_writer_close(w), 0);
+	iot_reader *r = open_ok(p);
+	size_t c = iot_reader_seek_chunk(r, IOT_STREAM_MASK(IOT_STREAM_IO), 0);
+	const struct iot_io_event *d;
+	size_t n;
+	ck_assert_int_eq(iot_reader_decode_io(r, c, &d, &n), 0);
+	ck_assert_uint_eq(n, 6);
+	for (int i = 0; i < 6; i++)
+		ck_assert_msg(ev_eq(&d[i], &e[i]), "edge event %d differs", i);
+	iot_reader_close(r);
+	rm_tmpdir();
+}
+END_TEST
+
+START_TEST(test_roundtrip_all_streams)
+{
+	make_tmpdir();
+	const char *p = tpath("all.iotr");
+	iot_writer *w;
+	ck_assert_int_eq(iot_writer_open(&w, p, NULL), 0);
+	ck_assert_int_eq(iot_writer_set_meta(w, "host.name", "node01"), 0);
+	ck_assert_int_eq(iot_writer_set_meta(w, "rec.job_id", "4242"), 0);
+	ck_assert_int_eq(iot_writer_set_meta(w, "host.name", "node02"), 0); /* later wins */
+	struct iot_proc pr = {.ts_ns = 10, .start_ns = 5, .pid = 77, .ppid = 1, .uid = 1000,
+			      .gid = 100, .exit_status = -1, .comm = "cp",
+			      .exe = "/usr/bin/cp", .cmdline = "cp a b", .cgroup = "/user.slice",
+			      .job_id = "4242"};
+	ck_assert_int_eq(iot_writer_add_proc(w, &pr), 0);
+	struct iot_proc ex = {.ts_ns = 90, .exit_ns = 90, .pid = 77, .exit_status = 3 << 8};
+	ck_assert_int_eq(iot_writer_add_proc(w, &ex), 0);
+	struct iot_file f = {.dev = 0x801, .ino = 1234, .type = IOT_FT_REG,
+			     .path = "/data/\xc3\xa9t\xc3\xa9,\"x\"\n.dat"};
+	uint64_t fid = iot_writer_file(w, &f);
+	ck_assert_uint_gt(fid, 0);
+	ck_assert_uint_eq(iot_writer_file(w, &f), fid); /* same file, same id */
+	uint64_t sid = iot_writer_intern(w, "vda");
+	ck_assert_uint_eq(iot_writer_intern(w, "vda"), sid);
+	uint64_t empty = iot_writer_intern(w, "");
+	ck_assert_uint_gt(empty, 0);
+	ck_assert_uint_ne(empty, sid);
+	struct iot_disk_sample ds = {.ts_ns = 20, .major = 253, .minor = 0, .name_id = sid,
+				     .nfields = 17};
+	for (int i = 0; i < IOT_DISK_COUNTERS; i++)
+		ds.c[i] = (uint64_t)i * 1000003ULL + (i == 3 ? UINT32_MAX : 0);
+	ck_assert_int_eq(iot_writer_add_disk(w, &ds), 0);
+	struct iot_procio_sample pio = {.ts_ns = 30, .pid = 77, .rchar = 1, .wchar = 2,
+					.syscr = 3, .syscw = 4, .read_bytes = UINT64_MAX,
+					.write_bytes = 6, .cancelled_write_bytes = 7};
+	ck_assert_int_eq(iot_writer_add_procio(w, &pio), 0);
+	struct iot_jobstat_sample js = {.ts_ns = 40, .snapshot_ns = 1700000000123456789ULL,
+					.start_ns = 1699999999000000000ULL,
+					.target_id = iot_writer_intern(w, "obdfilter.fs-OST0000"),
+					.job_id = iot_writer_intern(w, "\"dd.0\""),
+					.counter_id = iot_writer_intern(w, "read_bytes"),
+					.unit_id = iot_writer_intern(w, "bytes"),
+					.samples = 5, .min = 4096, .max = 1 << 20, .sum = 123456,
+					.sumsq = UINT64_MAX, .flags = IOT_JS_HAS_MINMAX};
+	ck_assert_int_eq(iot_writer_add_jobstat(w, &js), 0);
+	struct iot_loss l = {.ts_ns = 50, .source = IOT_SRC_EBPF, .cpu = 1, .count = 99,
+			     .reason = IOT_LOSS_RINGBUF_FULL, .pid = 0};
+	ck_assert_int_eq(iot_writer_add_loss(w, &l), 0);
+	struct iot_io_event e = {.ts_ns = 60, .dur_ns = 5, .pid = 77, .tid = 77,
+				 .op = IOT_OP_WRITE, .fd = 4, .file_id = fid, .offset = 0,
+				 .size = 10, .result = 10};
+	ck_assert_int_eq(iot_writer_add_io(w, &e), 0);
+	ck_assert_int_eq(iot_writer_close(w), 0);
+
+	iot_reader *r = open_ok(p);
+	ck_assert_str_eq(iot_reader_meta(r, "host.name"), "node02");
+	ck_assert_str_eq(iot_reader_meta(r, "rec.job_id"), "4242");
+	ck_assert_ptr_nonnull(iot_reader_meta(r, "clock.wall_offset_ns"));
+	ck_assert_ptr_null(iot_reader_meta(r, "missing"));
+	const struct iot_proc *pp = iot_reader_proc(r, 77, 0);
+	ck_assert_ptr_nonnull(pp);
+	ck_assert_str_eq(pp->comm, "cp");
+	ck_assert_str_eq(pp->exe, "/usr/bin/cp");
+	ck_assert_str_eq(pp->cmdline, "cp a b");
+	ck_assert_str_eq(pp->job_id, "4242");
+	ck_assert_uint_eq(pp->exit_ns, 90);
+	ck_assert_int_eq(pp->exit_status, 3 << 8);
+	ck_assert_uint_eq(pp->start_ns, 5);
+	ck_assert_uint_eq(iot_reader_proc_count(r), 1);
+	const struct iot_file *rf = iot_reader_file(r, fid);
+	ck_assert_ptr_nonnull(rf);
+	ck_assert_str_eq(rf->path, f.path);
+	ck_assert_uint_eq(rf->ino, 1234);
+	ck_assert_uint_eq(rf->dev, 0x801);
+	ck_assert_str_eq(iot_reader_string(r, sid), "vda");
+	ck_assert_str_eq(iot_reader_string(r, empty), "");
+	ck_assert_str_eq(iot_reader_string(r, js.job_id), "\"dd.0\"");
+
+	iot_cursor *cur;
+	ck_assert_int_eq(iot_cursor_open(&cur, &r, 1, IOT_STREAM_ALL), 0);
+	const struct iot_record *rec;
+	unsigned order[8], k = 0;
+	while (iot_cursor_next(cur, &rec, NULL) == 1) {
+		ck_assert_uint_lt(k, 8);
+		order[k++] = rec->stream;
+		switch (rec->stream) {
+		case IOT_STREAM_DISK:
+			ck_assert_uint_eq(rec->u.disk.ts_ns, ds.ts_ns);
+			ck_assert_uint_eq(rec->u.disk.major, 253);
+			ck_assert_uint_eq(rec->u.disk.name_id, sid);
+			ck_assert_uint_eq(rec->u.disk.nfields, 17);
+			ck_assert_int_eq(memcmp(rec->u.disk.c, ds.c, sizeof ds.c), 0);
+			break;
+		case IOT_STREAM_PROCIO:
+			ck_assert_uint_eq(rec->u.procio.pid, 77);
+			ck_assert_uint_eq(rec->u.procio.read_bytes, UINT64_MAX);
+			ck_assert_uint_eq(rec->u.procio.cancelled_write_bytes, 7);
+			ck_assert_uint_eq(rec->u.procio.syscw, 4);
+			break;
+		case IOT_STREAM_JOBSTATS:
+			ck_assert_uint_eq(rec->u.js.snapshot_ns, js.snapshot_ns);
+			ck_assert_uint_eq(rec->u.js.start_ns, js.start_ns);
+			ck_assert_uint_eq(rec->u.js.job_id, js.job_id);
+			ck_assert_uint_eq(rec->u.js.counter_id, js.counter_id);
+			ck_assert_uint_eq(rec->u.js.unit_id, js.unit_id);
+			ck_assert_uint_eq(rec->u.js.target_id, js.target_id);
+			ck_assert_uint_eq(rec->u.js.samples, 5);
+			ck_assert_uint_eq(rec->u.js.max, 1 << 20);
+			ck_assert_uint_eq(rec->u.js.sumsq, UINT64_MAX);
+			ck_assert_uint_eq(rec->u.js.flags, IOT_JS_HAS_MINMAX);
+			break;
+		case IOT_STREAM_LOSS:
+			ck_assert_uint_eq(rec->u.loss.count, 99);
+			ck_assert_uint_eq(rec->u.loss.reason, IOT_LOSS_RINGBUF_FULL);
+			ck_assert_uint_eq(rec->u.loss.cpu, 1);
+			break;
+		case IOT_STREAM_IO:
+			ck_assert(ev_eq(&rec->u.io, &e));
+			break;
+		}
+	}
+	ck_assert_uint_eq(k, 5);
+	/* merged by time: disk 20, procio 30, jobstats 40, loss 50, io 60 */
+	ck_assert_uint_eq(order[0], IOT_STREAM_DISK);
+	ck_assert_uint_eq(order[1], IOT_STREAM_PROCIO);
+	ck_assert_uint_eq(order[2], IOT_STREAM_JOBSTATS);
+	ck_assert_uint_eq(order[3], IOT_STREAM_LOSS);
+	ck_assert_uint_eq(order[4], IOT_STREAM_IO);
+	iot_cursor_close(cur);
+	uint64_t a, b;
+	ck_assert_int_eq(iot_reader_span(r, &a, &b), 0);
+	ck_assert_uint_eq(a, 20);
+	ck_assert_uint_eq(b, 60);
+	iot_reader_close(r);
+	rm_tmpdir();
+}
+END_TEST
+
+START_TEST(test_refuses_overwrite)
+{
+	make_tmpdir();
+	const char *p = tpath("x.iotr");
+	iot_writer *w;
+	ck_assert_int_eq(iot_writer_open(&w, p, NULL), 0);
+	iot_writer *w2;
+	ck_assert_int_eq(iot_writer_close(w), 0);
+	ck_assert_int_eq(iot_writer_open(&w2, p, NULL), -EEXIST);
+	/* a symlink is never followed */
+	ck_assert_int_eq(symlink("/tmp/elsewhere-never", tpath("link.iotr")), 0);
+	ck_assert_int_eq(iot_writer_open(&w2, tpath("link.iotr"), NULL), -EEXIST);
+	rm_tmpdir();
+}
+END_TEST
+
+/* The writer sorts each chunk by time; the cursor merges interleaved
+ * chunks of several shards and several readers. */
+START_TEST(test_cursor_merges_shards_and_readers)
+{
+	make_tmpdir();
+	/* two shards covering the same time range, written one after another */
+	for (int s = 0; s < 2; s++) {
+		struct iot_writer_opts o = {.flags = IOT_W_DIRECT, .chunk_records = 100,
+					    .id_base = (uint64_t)(s + 1) << 32};
+		iot_writer *w;
+		char name[32];
+		snprintf(name, sizeof name, "shard%d.iotr", s);
+		ck_assert_int_eq(iot_writer_open(&w, tpath(name), &o), 0);
+		struct iot_file f = {.path = s ? "/b" : "/a"};
+		uint64_t fid = iot_writer_file(w, &f);
+		for (int i = 999; i >= 0; i--) { /* reverse order: the writer sorts */
+			struct iot_io_event e = {.ts_ns = (uint64_t)i * 10 + (uint64_t)s,
+						 .pid = (uint32_t)(s + 1), .op = IOT_OP_READ,
+						 .file_id = fid, .result = 1};
+			ck_assert_int_eq(iot_writer_add_io(w, &e), 0);
+		}
+		ck_assert_int_eq(iot_writer_close(w), 0);
+	}
+	iot_writer *m;
+	ck_assert_int_eq(iot_writer_open(&m, tpath("merged.iotr"), NULL), 0);
+	for (int s = 0; s < 2; s++) {
+		uint64_t dropped = 1;
+		uint32_t bad = 1;
+		char name[32];
+		snprintf(name, sizeof name, "shard%d.iotr", s);
+		ck_assert_int_eq(iot_writer_append_trace(m, tpath(name), &dropped, &bad, NULL), 0);
+		ck_assert_uint_eq(dropped, 0);
+		ck_assert_uint_eq(bad, 0);
+	}
+	ck_assert_int_eq(iot_writer_close(m), 0);
+	iot_reader *r = open_ok(tpath("merged.iotr"));
+	ck_assert_str_eq(iot_reader_file(r, 1ULL << 32)->path, "/a");
+	ck_assert_str_eq(iot_reader_file(r, 2ULL << 32)->path, "/b");
+	iot_cursor *c;
+	ck_assert_int_eq(iot_cursor_open(&c, &r, 1, IOT_STREAM_MASK(IOT_STREAM_IO)), 0);
+	const struct iot_record *rec;
+	uint64_t prev = 0, n = 0;
+	while (iot_cursor_next(c, &rec, NULL) == 1) {
+		ck_assert_uint_ge(rec->ts_ns, prev);
+		ck_assert_uint_eq(rec->u.io.pid, (rec->ts_ns % 10) + 1);
+		prev = rec->ts_ns;
+		n++;
+	}
+	ck_assert_uint_eq(n, 2000);
+	/* seek */
+	ck_assert_int_eq(iot_cursor_seek(c, 5000), 0);
+	ck_assert_int_eq(iot_cursor_next(c, &rec, NULL), 1);
+	ck_assert_uint_eq(rec->ts_ns, 5000);
+	iot_cursor_close(c);
+	/* two readers: merged on the wall clock, reader index reported */
+	iot_reader *rs[2] = {open_ok(tpath("shard0.iotr")), open_ok(tpath("shard1.iotr"))};
+	ck_assert_int_eq(iot_cursor_open(&c, rs, 2, IOT_STREAM_ALL), 0);
+	size_t ri, count[2] = {0, 0};
+	while (iot_cursor_next(c, &rec, &ri) == 1)
+		count[ri]++;
+	ck_assert_uint_eq(count[0], 1000);
+	ck_assert_uint_eq(count[1], 1000);
+	iot_cursor_close(c);
+	iot_reader_close(rs[0]);
+	iot_reader_close(rs[1]);
+	iot_reader_close(r);
+	rm_tmpdir();
+}
+END_TEST
+
+/* ---- damage ---- */
+
+static void write_sample(const char *p, int nev, int chunk)
+{
+	struct iot_writer_opts o = {.chunk_records = (uint32_t)chunk};
+	iot_writer *w;
+	ck_assert_int_eq(iot_writer_open(&w, p, &o), 0);
+	iot_writer_set_meta(w, "host.name", "n1");
+	for (int i = 0; i < nev; i++) {
+		struct iot_io_event e = make_event((uint64_t)i);
+		ck_assert_int_eq(iot_writer_add_io(w, &e), 0);
+	}
+	ck_assert_int_eq(iot_writer_close(w), 0);
+}
+
+static size_t count_io(iot_reader *r)
+{
+	size_t total = 0;
+	for (size_t c = 0; c < iot_reader_chunk_count(r); c++) {
+		const struct iot_io_event *e;
+		size_t n;
+		if (iot_reader_chunk(r, c)->stream == IOT_STREAM_IO &&
+		    iot_reader_decode_io(r, c, &e, &n) == 0)
+			total += n;
+	}
+	return total;
+}
+
+START_TEST(test_truncated_at_every_byte_region)
+{
+	make_tmpdir();
+	const char *p = tpath("full.iotr");
+	write_sample(p, 5000, 500);
+	FILE *f = fopen(p, "rb");
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	rewind(f);
+	uint8_t *buf = malloc((size_t)size);
+	ck_assert_int_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	iot_reader *full;
+	ck_assert_int_eq(iot_reader_open_mem(&full, buf, (size_t)size, "full", NULL), 0);
+	/* chunk ends, to know how many events each cut must keep */
+	size_t nchunks = iot_reader_chunk_count(full);
+	uint64_t *ends = calloc(nchunks + 1, sizeof *ends);
+	size_t *cum = calloc(nchunks + 1, sizeof *cum);
+	size_t acc = 0;
+	for (size_t c = 0; c < nchunks; c++) {
+		const struct iot_chunk_info *ci = iot_reader_chunk(full, c);
+		ends[c] = ci->offset + 64 + (uint64_t)ci->nagg * 40 + ci->comp_size;
+		if (ci->stream == IOT_STREAM_IO)
+			acc += ci->nrecords;
+		cum[c] = acc;
+	}
+	/* cut at every 7th byte and at every chunk boundary +- 1 */
+	for (long cut = 0; cut <= size; cut += (cut % 7 == 0) ? 1 : 6) {
+		iot_reader *r = NULL;
+		struct iot_error err = {0};
+		int rc = iot_reader_open_mem(&r, buf, (size_t)cut, "cut", &err);
+		if (cut == 0) {
+			ck_assert_int_eq(rc, IOT_E_EMPTY);
+			continue;
+		}
+		if (cut < 64) {
+			ck_assert_int_eq(rc, IOT_E_TRUNCATED);
+			ck_assert_uint_eq(err.offset, (uint64_t)cut);
+			continue;
+		}
+		ck_assert_msg(rc == 0, "cut at %ld: %s", cut, err.msg);
+		size_t want = 0;
+		for (size_t c = 0; c < nchunks; c++)
+			if (ends[c] <= (uint64_t)cut)
+				want = cum[c];
+		ck_assert_msg(count_io(r) == want, "cut at %ld: got %zu events, want %zu", cut,
+			      count_io(r), want);
+		struct iot_integrity in;
+		iot_reader_integrity(r, &in);
+		if (cut < size) {
+			ck_assert_int_eq(in.footer_ok, 0);
+			ck_assert_uint_eq(in.good_end + in.dropped_bytes, (uint64_t)cut);
+		}
+		iot_reader_close(r);
+	}
+	free(ends);
+	free(cum);
+	iot_reader_close(full);
+	free(buf);
+	rm_tmpdir();
+}
+END_TEST
+
+START_TEST(test_flipped_byte_skips_one_chunk)
+{
+	make_tmpdir();
+	const char *p = tpath("flip.iotr");
+	write_sample(p, 3000, 1000);
+	iot_reader *r = open_ok(p);
+	size_t target = SIZE_MAX;
+	for (size_t c = 0; c < iot_reader_chunk_count(r); c++)
+		if (iot_reader_chunk(r, c)->stream == IOT_STREAM_IO) {
+			target = c; /* the first I/O chunk */
+			break;
+		}
+	const struct iot_chunk_info *ci = iot_reader_chunk(r, target);
+	uint64_t at = ci->offset + 64 + ci->nagg * 40ULL + ci->comp_size / 2;
+	iot_reader_close(r);
+	int fd = open(p, O_RDWR);
+	uint8_t b;
+	ck_assert_int_eq(pread(fd, &b, 1, (off_t)at), 1);
+	b ^= 0x40;
+	ck_assert_int_eq(pwrite(fd, &b, 1, (off_t)at), 1);
+	close(fd);
+	r = open_ok(p);
+	ck_assert_uint_eq(count_io(r), 2000);
+	struct iot_integrity in;
+	iot_reader_integrity(r, &in);
+	ck_assert_uint_eq(in.corrupt_chunks, 1);
+	ck_assert_uint_ge(iot_reader_warning_count(r), 1);
+	ck_assert_uint_eq(iot_reader_warning(r, 0)->offset, ci->offset);
+	ck_assert_ptr_nonnull(strstr(iot_reader_warning(r, 0)->msg, "checksum"));
+	iot_reader_close(r);
+	rm_tmpdir();
+}
+END_TEST
+
+START_TEST(test_bad_inputs)
+{
+	make_tmpdir();
+	struct iot_error err;
+	iot_reader *r;
+	/* empty */
+	int fd = open(tpath("empty"), O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ck_assert_int_eq(iot_reader_open(&r, tpath("empty"), &err), IOT_E_EMPTY);
+	/* wrong magic */
+	FILE *f = fopen(tpath("text"), "w");
+	fputs("hello, this is not a trace at all, but it is long enough to have a header\n", f);
+	fclose(f);
+	ck_assert_int_eq(iot_reader_open(&r, tpath("text"), &err), IOT_E_BADMAGIC);
+	ck_assert_uint_eq(err.offset, 0);
+	/* missing */
+	ck_assert_int_eq(iot_reader_open(&r, tpath("nope"), &err), -ENOENT);
+	/* directory */
+	ck_assert_int_eq(iot_reader_open(&r, tmpdir, &err), -EISDIR);
+	/* future major version: patch the header and its checksum */
+	write_sample(tpath("v.iotr"), 10, 100);
+	fd = open(tpath("v.iotr"), O_RDWR);
+	uint8_t h[64];
+	ck_assert_int_eq(pread(fd, h, 64, 0), 64);
+	h[8] = 2;
+	extern uint32_t iot_crc32(const void *, size_t);
+	uint32_t c = iot_crc32(h, 60);
+	memcpy(h + 60, &c, 4);
+	ck_assert_int_eq(pwrite(fd, h, 64, 0), 64);
+	close(fd);
+	ck_assert_int_eq(iot_reader_open(&r, tpath("v.iotr"), &err), IOT_E_VERSION);
+	ck_assert_ptr_nonnull(strstr(err.msg, "2.0"));
+	rm_tmpdir();
+}
+END_TEST
+
+/* A writer killed with SIGKILL: every chunk older than the flush age is
+ * in the file and readable. */
+START_TEST(test_sigkill_keeps_flushed_chunks)
+{
+	make_tmpdir();
+	const char *p = tpath("killed.iotr");
+	int pfd[2];
+	ck_assert_int_eq(pipe(pfd), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct iot_writer_opts o = {.flags = IOT_W_DIRECT, .flush_age_ns = 100000000};
+		iot_writer *w;
+		if (iot_writer_open(&w, p, &o))
+			_exit(1);
+		uint64_t start = iot_now_mono_ns();
+		uint64_t i = 0;
+		int told = 0;
+		for (;;) {
+			struct iot_io_event e = make_event(i++);
+			e.ts_ns = iot_now_mono_ns();
+			iot_writer_add_io(w, &e);
+			if (!told && iot_now_mono_ns() - start > 600000000ULL) {
+				/* tell the parent how many events are at least 0.3 s old */
+				uint64_t old = i;
+				if (write(pfd[1], &old, sizeof old) != sizeof old)
+					_exit(2);
+				told = 1;
+			}
+			if (i % 1000 == 0)
+				usleep(1000);
+		}
+	}
+	close(pfd[1]);
+	uint64_t sent = 0;
+	ck_assert_int_eq(read(pfd[0], &sent, sizeof sent), sizeof sent);
+	usleep(300000); /* everything sent is now older than 3x the flush age */
+	kill(pid, SIGKILL);
+	int st;
+	waitpid(pid, &st, 0);
+	ck_assert(WIFSIGNALED(st));
+	iot_reader *r = open_ok(p);
+	struct iot_integrity in;
+	iot_reader_integrity(r, &in);
+	ck_assert_int_eq(in.footer_ok, 0);
+	size_t n = count_io(r);
+	ck_assert_msg(n >= sent, "recovered %zu events, %" PRIu64 " were older than the flush age",
+		      n, sent);
+	iot_reader_close(r);
+	rm_tmpdir();
+}
+END_TEST
+
+START_TEST(test_abandon_recovers)
+{
+	make_tmpdir();
+	const char *p = tpath("ab.iotr");
+	iot_writer *w;
+	ck_assert_int_eq(iot_writer_open(&w, p, NULL), 0);
+	for (int i = 0; i < 100; i++) {
+		struct iot_io_event e = make_event((uint64_t)i);
+		iot_writer_add_io(w, &e);
+	}
+	ck_assert_int_eq(iot_writer_abandon(w), 0);
+	iot_reader *r = open_ok(p);
+	ck_assert_uint_eq(count_io(r), 100);
+	struct iot_integrity in;
+	iot_reader_integrity(r, &in);
+	ck_assert_int_eq(in.footer_ok, 0);
+	ck_assert_uint_eq(in.dropped_bytes, 0);
+	iot_reader_close(r);
+	rm_tmpdir();
+}
+END_TEST
+
+/* ---- golden files committed under tests/data/format ---- */
+
+static const char *golden(const char *name)
+{
+	static char p[PATH_MAX];
+	const char *src = getenv("SRC");
+	snprintf(p, sizeof p, "%s/tests/data/format/%s", src ? src : ".", name);
+	return p;
+}
+
+START_TEST(test_golden_valid)
+{
+	iot_reader *r = open_ok(golden("valid.iotr"));
+	struct iot_integrity in;
+	iot_reader_integrity(r, &in);
+	ck_assert_int_eq(in.footer_ok, 1);
+	ck_assert_uint_eq(count_io(r), 3000);
+	ck_assert_str_eq(iot_reader_meta(r, "host.name"), "golden");
+	ck_assert_uint_eq(iot_reader_warning_count(r), 0);
+	iot_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_golden_truncated)
+{
+	iot_reader *r = open_ok(golden("truncated.iotr"));
+	struct iot_integrity in;
+	iot_reader_integrity(r, &in);
+	ck_assert_int_eq(in.footer_ok, 0);
+	ck_assert_uint_gt(in.dropped_bytes, 0);
+	ck_assert_uint_eq(count_io(r), 2000); /* cut inside the third chunk */
+	ck_assert_str_eq(iot_reader_meta(r, "host.name"), "golden");
+	iot_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_golden_flipped)
+{
+	iot_reader *r = open_ok(golden("flipped.iotr"));
+	ck_assert_uint_eq(count_io(r), 2000);
+	struct iot_integrity in;
+	iot_reader_integrity(r, &in);
+	ck_assert_uint_eq(in.corrupt_chunks, 1);
+	iot_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_golden_unknown_stream)
+{
+	iot_reader *r = open_ok(golden("unknown-stream.iotr"));
+	struct iot_integrity in;
+	iot_reader_integrity(r, &in);
+	ck_assert_uint_eq(in.unknown_chunks, 1);
+	ck_assert_uint_eq(count_io(r), 3000);
+	for (size_t c = 0; c < iot_reader_chunk_count(r); c++)
+		ck_assert_uint_le(iot_reader_chunk(r, c)->stream, IOT_STREAM__MAX);
+	iot_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_golden_future_version)
+{
+	iot_reader *r;
+	struct iot_error err = {0};
+	ck_assert_int_eq(iot_reader_open(&r, golden("future-version.iotr"), &err), IOT_E_VERSION);
+	ck_assert_uint_eq(err.offset, 8);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("format");
+	TCase *t = tcase_create("core");
+	tcase_set_timeout(t, 120);
+	tcase_add_test(t, test_op_table);
+	tcase_add_test(t, test_roundtrip_io_many_chunks);
+	tcase_add_test(t, test_roundtrip_edges);
+	tcase_add_test(t, test_roundtrip_all_streams);
+	tcase_add_test(t, test_refuses_overwrite);
+	tcase_add_test(t, test_cursor_merges_shards_and_readers);
+	tcase_add_test(t, test_truncated_at_every_byte_region);
+	tcase_add_test(t, test_flipped_byte_skips_one_chunk);
+	tcase_add_test(t, test_bad_inputs);
+	tcase_add_test(t, test_sigkill_keeps_flushed_chunks);
+	tcase_add_test(t, test_abandon_recovers);
+	suite_add_tcase(s, t);
+	TCase *g = tcase_create("golden");
+	tcase_add_test(g, test_golden_valid);
+	tcase_add_test(g, test_golden_truncated);
+	tcase_add_test(g, test_golden_flipped);
+	tcase_add_test(g, test_golden_unknown_stream);
+	tcase_add_test(g, test_golden_future_version);
+	suite_add_tcase(s, g);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
