@@ -245,8 +245,8 @@ static void draw_header(struct ui *u)
 	const struct model *m = u->m;
 	char line[512], a[48], b[48], c[48];
 	static const char *const hostk[] = {"host.name", "hostname", "host", NULL};
-	static const char *const jobk[] = {"job.id", "job_id", "job", NULL};
-	static const char *const srck[] = {"sources", "record.sources", "source", NULL};
+	static const char *const jobk[] = {"job.id", "rec.job_id", "job_id", "job", NULL};
+	static const char *const srck[] = {"rec.sources", "sources", "record.sources", NULL};
 	const char *host = model_meta(m, hostk), *job = model_meta(m, jobk), *src = model_meta(m, srck);
 	fmt_clock(a, sizeof(a), m->t0);
 	fmt_dur(b, sizeof(b), m->t1 - m->t0);

@@ -154,7 +154,7 @@ static const char *trace_job(const struct model *m, uint32_t node)
 {
 	if (node >= m->nnodes)
 		return "";
-	static const char *const keys[] = {"job.id", "job_id", "job", NULL};
+	static const char *const keys[] = {"job.id", "rec.job_id", "job_id", "job", NULL};
 	for (size_t k = 0; keys[k]; k++) {
 		const char *j = iot_reader_meta(m->nodes[node].r, keys[k]);
 		if (j && *j)

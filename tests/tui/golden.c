@@ -68,9 +68,8 @@ static int set_meta(iot_writer *w)
 	rc |= iot_writer_set_meta(w, "host.name", "goldnode");
 	rc |= iot_writer_set_meta(w, "job.id", "job-A");
 	rc |= iot_writer_set_meta(w, "sources", "ebpf,diskstats,jobstats");
-	/* 2026-01-01 00:00:00 UTC at the monotonic T0 - 5 s. */
-	rc |= iot_writer_set_metaf(w, "clock.realtime_ns", "%llu", 1767225600ull * SEC);
-	rc |= iot_writer_set_metaf(w, "clock.monotonic_ns", "%llu", 0ull);
+	/* Monotonic 0 = 2026-01-01 00:00:00 UTC, whenever the trace is made. */
+	rc |= iot_writer_set_metaf(w, "clock.wall_offset_ns", "%llu", 1767225600ull * SEC);
 	return rc;
 }
 
