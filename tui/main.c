@@ -5,9 +5,53 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/input.h"
 #include "format/iotrace.h"
 #include "tui/model.h"
 #include "tui/ui.h"
+
+/* Problems met while opening the inputs: printed if nothing could be
+ * opened, otherwise shown in the viewer's header (the terminal is taken
+ * by curses once the UI starts). */
+struct msgs {
+	char **v;
+	size_t n;
+	int oom;
+};
+
+static void collect_msg(void *ctx, enum input_msg_kind kind, const char *name,
+			const struct iot_error *err)
+{
+	struct msgs *m = ctx;
+	if (kind == INPUT_NOTE)
+		return;
+	char *line = NULL;
+	char **nv = realloc(m->v, (m->n + 2) * sizeof(*nv));
+	if (!nv) {
+		m->oom = 1;
+		return;
+	}
+	m->v = nv;
+	int rc;
+	if (err->offset)
+		rc = asprintf(&line, "%s: %s at byte %llu: %s", name, kind == INPUT_ERROR ? "error" : "warning",
+			      (unsigned long long)err->offset, err->msg);
+	else
+		rc = asprintf(&line, "%s: %s: %s", name, kind == INPUT_ERROR ? "error" : "warning", err->msg);
+	if (rc < 0) {
+		m->oom = 1;
+		return;
+	}
+	m->v[m->n++] = line;
+	m->v[m->n] = NULL;
+}
+
+static void msgs_free(struct msgs *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->v[i]);
+	free(m->v);
+}
 
 static void usage(FILE *f)
 {
@@ -87,49 +131,36 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	size_t n = (size_t)(argc - optind);
-	iot_reader **rd = calloc(n, sizeof(*rd));
-	char **warn = calloc(n * 2 + 1, sizeof(*warn));
-	if (!rd || !warn) {
-		fprintf(stderr, "ioview: out of memory\n");
+	struct msgs msgs = {0};
+	struct input_set in = {0};
+	int nt = input_open(&in, argv + optind, (size_t)(argc - optind), collect_msg, &msgs);
+	if (nt <= 0 || msgs.oom) {
+		for (size_t i = 0; i < msgs.n; i++)
+			fprintf(stderr, "ioview: %s\n", msgs.v[i]);
+		if (nt == 0 && !msgs.n)
+			fprintf(stderr, "ioview: no trace found in the arguments\n");
+		else if (nt < 0 || msgs.oom)
+			fprintf(stderr, "ioview: out of memory\n");
+		input_close(&in);
+		msgs_free(&msgs);
 		return 1;
-	}
-	size_t nwarn = 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *path = argv[optind + (int)i];
-		struct iot_error err = {0};
-		int rc = iot_reader_open(&rd[i], path, &err);
-		if (rc < 0) {
-			fprintf(stderr, "ioview: %s: %s (at byte %llu)%s%s\n", path, iot_strerror(rc),
-				(unsigned long long)err.offset, err.msg[0] ? ": " : "", err.msg);
-			return 1;
-		}
-		struct iot_integrity in;
-		iot_reader_integrity(rd[i], &in);
-		if (in.dropped_bytes || in.corrupt_chunks || !in.footer_ok) {
-			char *w = NULL;
-			if (asprintf(&w, "%s: %s%llu bytes of truncated tail dropped after offset %llu, %u corrupt chunks skipped",
-				     path, in.footer_ok ? "" : "no index (recovered by scanning); ",
-				     (unsigned long long)in.dropped_bytes, (unsigned long long)in.good_end,
-				     in.corrupt_chunks) > 0)
-				warn[nwarn++] = w;
-		}
 	}
 	struct model m;
-	int rc = model_open(&m, rd, n);
+	int rc = model_open(&m, in.readers, in.n);
 	if (rc < 0) {
 		fprintf(stderr, "ioview: %s\n", iot_strerror(rc));
+		input_close(&in);
+		msgs_free(&msgs);
 		return 1;
 	}
-	uo.warnings = (const char *const *)warn;
-	uo.nwarnings = nwarn;
-	model_start_scan(&m);
-	rc = ui_run(&m, &uo);
+	uo.warnings = (const char *const *)msgs.v;
+	uo.nwarnings = msgs.n;
+	rc = model_start_scan(&m);
+	if (!rc)
+		rc = ui_run(&m, &uo);
 	model_close(&m);
-	for (size_t i = 0; i < nwarn; i++)
-		free(warn[i]);
-	free(warn);
-	free(rd);
+	input_close(&in);
+	msgs_free(&msgs);
 	if (rc < 0) {
 		fprintf(stderr, "ioview: cannot start the terminal UI (is TERM set?)\n");
 		return 1;

@@ -98,7 +98,7 @@ static void compute_span(struct model *m)
 	m->nbins = (uint32_t)((m->t1 - m->t0) / m->binw) + 1;
 }
 
-int model_open(struct model *m, iot_reader **readers, size_t n)
+int model_open(struct model *m, iot_reader *const *readers, size_t n)
 {
 	memset(m, 0, sizeof(*m));
 	m->nodes = calloc(n ? n : 1, sizeof(*m->nodes));
@@ -381,10 +381,8 @@ void model_close(struct model *m)
 	}
 	scan_out_free(&m->cur);
 	scan_out_free(&m->next);
-	for (size_t i = 0; i < m->nnodes; i++) {
-		iot_reader_close(m->nodes[i].r);
+	for (size_t i = 0; i < m->nnodes; i++)
 		pthread_mutex_destroy(&m->nodes[i].lock);
-	}
 	free(m->nodes);
 	memset(m, 0, sizeof(*m));
 }

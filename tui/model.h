@@ -81,9 +81,10 @@ struct model {
 	struct scan_out next;      /* written by the thread until scan_state != 0 */
 };
 
-/* Take ownership of readers (closed by model_close). Builds the index
- * series; does not start the scan. Returns 0 or a negative code. */
-int model_open(struct model *m, iot_reader **readers, size_t n);
+/* Build the index series of readers, which must outlive the model (the
+ * caller closes them after model_close); does not start the scan.
+ * Returns 0 or a negative code. */
+int model_open(struct model *m, iot_reader *const *readers, size_t n);
 /* Start the background scan. */
 int model_start_scan(struct model *m);
 /* Adopt a finished scan: 1 when new data was adopted (redraw all), 0 if
