@@ -1,6 +1,8 @@
 /* model.c - index series at open, exact series from a background scan. */
 #include "tui/model.h"
 
+#include "analyze/jobs.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,8 +96,12 @@ static void compute_span(struct model *m)
 			m->t1 = wl;
 		any = 1;
 	}
-	m->binw = model_pick_binw(m->t1 - m->t0, 4000);
-	m->nbins = (uint32_t)((m->t1 - m->t0) / m->binw) + 1;
+	uint64_t span = m->t1 - m->t0;
+	m->binw = model_pick_binw(span, 4000);
+	/* Bins cover [t0, t1]; an event at exactly t1 goes to the last one. */
+	m->nbins = (uint32_t)((span + m->binw - 1) / m->binw);
+	if (!m->nbins)
+		m->nbins = 1;
 }
 
 int model_open(struct model *m, iot_reader *const *readers, size_t n)
@@ -170,7 +176,7 @@ static void event_agg(const struct iot_io_event *ev, struct ser_agg *a)
 }
 
 struct scan_memos {
-	struct memo p, t, f, q;
+	struct memo p, t, f;
 };
 
 static int scan_io(struct model *m, uint32_t node, const struct iot_io_event *evs, size_t n,
@@ -190,8 +196,7 @@ static int scan_io(struct model *m, uint32_t node, const struct iot_io_event *ev
 		if (!ev->file_id)
 			continue;
 		struct ekey kf = {.node = node, .kind = EK_FILE, .a = ev->file_id};
-		struct ekey kq = {.node = node, .kind = EK_PIDFILE, .a = ev->pid, .b = ev->file_id};
-		if (add_to(&o->files, &mo->f, &kf, b, &a) || add_to(&o->pidfiles, &mo->q, &kq, b, &a))
+		if (add_to(&o->files, &mo->f, &kf, b, &a))
 			return -ENOMEM;
 	}
 	o->events += n;
@@ -228,39 +233,43 @@ static int scan_disk(struct scan_out *o, const struct tv_node *nd, uint32_t node
 	}
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 16;
-		struct disk_sample *ns = realloc(d->s, cap * sizeof(*ns));
+		struct iot_disk_sample *ns = realloc(d->s, cap * sizeof(*ns));
 		if (!ns)
 			return -ENOMEM;
 		d->s = ns;
 		d->cap = cap;
 	}
-	struct disk_sample *ds = &d->s[d->n++];
-	ds->t = to_wall(nd, s->ts_ns);
-	ds->nfields = s->nfields;
-	memcpy(ds->c, s->c, sizeof(ds->c));
+	struct iot_disk_sample *ds = &d->s[d->n++];
+	*ds = *s;
+	ds->ts_ns = to_wall(nd, s->ts_ns);
 	return 0;
 }
 
-static int scan_js(struct scan_out *o, size_t *cap, const struct tv_node *nd, uint32_t node,
-		   const struct iot_jobstat_sample *s)
+/* Jobstats samples of one chunk go to the analyzer's delta engine; the
+ * recorder writes the polls of a target in time order. */
+static int scan_js(struct scan_out *o, const struct tv_node *nd, const struct iot_jobstat_sample *s)
 {
-	if (o->njs == *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
-		struct js_sample *nj = realloc(o->js, nc * sizeof(*nj));
-		if (!nj)
-			return -ENOMEM;
-		o->js = nj;
-		*cap = nc;
-	}
-	struct js_sample *j = &o->js[o->njs++];
-	j->t = to_wall(nd, s->ts_ns);
-	j->node = node;
-	j->js = *s;
-	return 0;
+	if (!o->jobs && !(o->jobs = jobs_new()))
+		return -ENOMEM;
+	const char *target = iot_reader_string(nd->r, s->target_id);
+	const char *job = iot_reader_string(nd->r, s->job_id);
+	const char *counter = iot_reader_string(nd->r, s->counter_id);
+	if (!target || !job || !counter)
+		return 0; /* unresolvable strings: skip the sample, not the poll */
+	struct jobs_sample js = {
+		.target = target,
+		.job = job,
+		.counter = counter,
+		.unit = iot_reader_string(nd->r, s->unit_id),
+		.poll_ns = to_wall(nd, s->ts_ns),
+		.start_ns = s->start_ns,
+		.samples = s->samples,
+		.sum = s->sum,
+	};
+	return jobs_add(o->jobs, &js);
 }
 
-static int scan_records(struct model *m, uint32_t node, const struct iot_record *recs, size_t n,
-			size_t *jscap)
+static int scan_records(struct model *m, uint32_t node, const struct iot_record *recs, size_t n)
 {
 	struct scan_out *o = &m->next;
 	const struct tv_node *nd = &m->nodes[node];
@@ -269,7 +278,7 @@ static int scan_records(struct model *m, uint32_t node, const struct iot_record 
 		if (recs[i].stream == IOT_STREAM_DISK)
 			rc = scan_disk(o, nd, node, &recs[i].u.disk);
 		else if (recs[i].stream == IOT_STREAM_JOBSTATS)
-			rc = scan_js(o, jscap, nd, node, &recs[i].u.js);
+			rc = scan_js(o, nd, &recs[i].u.js);
 		else if (recs[i].stream == IOT_STREAM_LOSS)
 			o->losses += recs[i].u.loss.count;
 		if (rc)
@@ -278,8 +287,7 @@ static int scan_records(struct model *m, uint32_t node, const struct iot_record 
 	return 0;
 }
 
-static int scan_chunk(struct model *m, uint32_t node, size_t c, struct scan_memos *mo,
-		      size_t *jscap)
+static int scan_chunk(struct model *m, uint32_t node, size_t c, struct scan_memos *mo)
 {
 	struct tv_node *nd = &m->nodes[node];
 	const struct iot_chunk_info *ci = iot_reader_chunk(nd->r, c);
@@ -296,7 +304,7 @@ static int scan_chunk(struct model *m, uint32_t node, size_t c, struct scan_memo
 		const struct iot_record *recs;
 		size_t n;
 		if (iot_reader_decode_chunk(nd->r, c, &recs, &n) == 0)
-			rc = scan_records(m, node, recs, n, jscap);
+			rc = scan_records(m, node, recs, n);
 	}
 	pthread_mutex_unlock(&nd->lock);
 	return rc;
@@ -305,16 +313,15 @@ static int scan_chunk(struct model *m, uint32_t node, size_t c, struct scan_memo
 static void *scan_main(void *arg)
 {
 	struct model *m = arg;
-	size_t jscap = 0;
 	int rc = 0;
 	for (uint32_t node = 0; node < m->nnodes && !rc; node++) {
-		struct scan_memos mo = {.p.e = -1, .t.e = -1, .f.e = -1, .q.e = -1};
+		struct scan_memos mo = {.p.e = -1, .t.e = -1, .f.e = -1};
 		size_t nc = iot_reader_chunk_count(m->nodes[node].r);
 		for (size_t c = 0; c < nc && !rc; c++) {
 			if (atomic_load(&m->stop))
 				rc = -ECANCELED;
 			else
-				rc = scan_chunk(m, node, c, &mo, &jscap);
+				rc = scan_chunk(m, node, c, &mo);
 			atomic_fetch_add(&m->chunks_done, 1);
 		}
 	}
@@ -322,7 +329,6 @@ static void *scan_main(void *arg)
 		etab_finish(&m->next.pids);
 		etab_finish(&m->next.tids);
 		etab_finish(&m->next.files);
-		etab_finish(&m->next.pidfiles);
 	}
 	m->next.err = rc;
 	atomic_store(&m->scan_state, rc ? -1 : 1);
@@ -343,11 +349,10 @@ static void scan_out_free(struct scan_out *o)
 	etab_free(&o->pids);
 	etab_free(&o->tids);
 	etab_free(&o->files);
-	etab_free(&o->pidfiles);
 	for (size_t i = 0; i < o->ndevs; i++)
 		free(o->devs[i].s);
 	free(o->devs);
-	free(o->js);
+	jobs_free(o->jobs);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -411,75 +416,4 @@ const char *model_meta(const struct model *m, const char *const *keys)
 				return v;
 		}
 	return NULL;
-}
-
-/* ------------------------------------------------------------------ */
-/* Events around the cursor                                            */
-/* ------------------------------------------------------------------ */
-
-static int chunk_has_pid(const struct iot_chunk_info *ci, uint32_t pid)
-{
-	if (!ci->nagg)
-		return 1; /* no aggregates: cannot rule it out */
-	for (uint32_t i = 0; i < ci->nagg; i++)
-		if (ci->agg[i].pid == pid)
-			return 1;
-	return 0;
-}
-
-static int event_matches(const struct iot_io_event *ev, enum ev_filter kind, uint64_t id)
-{
-	switch (kind) {
-	case EVF_PID:
-		return ev->pid == id;
-	case EVF_TID:
-		return ev->tid == (uint32_t)id && ev->pid == (uint32_t)(id >> 32);
-	case EVF_FILE:
-		return ev->file_id == id;
-	default:
-		return 1;
-	}
-}
-
-static int cmp_tv_event(const void *x, const void *y)
-{
-	const struct tv_event *a = x, *b = y;
-	return (a->ev.ts_ns > b->ev.ts_ns) - (a->ev.ts_ns < b->ev.ts_ns);
-}
-
-long model_events(struct model *m, uint32_t node, enum ev_filter kind, uint64_t id,
-		  uint64_t from, uint64_t to, struct tv_event *out, size_t max)
-{
-	if (node >= m->nnodes || !max)
-		return 0;
-	struct tv_node *nd = &m->nodes[node];
-	uint64_t tsf = from > (uint64_t)nd->wall_off ? (uint64_t)((int64_t)from - nd->wall_off) : 0;
-	uint64_t tst = (int64_t)to - nd->wall_off > 0 ? (uint64_t)((int64_t)to - nd->wall_off) : 0;
-	uint32_t pid = kind == EVF_TID ? (uint32_t)(id >> 32) : (uint32_t)id;
-	size_t nc = iot_reader_chunk_count(nd->r), cnt = 0;
-	int rc = 0;
-	pthread_mutex_lock(&nd->lock);
-	for (size_t c = iot_reader_seek_chunk(nd->r, IOT_STREAM_MASK(IOT_STREAM_IO), tsf);
-	     c < nc && cnt < max; c++) {
-		const struct iot_chunk_info *ci = iot_reader_chunk(nd->r, c);
-		if (ci->stream != IOT_STREAM_IO || ci->last_ts < tsf || ci->first_ts > tst)
-			continue;
-		if ((kind == EVF_PID || kind == EVF_TID) && !chunk_has_pid(ci, pid))
-			continue;
-		const struct iot_io_event *evs;
-		size_t n;
-		if (iot_reader_decode_io(nd->r, c, &evs, &n))
-			continue;
-		for (size_t i = 0; i < n && cnt < max; i++) {
-			if (evs[i].ts_ns < tsf || evs[i].ts_ns > tst || !event_matches(&evs[i], kind, id))
-				continue;
-			out[cnt].node = node;
-			out[cnt].ev = evs[i];
-			out[cnt].ev.ts_ns = to_wall(nd, evs[i].ts_ns);
-			cnt++;
-		}
-	}
-	pthread_mutex_unlock(&nd->lock);
-	qsort(out, cnt, sizeof(*out), cmp_tv_event);
-	return rc ? rc : (long)cnt;
 }

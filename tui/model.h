@@ -4,10 +4,11 @@
  * footer are spread over time bins, which gives the process table and its
  * timelines at once (marked approximate where a chunk straddles a bin).
  * A background thread then decodes every I/O chunk once and builds exact
- * series per process, thread, file and process x file, plus the counter
- * streams (diskstats, jobstats) and the loss records; the UI adopts them
- * when the thread is done (model_poll). The UI thread never decodes more
- * than the few chunks around the cursor (model_events).
+ * series per process, thread and file, plus the counter streams
+ * (diskstats; jobstats through the analyzer's delta engine) and the loss
+ * records; the UI adopts them
+ * when the thread is done (model_poll). The drill-down decodes only the
+ * chunks of its window, a few at a time (drill.h).
  */
 #ifndef TUI_MODEL_H
 #define TUI_MODEL_H
@@ -21,7 +22,7 @@
 #include "tui/series.h"
 
 /* Entity kinds (struct ekey.kind). */
-enum { EK_PID = 'P', EK_TID = 'T', EK_FILE = 'F', EK_PIDFILE = 'Q' };
+enum { EK_PID = 'P', EK_TID = 'T', EK_FILE = 'F' };
 
 struct tv_node {
 	iot_reader *r;
@@ -29,34 +30,23 @@ struct tv_node {
 	int64_t wall_off;     /* wall ns = ts + wall_off */
 };
 
-/* One diskstats sample of one device, on the wall clock. */
-struct disk_sample {
-	uint64_t t;
-	uint32_t nfields;
-	uint64_t c[IOT_DISK_COUNTERS];
-};
+/* The diskstats samples of one device; ts_ns is on the wall clock. */
 struct disk_dev {
 	uint32_t node;
 	uint32_t major, minor;
 	char name[40];
 	size_t n, cap;
-	struct disk_sample *s;
+	struct iot_disk_sample *s;
 };
 
-/* One jobstats sample, on the wall clock; strings point into the reader. */
-struct js_sample {
-	uint64_t t;
-	uint32_t node;
-	struct iot_jobstat_sample js;
-};
+struct jobs;
 
 /* What the background scan produced; adopted by the UI thread at once. */
 struct scan_out {
-	struct etab pids, tids, files, pidfiles;
+	struct etab pids, tids, files;
 	struct disk_dev *devs;
 	size_t ndevs;
-	struct js_sample *js;
-	size_t njs;
+	struct jobs *jobs; /* Lustre jobstats deltas (analyze/jobs), NULL if none */
 	uint64_t losses;
 	uint64_t events;
 	int err; /* first error (negative) or 0 */
@@ -107,18 +97,6 @@ const struct iot_proc *model_proc(const struct model *m, uint32_t node, uint32_t
 const char *model_path(const struct model *m, uint32_t node, uint64_t file_id);
 /* First meta value among keys on any node, or NULL. */
 const char *model_meta(const struct model *m, const char *const *keys);
-
-/* An event for the drill-down list. */
-struct tv_event {
-	uint32_t node;
-	struct iot_io_event ev;
-};
-enum ev_filter { EVF_PID, EVF_TID, EVF_FILE, EVF_ALL };
-/* Decode the I/O chunks overlapping [from, to] (wall) on node and keep
- * up to max events matching (kind, id) in time order into out. Returns
- * the count (>= 0) or a negative code. */
-long model_events(struct model *m, uint32_t node, enum ev_filter kind, uint64_t id,
-		  uint64_t from, uint64_t to, struct tv_event *out, size_t max);
 
 /* Nice bin width for a span: 1, 2, 5 x 10^k ns, at most maxbins bins. */
 uint64_t model_pick_binw(uint64_t span, uint32_t maxbins);

@@ -1,5 +1,5 @@
 # tui/: ioview, the ncurses viewer for recorded traces.
-TUI_LIB_SRCS := tui/series.c tui/model.c tui/view.c tui/fmt.c tui/ui.c
+TUI_LIB_SRCS := tui/series.c tui/model.c tui/view.c tui/fmt.c tui/drill.c tui/ui.c
 TUI_LIB_OBJS := $(TUI_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBTUI := $(BUILD)/libtui.a
 LIBS_LINK := $(LIBTUI) $(LIBS_LINK)

@@ -19,6 +19,7 @@
 #include <wchar.h>
 #include <wctype.h>
 
+#include "tui/drill.h"
 #include "tui/fmt.h"
 #include "tui/view.h"
 
@@ -46,12 +47,12 @@ enum { CP_HEAD = 1, CP_READ, CP_WRITE, CP_WARN, CP_KEY, CP_DIM, CP_SEL, CP_TITLE
 static const double speeds[] = {0.25, 0.5, 1, 2, 5, 10, 30, 100, 1000};
 #define NSPEEDS (sizeof(speeds) / sizeof(speeds[0]))
 
-/* One line of the drill-down's list of files (or processes of a file). */
+/* One line of the drill-down's list: a file of the process, a process of
+ * the file or of the job. */
 struct sub_row {
 	uint32_t pid;
-	uint64_t file_id;
 	const char *name;
-	struct ser_agg a;
+	uint64_t rbytes, wbytes, ops;
 };
 
 struct ui {
@@ -82,8 +83,8 @@ struct ui {
 	/* drill-down */
 	struct row drow;
 	enum view_kind dkind;
-	struct tv_event *evs;
-	long nev, evtop;
+	struct drill dr;
+	long evtop;
 	double chart[3][MAX_CHART];
 	int chart_n;
 	struct sub_row sub[MAX_SUB];
@@ -616,80 +617,89 @@ static void drill_compute_chart(struct ui *u)
 static int cmp_sub(const void *x, const void *y)
 {
 	const struct sub_row *a = x, *b = y;
-	uint64_t ta = a->a.rbytes + a->a.wbytes + a->a.rops + a->a.wops + a->a.mops;
-	uint64_t tb = b->a.rbytes + b->a.wbytes + b->a.rops + b->a.wops + b->a.mops;
-	return (ta < tb) - (ta > tb);
+	uint64_t ta = a->rbytes + a->wbytes, tb = b->rbytes + b->wbytes;
+	if (ta != tb)
+		return (ta < tb) - (ta > tb);
+	return (a->ops < b->ops) - (a->ops > b->ops);
 }
 
-/* Files of the drilled process or thread (of its process), or processes
- * of the drilled file, in the window. */
-static void drill_compute_sub(struct ui *u)
+/* Keep the busiest MAX_SUB rows. */
+static void sub_push(struct ui *u, const struct sub_row *r)
+{
+	if (u->nsub < MAX_SUB) {
+		u->sub[u->nsub++] = *r;
+		return;
+	}
+	qsort(u->sub, (size_t)u->nsub, sizeof(u->sub[0]), cmp_sub);
+	if (cmp_sub(r, &u->sub[MAX_SUB - 1]) < 0)
+		u->sub[MAX_SUB - 1] = *r;
+}
+
+/* Processes of the drilled job in the window (from the series). */
+static void drill_job_sub(struct ui *u)
 {
 	const struct model *m = u->m;
-	const struct etab *t = &m->cur.pidfiles;
-	const struct row *r = &u->drow;
-	struct sub_row tmp;
-	u->nsub = 0;
+	const struct etab *t = &m->cur.pids;
 	for (size_t i = 0; i < t->n; i++) {
-		const struct ekey *k = &t->ent[i].key;
-		if (k->node != r->node)
+		uint32_t pid = (uint32_t)t->ent[i].key.a;
+		const struct iot_proc *p = model_proc(m, t->ent[i].key.node, pid);
+		const char *j = p && p->job_id ? p->job_id : "";
+		if (strcmp(j, u->drow.job))
 			continue;
-		if (u->dkind == VIEW_FILE ? k->b != r->file_id : k->a != r->pid)
-			continue;
-		if (u->dkind == VIEW_JOB)
-			continue;
-		memset(&tmp, 0, sizeof(tmp));
-		ser_range(&t->ent[i].s, win_start(u), win_end(u), &tmp.a);
-		if (!(tmp.a.rops + tmp.a.wops + tmp.a.mops))
-			continue;
-		tmp.pid = (uint32_t)k->a;
-		tmp.file_id = k->b;
-		if (u->dkind == VIEW_FILE) {
-			const struct iot_proc *p = model_proc(m, k->node, tmp.pid);
-			tmp.name = p && p->comm ? p->comm : "?";
-		} else {
-			const char *p = model_path(m, k->node, k->b);
-			tmp.name = p ? p : "?";
+		struct ser_agg a;
+		ser_range(&t->ent[i].s, win_start(u), win_end(u), &a);
+		struct sub_row r = {.pid = pid, .name = p && p->comm ? p->comm : "?",
+				    .rbytes = a.rbytes, .wbytes = a.wbytes,
+				    .ops = a.rops + a.wops + a.mops};
+		if (r.ops)
+			sub_push(u, &r);
+	}
+}
+
+/* Files of the drilled process or thread, or processes of the drilled
+ * file: the analyzer's aggregates over the decoded window. */
+static void drill_compute_sub(struct ui *u)
+{
+	u->nsub = 0;
+	if (u->dkind == VIEW_JOB)
+		drill_job_sub(u);
+	else if (u->dr.done && u->dr.agg && u->dkind == VIEW_FILE) {
+		for (size_t i = 0; i < agg_process_count(u->dr.agg); i++) {
+			const struct agg_process *p = agg_process(u->dr.agg, i);
+			struct sub_row r = {.pid = p->pid, .name = *p->comm ? p->comm : "?",
+					    .rbytes = p->st.read_bytes, .wbytes = p->st.write_bytes,
+					    .ops = p->st.ops};
+			sub_push(u, &r);
 		}
-		if (u->nsub < MAX_SUB) {
-			u->sub[u->nsub++] = tmp;
-			continue;
+	} else if (u->dr.done && u->dr.agg) {
+		for (size_t i = 0; i < agg_file_count(u->dr.agg); i++) {
+			const struct agg_file *f = agg_file(u->dr.agg, i);
+			struct sub_row r = {.name = f->path, .rbytes = f->st.read_bytes,
+					    .wbytes = f->st.write_bytes, .ops = f->st.ops};
+			sub_push(u, &r);
 		}
-		/* Keep the busiest MAX_SUB. */
-		qsort(u->sub, (size_t)u->nsub, sizeof(u->sub[0]), cmp_sub);
-		if (cmp_sub(&tmp, &u->sub[MAX_SUB - 1]) < 0)
-			u->sub[MAX_SUB - 1] = tmp;
 	}
 	qsort(u->sub, (size_t)u->nsub, sizeof(u->sub[0]), cmp_sub);
 }
 
+/* Start decoding the drilled row's events of the window. */
 static void drill_fetch_events(struct ui *u)
 {
 	const struct row *r = &u->drow;
-	enum ev_filter k;
-	uint64_t id;
-	switch (u->dkind) {
-	case VIEW_THREAD:
-		k = EVF_TID;
-		id = (uint64_t)r->pid << 32 | r->tid;
-		break;
-	case VIEW_FILE:
-		k = EVF_FILE;
-		id = r->file_id;
-		break;
-	case VIEW_PROC:
-		k = EVF_PID;
-		id = r->pid;
-		break;
-	default:
-		u->nev = 0;
+	uint64_t from = model_bin_time(u->m, win_start(u));
+	uint64_t to = model_bin_time(u->m, win_end(u));
+	u->evtop = 0;
+	u->nsub = 0;
+	if (u->dkind == VIEW_JOB) {
+		u->dr.done = 1;
+		u->dr.nev = 0;
+		u->dr.nmatch = 0;
+		drill_compute_sub(u);
 		return;
 	}
-	uint64_t from = model_bin_time(u->m, u->wb0);
-	uint64_t to = model_bin_time(u->m, win_end(u));
-	long n = model_events(u->m, r->node, k, id, from, to, u->evs, MAX_EVENTS);
-	u->nev = n > 0 ? n : 0;
-	u->evtop = 0;
+	enum drill_kind k = u->dkind == VIEW_THREAD ? DRILL_TID : u->dkind == VIEW_FILE ? DRILL_FILE : DRILL_PID;
+	if (drill_start(&u->dr, r->node, k, r->pid, r->tid, r->file_id, from, to))
+		snprintf(u->msg, sizeof(u->msg), "out of memory starting the drill-down");
 }
 
 static void spark(struct ui *u, int y, const char *label, const double *vals, int n, int pair)
@@ -724,7 +734,7 @@ static void format_event(const struct ui *u, const struct tv_event *e, char *buf
 {
 	const struct iot_io_event *ev = &e->ev;
 	char off[32], lat[16], sz[16], res[32];
-	fmt_offset(off, sizeof(off), ev->ts_ns > u->m->t0 ? ev->ts_ns - u->m->t0 : 0);
+	fmt_offset(off, sizeof(off), e->wall > u->m->t0 ? e->wall - u->m->t0 : 0);
 	fmt_lat(lat, sizeof(lat), (double)ev->dur_ns / 1e9);
 	fmt_bytes(sz, sizeof(sz), (double)ev->size);
 	if (ev->result < 0)
@@ -732,7 +742,7 @@ static void format_event(const struct ui *u, const struct tv_event *e, char *buf
 			 strerrorname_np((int)-ev->result) : "E?");
 	else
 		snprintf(res, sizeof(res), "%lld", (long long)ev->result);
-	const char *path = ev->file_id ? model_path(u->m, e->node, ev->file_id) : NULL;
+	const char *path = ev->file_id ? model_path(u->m, u->dr.node, ev->file_id) : NULL;
 	enum iot_op_category cat = iot_op_category(ev->op);
 	if (cat == IOT_CAT_READ || cat == IOT_CAT_WRITE) {
 		if (ev->offset >= 0)
@@ -822,26 +832,26 @@ static void draw_drill(struct ui *u)
 	fill_line(y);
 	style_on(u, CP_HEAD, A_REVERSE);
 	mvhline(y, 0, ' ', COLS);
-	if (u->dkind == VIEW_FILE)
-		snprintf(line, sizeof(line), "%7s %7s %6s %6s  %s", "READ/s", "WRITE/s", "OPS", "PID", "PROCESS");
+	if (u->dkind == VIEW_FILE || u->dkind == VIEW_JOB)
+		snprintf(line, sizeof(line), "%7s %7s %6s %6s  %s", "READ/s", "WRITE/s", "OPS/s", "PID", "PROCESS");
 	else
-		snprintf(line, sizeof(line), "%7s %7s %6s  %s", "READ/s", "WRITE/s", "OPS", "FILE");
+		snprintf(line, sizeof(line), "%7s %7s %6s  %s", "READ/s", "WRITE/s", "OPS/s", "FILE");
 	put(y, 0, line, COLS, 0);
 	style_off(u, CP_HEAD, A_REVERSE);
 	for (int i = 0; i < nsub_lines; i++) {
 		fill_line(y + 1 + i);
 		if (i >= u->nsub) {
 			if (i == 0)
-				put(y + 1, 0, u->dkind == VIEW_JOB ? "  (select a process for its files)"
-					       : m->exact ? "  (no file I/O in this window)"
-							  : "  (scanning...)", COLS, 0);
+				put(y + 1, 0, !u->dr.done ? "  (decoding...)"
+					       : u->dkind == VIEW_JOB ? "  (no process of this job did I/O in this window)"
+								: "  (no file I/O in this window)", COLS, 0);
 			continue;
 		}
 		const struct sub_row *s = &u->sub[i];
-		fmt_bytes(a, sizeof(a), (double)s->a.rbytes / secs);
-		fmt_bytes(b, sizeof(b), (double)s->a.wbytes / secs);
-		fmt_rate(c, sizeof(c), (double)(s->a.rops + s->a.wops + s->a.mops) / secs);
-		if (u->dkind == VIEW_FILE)
+		fmt_bytes(a, sizeof(a), (double)s->rbytes / secs);
+		fmt_bytes(b, sizeof(b), (double)s->wbytes / secs);
+		fmt_rate(c, sizeof(c), (double)s->ops / secs);
+		if (u->dkind == VIEW_FILE || u->dkind == VIEW_JOB)
 			snprintf(line, sizeof(line), "%7s %7s %6s %6u  %s", a, b, c, s->pid, s->name);
 		else
 			snprintf(line, sizeof(line), "%7s %7s %6s  %s", a, b, c, s->name);
@@ -853,20 +863,37 @@ static void draw_drill(struct ui *u)
 	fill_line(y);
 	style_on(u, CP_HEAD, A_REVERSE);
 	mvhline(y, 0, ' ', COLS);
-	snprintf(line, sizeof(line), "EVENTS in the window: %ld%s  (Up/Down to scroll)", u->nev,
-		 u->nev >= MAX_EVENTS ? "+" : "");
+	const struct drill *dr = &u->dr;
+	if (!dr->done) {
+		snprintf(line, sizeof(line), "EVENTS in the window: decoding %u%%...",
+			 drill_progress(dr) / 10);
+	} else if (u->dkind == VIEW_JOB) {
+		snprintf(line, sizeof(line), "EVENTS: drill into one of the job's processes");
+	} else {
+		const struct agg_stats *st = dr->agg ? agg_totals(dr->agg) : NULL;
+		char p50[16] = "-", p99[16] = "-", mx[16] = "-";
+		if (st && st->ops) {
+			fmt_lat(p50, sizeof(p50), (double)agg_lat_quantile(&st->lat, 0.5) / 1e9);
+			fmt_lat(p99, sizeof(p99), (double)agg_lat_quantile(&st->lat, 0.99) / 1e9);
+			fmt_lat(mx, sizeof(mx), (double)st->lat.max_ns / 1e9);
+		}
+		snprintf(line, sizeof(line), "EVENTS in the window: %llu%s  lat p50 %s p99 %s max %s  errors %llu",
+			 (unsigned long long)dr->nmatch,
+			 dr->nmatch > dr->nev ? " (first listed)" : "", p50, p99, mx,
+			 st ? (unsigned long long)st->errors : 0ull);
+	}
 	put(y, 0, line, COLS, 0);
 	style_off(u, CP_HEAD, A_REVERSE);
+	long nev = dr->done ? (long)dr->nev : 0;
 	for (int i = 0; y + 1 + i < LINES - 1; i++) {
 		fill_line(y + 1 + i);
 		long k = u->evtop + i;
-		if (k >= u->nev) {
-			if (i == 0 && !u->nev)
-				put(y + 1, 0, u->dkind == VIEW_JOB ? "  (select a process for its events)"
-								 : "  (no events in this window)", COLS, 0);
+		if (k >= nev) {
+			if (i == 0 && !nev && dr->done && u->dkind != VIEW_JOB)
+				put(y + 1, 0, "  (no events in this window)", COLS, 0);
 			continue;
 		}
-		format_event(u, &u->evs[k], line, sizeof(line));
+		format_event(u, &dr->evs[k], line, sizeof(line));
 		put(y + 1 + i, 0, line, COLS, 0);
 	}
 }
@@ -1054,7 +1081,7 @@ static unsigned act_up(struct ui *u)
 static unsigned act_down(struct ui *u)
 {
 	if (u->scr == SCR_DRILL) {
-		if (u->evtop + 1 < u->nev)
+		if (u->evtop + 1 < (long)u->dr.nev)
 			u->evtop++;
 		return RD_TABLE;
 	}
@@ -1075,7 +1102,8 @@ static unsigned act_pgdn(struct ui *u)
 {
 	long h = table_rows() > 1 ? table_rows() - 1 : 1;
 	if (u->scr == SCR_DRILL) {
-		u->evtop = u->evtop + h < u->nev ? u->evtop + h : (u->nev ? u->nev - 1 : 0);
+		long nev = (long)u->dr.nev;
+		u->evtop = u->evtop + h < nev ? u->evtop + h : (nev ? nev - 1 : 0);
 		return RD_TABLE;
 	}
 	return move_sel(u, h);
@@ -1296,10 +1324,8 @@ static void refresh_data(struct ui *u, unsigned *rd)
 	if (*rd & RD_COMPUTE) {
 		view_compute(&u->view, u->m, win_start(u), win_end(u));
 		*rd |= RD_FILTER | RD_SCREEN;
-		if (u->scr == SCR_DRILL) {
+		if (u->scr == SCR_DRILL)
 			drill_compute_chart(u);
-			drill_compute_sub(u);
-		}
 	}
 	if (*rd & RD_FILTER) {
 		view_filter(&u->view, u->filter, u->only_active);
@@ -1346,6 +1372,8 @@ static int wait_ms(const struct ui *u)
 	}
 	if (!u->m->exact && (ms < 0 || ms > 100))
 		ms = 100;
+	if (u->scr == SCR_DRILL && !u->dr.done)
+		ms = 0; /* decoding: come back between chunks */
 	return ms;
 }
 
@@ -1356,6 +1384,14 @@ static unsigned idle(struct ui *u)
 		rd |= RD_REBUILD | RD_SCREEN | (u->scr == SCR_DRILL ? RD_EVENTS : 0);
 	else if (!u->m->exact)
 		rd |= RD_HEADER | (u->vk == VIEW_PROC ? 0 : RD_TABLE);
+	if (u->scr == SCR_DRILL && !u->dr.done) {
+		int rc = drill_step(&u->dr, 0.02);
+		if (rc < 0)
+			snprintf(u->msg, sizeof(u->msg), "drill-down: %s", iot_strerror(rc));
+		if (rc != 0)
+			drill_compute_sub(u);
+		rd |= RD_TABLE | (rc < 0 ? RD_HEADER : 0);
+	}
 	if (u->playing && mono_s() >= u->next_tick) {
 		u->next_tick = mono_s() + tick_interval(u);
 		double adv = speeds[u->speed_i] * tick_interval(u) * 1e9 / (double)u->m->binw;
@@ -1376,15 +1412,14 @@ int ui_run(struct model *m, const struct ui_opts *o)
 		return -12;
 	u->m = m;
 	u->o = o;
-	u->evs = calloc(MAX_EVENTS, sizeof(*u->evs));
-	if (!u->evs) {
+	if (drill_init(&u->dr, m, MAX_EVENTS)) {
 		free(u);
 		return -12;
 	}
 	setlocale(LC_ALL, "");
 	u->utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
 	if (!initscr()) {
-		free(u->evs);
+		drill_free(&u->dr);
 		free(u);
 		return -5;
 	}
@@ -1418,7 +1453,7 @@ int ui_run(struct model *m, const struct ui_opts *o)
 	}
 	endwin();
 	view_free(&u->view);
-	free(u->evs);
+	drill_free(&u->dr);
 	free(u);
 	return 0;
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/iostat.h"
+#include "analyze/jobs.h"
 #include "tui/fmt.h"
 
 #define IO_COLS(x)                                    \
@@ -267,6 +269,29 @@ static int build_devs(struct view *v, const struct model *m)
 	return 0;
 }
 
+/* One row per (job, target) of the jobstats delta engine. */
+static int build_lustre(struct view *v, const struct model *m)
+{
+	const struct jobs *j = m->cur.jobs;
+	size_t n = 0;
+	for (size_t i = 0; j && i < jobs_count(j); i++)
+		n += jobs_job(j, i)->ntargets;
+	if (alloc_rows(v, n))
+		return -ENOMEM;
+	for (size_t i = 0; j && i < jobs_count(j); i++) {
+		const struct jobs_job *jj = jobs_job(j, i);
+		for (size_t t = 0; t < jj->ntargets; t++) {
+			struct row *r = &v->rows[v->nrows++];
+			r->key = (struct ekey){.kind = 'L', .a = i, .b = t};
+			r->ent = (long)i;
+			r->file_id = t;
+			r->job = jj->id.id ? jj->id.id : jj->raw;
+			r->name = jj->targets[t];
+		}
+	}
+	return 0;
+}
+
 int view_build(struct view *v, enum view_kind k, const struct model *m)
 {
 	int sort_col = v->cols ? v->sort_col : -1, reverse = v->reverse;
@@ -291,6 +316,9 @@ int view_build(struct view *v, enum view_kind k, const struct model *m)
 		break;
 	case VIEW_DEV:
 		rc = build_devs(v, m);
+		break;
+	case VIEW_LUSTRE:
+		rc = build_lustre(v, m);
 		break;
 	default:
 		rc = alloc_rows(v, 0);
@@ -382,6 +410,92 @@ static void compute_io(struct view *v, const struct model *m, uint32_t b0, uint3
 	}
 }
 
+/* Index of the last sample at or before t, or -1. */
+static long sample_at(const struct disk_dev *d, uint64_t t)
+{
+	long lo = 0, hi = (long)d->n;
+	while (lo < hi) {
+		long mid = lo + (hi - lo) / 2;
+		if (d->s[mid].ts_ns <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo - 1;
+}
+
+/* iostat -x columns between the samples that bracket the window (the
+ * poll interval holding it when the window is shorter). */
+static void compute_devs(struct view *v, const struct model *m, uint64_t ws, uint64_t we)
+{
+	static const int cols[8] = {IOSTAT_R_S, IOSTAT_W_S, IOSTAT_RKB_S, IOSTAT_WKB_S,
+				    IOSTAT_R_AWAIT, IOSTAT_W_AWAIT, IOSTAT_AQU_SZ, IOSTAT_UTIL};
+	for (size_t i = 0; i < v->nrows; i++) {
+		struct row *r = &v->rows[i];
+		memset(r->v, 0, sizeof(r->v));
+		r->active = 0;
+		if (r->ent < 0 || (size_t)r->ent >= m->cur.ndevs)
+			continue;
+		const struct disk_dev *d = &m->cur.devs[r->ent];
+		if (d->n < 2)
+			continue;
+		long a = sample_at(d, ws), b = sample_at(d, we);
+		if (a < 0)
+			a = 0;
+		if (b <= a)
+			b = a + 1;
+		if ((size_t)b >= d->n) {
+			b = (long)d->n - 1;
+			a = b - 1;
+		}
+		struct iostat_metrics met;
+		if (iostat_compute(&d->s[a], &d->s[b], &met))
+			continue;
+		for (int c = 0; c < 8; c++)
+			r->v[c] = met.v[cols[c]];
+		r->active = r->v[0] + r->v[1] > 0;
+	}
+}
+
+/* Jobstats deltas of the intervals overlapping the window, each counted
+ * in proportion to its overlap, as rates over the window. */
+static void compute_lustre(struct view *v, const struct model *m, uint64_t ws, uint64_t we, double secs)
+{
+	for (size_t i = 0; i < v->nrows; i++) {
+		struct row *r = &v->rows[i];
+		memset(r->v, 0, sizeof(r->v));
+		r->active = 0;
+		if (!m->cur.jobs || r->ent < 0 || (size_t)r->ent >= jobs_count(m->cur.jobs))
+			continue;
+		const struct jobs_job *jj = jobs_job(m->cur.jobs, (size_t)r->ent);
+		for (size_t k = 0; k < jj->niv; k++) {
+			const struct jobs_interval *iv = &jj->iv[k];
+			if (strcmp(iv->target, r->name) || iv->end_ns <= iv->start_ns)
+				continue;
+			uint64_t lo = iv->start_ns > ws ? iv->start_ns : ws;
+			uint64_t hi = iv->end_ns < we ? iv->end_ns : we;
+			if (hi <= lo)
+				continue;
+			double f = (double)(hi - lo) / (double)(iv->end_ns - iv->start_ns);
+			for (size_t q = 0; q < iv->nd; q++) {
+				const struct jobs_delta *d = &iv->d[q];
+				if (!strcmp(d->counter, "read_bytes")) {
+					r->v[L_RB] += (double)d->sum * f;
+					r->v[L_ROPS] += (double)d->samples * f;
+				} else if (!strcmp(d->counter, "write_bytes")) {
+					r->v[L_WB] += (double)d->sum * f;
+					r->v[L_WOPS] += (double)d->samples * f;
+				} else if (strncmp(d->counter, "read", 4) && strncmp(d->counter, "write", 5)) {
+					r->v[L_META] += (double)d->samples * f;
+				}
+			}
+		}
+		for (int c = L_RB; c <= L_META; c++)
+			r->v[c] /= secs;
+		r->active = r->v[L_RB] + r->v[L_WB] + r->v[L_META] > 0;
+	}
+}
+
 void view_compute(struct view *v, const struct model *m, uint32_t b0, uint32_t b1)
 {
 	if (b1 <= b0)
@@ -389,11 +503,10 @@ void view_compute(struct view *v, const struct model *m, uint32_t b0, uint32_t b
 	double secs = (double)(b1 - b0) * (double)m->binw / 1e9;
 	switch (v->kind) {
 	case VIEW_DEV:
+		compute_devs(v, m, model_bin_time(m, b0), model_bin_time(m, b1));
+		break;
 	case VIEW_LUSTRE:
-		for (size_t i = 0; i < v->nrows; i++) {
-			memset(v->rows[i].v, 0, sizeof(v->rows[i].v));
-			v->rows[i].active = 0;
-		}
+		compute_lustre(v, m, model_bin_time(m, b0), model_bin_time(m, b1), secs);
 		break;
 	default:
 		compute_io(v, m, b0, b1, secs);
