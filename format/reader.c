@@ -103,6 +103,21 @@ static void decoder_free(struct decoder *d)
 	memset(d, 0, sizeof *d);
 }
 
+/* Once a chunk of a mapped file is decompressed its compressed bytes are
+ * not needed: drop them from this process's pages (they stay in the page
+ * cache and fault back in cheaply if read again), so that scanning a
+ * trace larger than memory keeps the resident size flat. */
+static void release_pages(const iot_reader *r, const uint8_t *p, size_t len)
+{
+	if (!r->mapped)
+		return;
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = ((uintptr_t)p + pg - 1) & ~(pg - 1);
+	uintptr_t hi = ((uintptr_t)p + len) & ~(pg - 1);
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 /* Decode raw chunk ri into d->recs as an array of n public structs of the
  * stream's schema, stride `stride` starting `lead` bytes into each slot. */
 static int decode_raw_into(iot_reader *r, struct decoder *d, size_t ri, size_t stride,
@@ -135,6 +150,7 @@ static int decode_raw_into(iot_reader *r, struct decoder *d, size_t ri, size_t s
 		}
 		payload = d->raw.p;
 		plen = got;
+		release_pages(r, comp, c->h.comp_size);
 	} else if (c->h.codec != IOT_CODEC_NONE) {
 		warnf(r, IOT_E_CORRUPT, c->offset, "unknown codec %u", c->h.codec);
 		return IOT_E_CORRUPT;
