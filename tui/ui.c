@@ -202,7 +202,7 @@ static void clamp_window(struct ui *u)
 /* ------------------------------------------------------------------ */
 
 /* Choose the columns that fit: drop the lowest-priority ones until the
- * name column keeps at least 12 cells. */
+ * name column keeps at least 16 cells. */
 static void layout(struct ui *u)
 {
 	const struct view *v = &u->view;
@@ -219,7 +219,7 @@ static void layout(struct ui *u)
 			if (lowest < 0 || v->cols[c].prio < v->cols[lowest].prio)
 				lowest = (int)c;
 		}
-		if (w + 12 <= COLS || lowest < 0) {
+		if (w + 16 <= COLS || lowest < 0) {
 			u->namex = w;
 			break;
 		}
@@ -255,9 +255,9 @@ static void draw_header(struct ui *u)
 		snprintf(c, sizeof(c), "%llu", (unsigned long long)m->cur.losses);
 	else
 		snprintf(c, sizeof(c), "?");
-	snprintf(line, sizeof(line), "ioview  host %s%s  job %s  sources %s  start %s  span %s  lost %s",
-		 host ? host : "?", m->nnodes > 1 ? " (+more)" : "", job ? job : "-", src ? src : "?",
-		 a, b, c);
+	snprintf(line, sizeof(line), "ioview  host %s%s  job %s  span %s  lost %s  start %s  sources %s",
+		 host ? host : "?", m->nnodes > 1 ? " (+more)" : "", job ? job : "-", b, c, a,
+		 src ? src : "?");
 	fill_line(0);
 	style_on(u, CP_TITLE, A_BOLD);
 	put(0, 0, line, COLS, 0);
@@ -273,9 +273,9 @@ static void draw_header(struct ui *u)
 	if (!m->exact)
 		snprintf(scan, sizeof(scan), "  scanning %u%% (approx.)", model_progress(m) / 10);
 	const struct column *sc = &u->view.cols[u->view.sort_col];
-	snprintf(line, sizeof(line), "%s %s..%s (%s)  view %s  sort %s%s%s%s%s",
-		 u->accum ? "Accumulated" : "Window", a, b, c, view_name(u->vk), sc->title,
-		 u->view.reverse ? "^" : "v", u->only_active ? "  active only" : "", play, scan);
+	snprintf(line, sizeof(line), "%s %s..%s (%s)%s%s  view %s  sort %s%s%s",
+		 u->accum ? "Accumulated" : "Window", a, b, c, play, scan, view_name(u->vk), sc->title,
+		 u->view.reverse ? "^" : "v", u->only_active ? "  active only" : "");
 	fill_line(1);
 	put(1, 0, line, COLS, 0);
 	if (u->flen && u->prompt != PR_FILTER) {
@@ -396,6 +396,9 @@ static void format_cell(const struct row *r, const struct column *c, char *buf, 
 		break;
 	case CK_PCT:
 		fmt_pct(buf, n, r->v[c->vi]);
+		break;
+	case CK_COUNT:
+		snprintf(buf, n, "%.0f", r->v[c->vi]);
 		break;
 	default:
 		snprintf(buf, n, "%.2f", r->v[c->vi]);

@@ -32,7 +32,7 @@ static const struct column thread_cols[] = {
 	{"COMMAND", 0, CK_NAME, 0, 10},
 };
 static const struct column job_cols[] = {
-	{"PROCS", 5, CK_RATE, V_PROCS, 3},
+	{"PROCS", 5, CK_COUNT, V_PROCS, 3},
 	IO_COLS(0),
 	{"JOB", 0, CK_NAME, 0, 10},
 };

@@ -21,6 +21,7 @@ enum col_kind {
 	CK_LAT,   /* v[vi] seconds */
 	CK_PCT,   /* v[vi] percent */
 	CK_NUM,   /* v[vi] plain number with 2 decimals */
+	CK_COUNT, /* v[vi] whole number */
 };
 
 struct column {
