@@ -41,6 +41,7 @@ INSTALL_LIBS :=    # shared objects -> PREFIX/lib/iorec
 EXTRA_ALL :=       # other build outputs
 
 .PHONY: all check bench demo install clean fuzz deps test-bins fuzz-replays
+.SECONDARY:
 all:
 
 include format/format.mk
