@@ -144,30 +144,53 @@ void agg_stats_init(struct agg_stats *s)
 	agg_lat_init(&s->lat);
 }
 
-void agg_stats_add(struct agg_stats *s, const struct iot_io_event *ev, uint64_t wall_ns)
+/* What an event contributes, computed once and applied to every aggregate
+ * it counts in (the hot path). */
+struct ev_info {
+	uint64_t dur, bytes, wall;
+	unsigned lat_bucket;
+	unsigned cat;
+	int size_bucket; /* -1: failed call, no size */
+	unsigned err;    /* errno slot, 0 = success */
+};
+
+static void ev_info_fill(struct ev_info *x, const struct iot_io_event *ev, unsigned cat, uint64_t wall)
 {
-	enum iot_op_category cat = iot_op_category(ev->op);
-	uint64_t bytes = ev->result > 0 ? (uint64_t)ev->result : 0;
+	x->dur = ev->dur_ns;
+	x->bytes = ev->result > 0 ? (uint64_t)ev->result : 0;
+	x->wall = wall;
+	x->lat_bucket = agg_lat_bucket(ev->dur_ns);
+	x->cat = cat;
+	x->size_bucket = ev->result >= 0 ? (int)agg_size_bucket(x->bytes) : -1;
+	x->err = 0;
+	if (ev->result < 0) {
+		uint64_t e = (uint64_t)(-ev->result);
+		x->err = e < AGG_NERRNO - 1 ? (unsigned)e : AGG_NERRNO - 1;
+	}
+}
+
+static inline void stats_apply(struct agg_stats *s, const struct ev_info *x)
+{
 	s->ops++;
-	s->io_time_ns += ev->dur_ns;
-	switch (cat) {
+	s->io_time_ns += x->dur;
+	switch (x->cat) {
 	case IOT_CAT_READ:
 		s->read_ops++;
-		s->read_bytes += bytes;
-		s->read_time_ns += ev->dur_ns;
-		if (ev->result >= 0)
-			s->read_size[agg_size_bucket(bytes)]++;
+		s->read_bytes += x->bytes;
+		s->read_time_ns += x->dur;
+		if (x->size_bucket >= 0)
+			s->read_size[x->size_bucket]++;
 		break;
 	case IOT_CAT_WRITE:
 		s->write_ops++;
-		s->write_bytes += bytes;
-		s->write_time_ns += ev->dur_ns;
-		if (ev->result >= 0)
-			s->write_size[agg_size_bucket(bytes)]++;
+		s->write_bytes += x->bytes;
+		s->write_time_ns += x->dur;
+		if (x->size_bucket >= 0)
+			s->write_size[x->size_bucket]++;
 		break;
 	case IOT_CAT_META:
 		s->meta_ops++;
-		s->meta_time_ns += ev->dur_ns;
+		s->meta_time_ns += x->dur;
 		break;
 	case IOT_CAT_SYNC:
 		s->sync_ops++;
@@ -176,16 +199,29 @@ void agg_stats_add(struct agg_stats *s, const struct iot_io_event *ev, uint64_t 
 		s->other_ops++;
 		break;
 	}
-	if (ev->result < 0) {
-		uint64_t e = (uint64_t)(-ev->result);
+	if (x->err) {
 		s->errors++;
-		s->err_by_errno[e < AGG_NERRNO - 1 ? e : AGG_NERRNO - 1]++;
+		s->err_by_errno[x->err]++;
 	}
-	if (wall_ns < s->first_ns)
-		s->first_ns = wall_ns;
-	if (wall_ns + ev->dur_ns > s->last_ns)
-		s->last_ns = wall_ns + ev->dur_ns;
-	agg_lat_add(&s->lat, ev->dur_ns);
+	if (x->wall < s->first_ns)
+		s->first_ns = x->wall;
+	if (x->wall + x->dur > s->last_ns)
+		s->last_ns = x->wall + x->dur;
+	struct agg_lat *h = &s->lat;
+	h->count++;
+	h->sum_ns += x->dur;
+	if (x->dur < h->min_ns)
+		h->min_ns = x->dur;
+	if (x->dur > h->max_ns)
+		h->max_ns = x->dur;
+	h->bucket[x->lat_bucket]++;
+}
+
+void agg_stats_add(struct agg_stats *s, const struct iot_io_event *ev, uint64_t wall_ns)
+{
+	struct ev_info x;
+	ev_info_fill(&x, ev, iot_op_category(ev->op), wall_ns);
+	stats_apply(s, &x);
 }
 
 void agg_stats_merge(struct agg_stats *dst, const struct agg_stats *src)
@@ -224,11 +260,19 @@ struct trace_info {
 	const char *job;    /* trace-level job id, "" if none */
 };
 
-/* Access-pattern state of one (process, file) pair. */
+/* Access-pattern state of one (process, file) pair. The first accesses
+ * seen by this aggregator are remembered so that agg_merge() can classify
+ * them again against the state of the aggregator that came before. */
 struct pair_state {
 	uint32_t proc, file;
 	uint64_t read_end, write_end;
-	uint8_t last_dir; /* 0 none, 1 read, 2 write */
+	uint8_t last_dir;  /* 0 none, 1 read, 2 write */
+	uint8_t first_dir; /* direction of the first read/write here */
+	uint8_t has_first[2];      /* [0] read, [1] write: a known-offset access seen */
+	uint16_t first_op;         /* op of the first read/write */
+	uint16_t first_dir_op[2];  /* op of the first known-offset read / write */
+	uint32_t first_tid, first_dir_tid[2];
+	uint64_t first_off[2];
 };
 
 struct agg {
@@ -253,6 +297,9 @@ struct agg {
 	/* one-entry caches for runs of events of one process / file */
 	int64_t c_trace; uint32_t c_pid; uint32_t c_proc;
 	uint64_t c_fkey_a, c_fkey_b; uint32_t c_file; int c_file_ok;
+	uint32_t c_pair_proc, c_pair_file, c_pair; int c_pair_ok;
+	int64_t c_thread_trace; uint32_t c_tid, c_thread;
+	uint8_t cat[IOT_OP__COUNT];
 };
 
 static int grow_array(void **arr, size_t *cap, size_t need, size_t elem)
@@ -281,6 +328,9 @@ struct agg *agg_new(const struct agg_opts *opts)
 		agg_stats_init(&a->ops[i]);
 	agg_stats_init(&a->totals);
 	a->c_trace = -1;
+	a->c_thread_trace = -1;
+	for (unsigned i = 0; i < IOT_OP__COUNT; i++)
+		a->cat[i] = (uint8_t)iot_op_category(i);
 	return a;
 }
 
@@ -488,12 +538,23 @@ static void count_pattern(struct pair_state *ps, int is_write, const struct iot_
 {
 	uint8_t dir = is_write ? 2 : 1;
 	int sw = ps->last_dir && ps->last_dir != dir;
+	if (!ps->last_dir) {
+		ps->first_dir = dir;
+		ps->first_op = ev->op;
+		ps->first_tid = ev->tid;
+	}
 	ps->last_dir = dir;
 	int known = !(ev->eflags & IOT_EV_OFFSET_UNKNOWN) && ev->offset >= 0;
 	int seq = 0, consec = 0;
 	if (known) {
 		uint64_t off = (uint64_t)ev->offset;
 		uint64_t *end = is_write ? &ps->write_end : &ps->read_end;
+		if (!ps->has_first[is_write]) {
+			ps->has_first[is_write] = 1;
+			ps->first_dir_op[is_write] = ev->op;
+			ps->first_dir_tid[is_write] = ev->tid;
+			ps->first_off[is_write] = off;
+		}
 		seq = off >= *end;
 		consec = off == *end;
 		uint64_t bytes = ev->result > 0 ? (uint64_t)ev->result : 0;
@@ -552,7 +613,7 @@ int agg_add_event(struct agg *a, int t, const struct iot_io_event *ev)
 	uint64_t wall = ev->ts_ns + (uint64_t)a->traces[t].wall_off;
 	if ((o->since_ns && wall < o->since_ns) || (o->until_ns && wall >= o->until_ns))
 		return 0;
-	if (!pid_ok(o, ev->pid))
+	if (o->npids && !pid_ok(o, ev->pid))
 		return 0;
 	int64_t pi;
 	if (a->c_trace == t && a->c_pid == ev->pid) {
@@ -567,7 +628,7 @@ int agg_add_event(struct agg *a, int t, const struct iot_io_event *ev)
 		a->c_file_ok = 0;
 	}
 	struct agg_process *p = &a->procs[pi];
-	if (!comm_ok(o, p->comm))
+	if (o->ncomms && !comm_ok(o, p->comm))
 		return 0;
 	int64_t fi = find_file(a, t, ev);
 	if (fi < -1)
@@ -575,27 +636,46 @@ int agg_add_event(struct agg *a, int t, const struct iot_io_event *ev)
 	if (o->npaths && (fi < 0 || !path_ok(o, a->files[fi].path)))
 		return 0;
 
+	unsigned op = ev->op < IOT_OP__COUNT ? ev->op : IOT_OP_UNKNOWN;
+	struct ev_info x;
+	ev_info_fill(&x, ev, a->cat[op], wall);
 	struct agg_stats *targets[4];
 	size_t n = 0;
-	targets[n++] = &a->ops[ev->op < IOT_OP__COUNT ? ev->op : IOT_OP_UNKNOWN];
+	targets[n++] = &a->ops[op];
 	targets[n++] = &p->st;
 	if (fi >= 0)
 		targets[n++] = &a->files[fi].st;
 	if (o->flags & AGG_THREADS) {
-		int64_t ti = find_thread(a, t, ev->pid, ev->tid);
-		if (ti < 0)
-			return (int)ti;
+		int64_t ti;
+		if (a->c_thread_trace == t && a->c_tid == ev->tid) {
+			ti = a->c_thread;
+		} else {
+			ti = find_thread(a, t, ev->pid, ev->tid);
+			if (ti < 0)
+				return (int)ti;
+			a->c_thread_trace = t;
+			a->c_tid = ev->tid;
+			a->c_thread = (uint32_t)ti;
+		}
 		targets[n++] = &a->threads[ti].st;
 	}
 	for (size_t i = 0; i < n; i++)
-		agg_stats_add(targets[i], ev, wall);
+		stats_apply(targets[i], &x);
 
-	enum iot_op_category cat = iot_op_category(ev->op);
-	if (fi >= 0 && (cat == IOT_CAT_READ || cat == IOT_CAT_WRITE)) {
-		int64_t si = find_pair(a, (uint32_t)pi, (uint32_t)fi);
-		if (si < 0)
-			return (int)si;
-		count_pattern(&a->pairs[si], cat == IOT_CAT_WRITE, ev, targets, n);
+	if (fi >= 0 && (x.cat == IOT_CAT_READ || x.cat == IOT_CAT_WRITE)) {
+		int64_t si;
+		if (a->c_pair_ok && a->c_pair_proc == (uint32_t)pi && a->c_pair_file == (uint32_t)fi) {
+			si = a->c_pair;
+		} else {
+			si = find_pair(a, (uint32_t)pi, (uint32_t)fi);
+			if (si < 0)
+				return (int)si;
+			a->c_pair_ok = 1;
+			a->c_pair_proc = (uint32_t)pi;
+			a->c_pair_file = (uint32_t)fi;
+			a->c_pair = (uint32_t)si;
+		}
+		count_pattern(&a->pairs[si], x.cat == IOT_CAT_WRITE, ev, targets, n);
 	}
 	a->derived = 0;
 	return 1;
@@ -606,6 +686,62 @@ void agg_add_loss(struct agg *a, int t, const struct iot_loss *l)
 	(void)t;
 	a->lost += l->count;
 	a->loss_records++;
+}
+
+/* The aggregates an event of pair pd with this op and tid was counted in. */
+static size_t pair_targets(struct agg *a, const struct pair_state *pd, unsigned op, uint32_t tid,
+			   struct agg_stats **targets)
+{
+	size_t n = 0;
+	targets[n++] = &a->ops[op < IOT_OP__COUNT ? op : IOT_OP_UNKNOWN];
+	targets[n++] = &a->procs[pd->proc].st;
+	targets[n++] = &a->files[pd->file].st;
+	if (a->opts.flags & AGG_THREADS) {
+		int64_t ti = hmap_get(&a->thread_map, (uint64_t)a->procs[pd->proc].trace, tid);
+		if (ti >= 0)
+			targets[n++] = &a->threads[ti].st;
+	}
+	return n;
+}
+
+/* src's events of this pair follow dst's: its first accesses were
+ * classified against offset 0 and no previous direction; classify them
+ * again against dst's state, then carry the state over. */
+static void continue_pair(struct agg *dst, struct pair_state *pd, const struct pair_state *ps)
+{
+	struct agg_stats *t[4];
+	size_t n;
+	if (pd->last_dir && ps->first_dir && pd->last_dir != ps->first_dir) {
+		n = pair_targets(dst, pd, ps->first_op, ps->first_tid, t);
+		for (size_t i = 0; i < n; i++)
+			t[i]->rw_switches++;
+	}
+	for (int w = 0; w < 2; w++) {
+		if (!ps->has_first[w])
+			continue;
+		uint64_t off = ps->first_off[w], end = w ? pd->write_end : pd->read_end;
+		int64_t dseq = (int64_t)(off >= end) - 1;           /* provisional: off >= 0 */
+		int64_t dcon = (int64_t)(off == end) - (int64_t)(off == 0);
+		n = pair_targets(dst, pd, ps->first_dir_op[w], ps->first_dir_tid[w], t);
+		for (size_t i = 0; i < n; i++) {
+			uint64_t *seq = w ? &t[i]->write_seq : &t[i]->read_seq;
+			uint64_t *con = w ? &t[i]->write_consec : &t[i]->read_consec;
+			*seq += (uint64_t)dseq;
+			*con += (uint64_t)dcon;
+		}
+		if (!pd->has_first[w]) {
+			pd->has_first[w] = 1;
+			pd->first_dir_op[w] = ps->first_dir_op[w];
+			pd->first_dir_tid[w] = ps->first_dir_tid[w];
+			pd->first_off[w] = ps->first_off[w];
+		}
+		if (w)
+			pd->write_end = ps->write_end;
+		else
+			pd->read_end = ps->read_end;
+	}
+	if (ps->last_dir)
+		pd->last_dir = ps->last_dir;
 }
 
 int agg_merge(struct agg *dst, const struct agg *src)
@@ -658,14 +794,27 @@ int agg_merge(struct agg *dst, const struct agg *src)
 	}
 	for (size_t i = 0; i < src->npairs; i++) {
 		const struct pair_state *ps = &src->pairs[i];
-		if (find_pair(dst, pmap[ps->proc], fmap[ps->file]) < 0)
+		int existed = hmap_get(&dst->pair_map, pmap[ps->proc], fmap[ps->file]) >= 0;
+		int64_t di = find_pair(dst, pmap[ps->proc], fmap[ps->file]);
+		if (di < 0)
 			goto out;
+		struct pair_state *pd = &dst->pairs[di];
+		if (!existed) {
+			struct pair_state copy = *ps;
+			copy.proc = pd->proc;
+			copy.file = pd->file;
+			*pd = copy;
+			continue;
+		}
+		continue_pair(dst, pd, ps);
 	}
 	dst->lost += src->lost;
 	dst->loss_records += src->loss_records;
 	dst->derived = 0;
 	dst->c_trace = -1;
+	dst->c_thread_trace = -1;
 	dst->c_file_ok = 0;
+	dst->c_pair_ok = 0;
 	rc = 0;
 out:
 	free(pmap);

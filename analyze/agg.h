@@ -145,7 +145,11 @@ int agg_add_event(struct agg *a, int t, const struct iot_io_event *ev);
 void agg_add_loss(struct agg *a, int t, const struct iot_loss *l);
 
 /* Merge everything of src into dst (both fed with the same traces in the
- * same order, e.g. two time windows or two threads). -ENOMEM or 0. */
+ * same order, e.g. two time windows or two threads). When src's events
+ * come after dst's (consecutive windows, or a trace split into two runs
+ * of chunks), the access pattern is exact too: src's first accesses of
+ * each (process, file) are classified again against dst's state.
+ * -ENOMEM or 0. */
 int agg_merge(struct agg *dst, const struct agg *src);
 
 /* Results. Pointers stay valid until the next agg_add_* / agg_merge. */

@@ -747,7 +747,7 @@ int cmd_summary(int argc, char **argv)
 		cli_error(&s.cli, "%s", iot_strerror(err));
 		rc = 1;
 	} else {
-		rc = fflush(stdout) ? 1 : 0;
+		rc = fflush(stdout) || s.in.nerrors ? 1 : 0;
 	}
 out:
 	for (size_t k = 0; k < s.next; k++)
