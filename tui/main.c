@@ -108,9 +108,20 @@ int main(int argc, char **argv)
 		case 'a':
 			uo.accumulated = 1;
 			break;
-		case 'V':
+		case 'V': {
+			static const char *const views[] = {"processes", "threads", "jobs", "files",
+							    "devices",   "lustre",  NULL};
+			int ok = 0;
+			for (int k = 0; views[k]; k++)
+				ok |= !strcmp(optarg, views[k]);
+			if (!ok) {
+				fprintf(stderr, "ioview: --view: unknown view '%s' (processes threads jobs files devices lustre)\n",
+					optarg);
+				return 2;
+			}
 			uo.view = optarg;
 			break;
+		}
 		case 'C':
 			uo.no_color = 1;
 			break;

@@ -455,7 +455,13 @@ static void draw_row(struct ui *u, int y, const struct row *r, int selected)
 			pair = c->vi == V_WBPS ? CP_WRITE : CP_READ;
 		if (pair && u->colors)
 			attron(COLOR_PAIR(pair));
-		if (c->kind == CK_NAME)
+		if (c->kind == CK_NAME && r->host) {
+			char hn[64];
+			snprintf(hn, sizeof(hn), "%s: ", r->host);
+			put(y, x, hn, w, 0);
+			int hx = getcurx(stdscr);
+			put(y, hx, r->name, w - (hx - x), 0);
+		} else if (c->kind == CK_NAME)
 			put(y, x, r->name, w, 0);
 		else {
 			format_cell(r, c, buf, sizeof(buf));

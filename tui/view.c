@@ -188,6 +188,15 @@ static int alloc_rows(struct view *v, size_t n)
 	return v->rows && v->vis ? 0 : -ENOMEM;
 }
 
+/* Several traces (nodes): rows say which host they come from. */
+static const char *node_host(const struct model *m, uint32_t node)
+{
+	if (m->nnodes < 2 || node >= m->nnodes)
+		return NULL;
+	const char *h = iot_reader_meta(m->nodes[node].r, "host.name");
+	return h && *h ? h : iot_reader_name(m->nodes[node].r);
+}
+
 static int build_entities(struct view *v, const struct model *m, const struct etab *t)
 {
 	if (alloc_rows(v, t->n))
@@ -198,6 +207,7 @@ static int build_entities(struct view *v, const struct model *m, const struct et
 		r->key = *k;
 		r->ent = (long)i;
 		r->node = k->node;
+		r->host = node_host(m, k->node);
 		if (k->kind == EK_FILE) {
 			r->file_id = k->a;
 			const char *p = model_path(m, k->node, k->a);
@@ -263,6 +273,7 @@ static int build_devs(struct view *v, const struct model *m)
 				       .a = o->devs[i].major, .b = o->devs[i].minor};
 		r->ent = (long)i;
 		r->node = o->devs[i].node;
+		r->host = node_host(m, r->node);
 		r->job = "";
 		r->name = o->devs[i].name;
 	}
@@ -525,7 +536,8 @@ void view_filter(struct view *v, const char *filter, int only_active)
 		const struct row *r = &v->rows[i];
 		if (only_active && !r->active)
 			continue;
-		if (*filter && !fmt_contains(r->name, filter) && !fmt_contains(r->job, filter))
+		if (*filter && !fmt_contains(r->name, filter) && !fmt_contains(r->job, filter) &&
+		    !fmt_contains(r->host, filter))
 			continue;
 		v->vis[v->nvis++] = (uint32_t)i;
 	}

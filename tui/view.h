@@ -42,6 +42,7 @@ struct row {
 	uint64_t file_id;
 	const char *job;   /* "" if none */
 	const char *name;  /* command, path, device or target */
+	const char *host;  /* node's host name when several traces are open, else NULL */
 	uint64_t exit_t;   /* wall ns of the process exit, 0 if running */
 	struct ser_agg a;  /* window totals (I/O views) */
 	double v[ROW_NV];

@@ -1,7 +1,7 @@
 /* golden.c - writes the traces ioview's tests and benchmark look at.
  *
- *   ioview-golden OUT.iotr          the golden trace (numbers below)
- *   ioview-golden --big N OUT.iotr  N synthetic events over 100 s (bench)
+ *   ioview-golden [--host NAME] OUT.iotr   the golden trace (numbers below)
+ *   ioview-golden --big N OUT.iotr         N synthetic events over 100 s (bench)
  *
  * Golden trace, 10 s from t = 0, one node "goldnode", job "job-A"/"job-B":
  *   pid 1001 reader     job-A  4 x pread 1 MiB per second of /data/input.dat, 2 ms each
@@ -62,10 +62,12 @@ static int io(iot_writer *w, uint64_t ts, uint32_t pid, uint32_t tid, unsigned o
 	return iot_writer_add_io(w, &ev);
 }
 
+static const char *host_name = "goldnode";
+
 static int set_meta(iot_writer *w)
 {
 	int rc = 0;
-	rc |= iot_writer_set_meta(w, "host.name", "goldnode");
+	rc |= iot_writer_set_meta(w, "host.name", host_name);
 	rc |= iot_writer_set_meta(w, "job.id", "job-A");
 	rc |= iot_writer_set_meta(w, "sources", "ebpf,diskstats,jobstats");
 	/* Monotonic 0 = 2026-01-01 00:00:00 UTC, whenever the trace is made. */
@@ -189,13 +191,16 @@ int main(int argc, char **argv)
 {
 	uint64_t big = 0;
 	const char *out;
-	if (argc == 4 && !strcmp(argv[1], "--big")) {
+	if (argc == 4 && !strcmp(argv[1], "--host")) {
+		host_name = argv[2];
+		out = argv[3];
+	} else if (argc == 4 && !strcmp(argv[1], "--big")) {
 		big = strtoull(argv[2], NULL, 10);
 		out = argv[3];
 	} else if (argc == 2) {
 		out = argv[1];
 	} else {
-		fprintf(stderr, "usage: ioview-golden [--big N] OUT.iotr\n");
+		fprintf(stderr, "usage: ioview-golden [--host NAME | --big N] OUT.iotr\n");
 		return 2;
 	}
 	iot_writer *w;
