@@ -165,6 +165,15 @@ static void style_off(struct ui *u, int pair, attr_t mono)
 		attroff(mono);
 }
 
+/* Arrow after the sort column: the default order (largest first for
+ * numbers) points down. */
+static const char *sort_mark(const struct ui *u, int reverse)
+{
+	if (u->utf8)
+		return reverse ? "\xe2\x96\xb2" : "\xe2\x96\xbc";
+	return reverse ? "^" : "v";
+}
+
 static void fill_line(int y)
 {
 	move(y, 0);
@@ -275,7 +284,7 @@ static void draw_header(struct ui *u)
 	const struct column *sc = &u->view.cols[u->view.sort_col];
 	snprintf(line, sizeof(line), "%s %s..%s (%s)%s%s  view %s  sort %s%s%s",
 		 u->accum ? "Accumulated" : "Window", a, b, c, play, scan, view_name(u->vk), sc->title,
-		 u->view.reverse ? "^" : "v", u->only_active ? "  active only" : "");
+		 sort_mark(u, u->view.reverse), u->only_active ? "  active only" : "");
 	fill_line(1);
 	put(1, 0, line, COLS, 0);
 	if (u->flen && u->prompt != PR_FILTER) {
@@ -423,7 +432,7 @@ static void draw_table_header(struct ui *u, int y)
 		int w = c->kind == CK_NAME ? COLS - x : c->width;
 		char t[32];
 		snprintf(t, sizeof(t), "%s%s", c->title,
-			 u->colshow[i] == v->sort_col ? (v->reverse ? "^" : "v") : "");
+			 u->colshow[i] == v->sort_col ? sort_mark(u, v->reverse) : "");
 		if (u->colshow[i] == v->sort_col)
 			attron(A_BOLD);
 		put(y, x, t, w, !left_aligned(c));
@@ -526,34 +535,27 @@ static void draw_table(struct ui *u)
 /* ------------------------------------------------------------------ */
 
 static const char *const help_text[] = {
-	"ioview - browse a recorded I/O trace like iotop",
-	"",
+	"ioview - browse a recorded I/O trace like iotop          (any key returns)",
 	"Time window",
-	"  Left / Right     step the window back / forward by its length",
-	"  [ / ]            halve / double the window length",
-	"  Home / End       first / last window of the recording",
-	"  g                go to a time: 12.5 (s from start), 1:30, +5, -5",
-	"  Space            play / pause the recording;  + / -  play faster / slower",
-	"  a                current window <-> accumulated since the start",
+	"  Left/Right  step back/forward    [ ]  halve/double the window length",
+	"  Home/End    first/last window    g    go to a time: 12.5, 1:30, +5, -5",
+	"  Space       play/pause           + -  play faster/slower",
+	"  a           current window <-> accumulated since the start",
 	"Views and rows",
-	"  Tab / F2         next view: processes, threads, jobs, files, devices, lustre",
-	"  Shift-Tab        previous view;   p  processes <-> threads",
-	"  Up/Down PgUp/PgDn  move the selection",
-	"  Enter            drill into the selected row (timeline, files, events)",
-	"  Esc / Backspace  back from the drill-down (or clear the filter)",
+	"  Tab / F2    next view: processes threads jobs files devices lustre",
+	"  Shift-Tab   previous view        p    processes <-> threads",
+	"  Up/Down PgUp/PgDn  select        Enter  drill in: timeline, files, events",
+	"  Esc / Backspace  back from the drill-down, or clear the filter",
 	"Sort and filter",
-	"  < / > / F6       sort by the previous / next column;  r  reverse the order",
-	"  /                filter on command, path or job (type; Enter keeps, Esc clears)",
-	"  o                only rows with I/O in the window",
-	"Other",
-	"  ? / F1           this help;  q  quit",
+	"  < / > / F6  sort by the previous/next column    r  reverse the order",
+	"  /           filter on command, path, job or host (Enter keeps, Esc clears)",
+	"  o           only rows with I/O in the window",
+	"Other:  ? / F1  this help    q  quit",
 	"",
-	"Columns: READ/s WRITE/s bytes per second; R-IOPS W-IOPS calls per second;",
-	"META/s metadata calls (open, stat, close...) per second; AVG-LAT mean call",
-	"latency; %IO time spent in I/O calls per second of window (threads add up).",
-	"Greyed rows: processes that exited before the window ends.",
-	"",
-	"Press any key to return.",
+	"READ/s WRITE/s: bytes per second.  R-IOPS W-IOPS: calls per second.",
+	"META/s: open, stat, close, fsync... per second.  AVG-LAT: mean latency.",
+	"%IO: time inside I/O calls per second of window (threads add up).",
+	"Dim rows: processes that exited before the window ends.",
 	NULL,
 };
 
@@ -561,7 +563,7 @@ static void draw_help(struct ui *u)
 {
 	erase();
 	for (int i = 0; help_text[i] && i < LINES; i++) {
-		if (i == 0 || (help_text[i][0] && help_text[i][0] != ' ' && i > 1 && i < 20))
+		if (help_text[i][0] && help_text[i][0] != ' ' && i < 16)
 			style_on(u, 0, A_BOLD);
 		put(i, 0, help_text[i], COLS, 0);
 		attroff(A_BOLD);
@@ -752,17 +754,22 @@ static void format_event(const struct ui *u, const struct tv_event *e, char *buf
 	else
 		snprintf(res, sizeof(res), "%lld", (long long)ev->result);
 	const char *path = ev->file_id ? model_path(u->m, u->dr.node, ev->file_id) : NULL;
+	char who[32];
+	if (ev->tid && ev->tid != ev->pid)
+		snprintf(who, sizeof(who), "%u/%u", ev->pid, ev->tid);
+	else
+		snprintf(who, sizeof(who), "%u", ev->pid);
 	enum iot_op_category cat = iot_op_category(ev->op);
 	if (cat == IOT_CAT_READ || cat == IOT_CAT_WRITE) {
 		if (ev->offset >= 0)
-			snprintf(buf, n, "%s [%u] %s(%d<%s>, %s @%lld) = %s <%s>", off, ev->tid,
+			snprintf(buf, n, "%s [%s] %s(%d<%s>, %s @%lld) = %s <%s>", off, who,
 				 iot_op_name(ev->op), ev->fd, path ? path : "?", sz, (long long)ev->offset,
 				 res, lat);
 		else
-			snprintf(buf, n, "%s [%u] %s(%d<%s>, %s) = %s <%s>", off, ev->tid,
+			snprintf(buf, n, "%s [%s] %s(%d<%s>, %s) = %s <%s>", off, who,
 				 iot_op_name(ev->op), ev->fd, path ? path : "?", sz, res, lat);
 	} else {
-		snprintf(buf, n, "%s [%u] %s(%s%s) = %s <%s>", off, ev->tid, iot_op_name(ev->op),
+		snprintf(buf, n, "%s [%s] %s(%s%s) = %s <%s>", off, who, iot_op_name(ev->op),
 			 path ? path : "", path ? "" : "-", res, lat);
 	}
 }

@@ -23,7 +23,7 @@ tui_keys '>'
 tui_wait 'sort COMMAND'
 [[ $(tui_first_col) == "1001 1005 1004 1002 " ]] || tui_fail "by command: $(tui_first_col)"
 tui_keys r
-tui_wait 'sort COMMAND\^'
+tui_wait 'sort COMMAND▲'
 [[ $(tui_first_col) == "1002 1004 1005 1001 " ]] || tui_fail "reversed: $(tui_first_col)"
 tui_keys r
 # '<' three times from COMMAND: %IO, AVG-LAT, META/s.

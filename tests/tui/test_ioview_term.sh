@@ -14,6 +14,14 @@ tui_expect_row 1002 '^ +1002 +0 +8\.0M +0 +8\.0 +0 +5\.00ms +4\.0 writer -t 2'
 [[ $(tui_screen | sed -n 24p) == F1Help* ]] || tui_fail "function bar not on line 24"
 w=$(tui_screen | LC_ALL=C.UTF-8 wc -L)
 ((w <= 80)) || tui_fail "a line is wider than 80 columns"
+# The whole help fits in 80x24.
+tui_keys '?'
+tui_wait 'Dim rows: processes that exited'
+tui_wait 'any key returns'
+w=$(tui_screen | LC_ALL=C.UTF-8 wc -L)
+((w <= 80)) || tui_fail "help wider than 80 columns"
+tui_keys Escape
+tui_wait '^ +PID +READ/s'
 # Grow the window: the JOB column comes back.
 $TUI_T resize-window -t main -x 132 -y 40
 tui_wait '^ +PID +JOB +READ/s'

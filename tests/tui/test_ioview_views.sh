@@ -16,7 +16,7 @@ tui_wait '^ +0 +4\.0M +4\.0  /data/données/файл\.dat'
 tui_wait 'EVENTS in the window: 8  lat p50 5\.00ms'
 n=$(tui_screen | grep -c 'pwrite(3<')
 ((n == 8)) || tui_fail "expected 8 pwrite events, saw $n"
-tui_wait '\+0\.250s \[1010\] pwrite\(3</data/données/файл\.dat>, 1\.0M @1048576\) = 1048576 <5\.00ms>'
+tui_wait '\+0\.250s \[1002/1010\] pwrite\(3</data/données/файл\.dat>, 1\.0M @1048576\) = 1048576 <5\.00ms>'
 # Time keys work inside the drill-down: the events follow the window.
 tui_keys Right Right
 tui_wait '\+2\.000s \[1002\] pwrite\(3</data/out\.dat>, 1\.0M @8388608\)'
@@ -68,14 +68,14 @@ tui_keys Tab
 tui_wait 'view processes'
 # Help lists the keys; any key returns.
 tui_keys '?'
-tui_wait 'Left / Right +step the window'
-for k in 'Tab / F2' '< / > / F6' 'Enter' 'Space' '/  ' 'q  quit' 'g  ' 'a  ' 'o  ' 'p  '; do
+tui_wait 'Left/Right  step back/forward'
+for k in 'Tab / F2' '< / > / F6' 'Enter' 'Space' '  /  ' 'q  quit' 'g  ' '  a  ' '  o  ' '  p  ' 'Home/End' '[ ]' '+ -' ' r '; do
 	tui_screen | grep -qF -- "$k" || tui_fail "help does not mention '$k'"
 done
 tui_keys x
 tui_wait 'PID +JOB +READ/s'
 tui_keys F1
-tui_wait 'Press any key to return'
+tui_wait 'any key returns'
 tui_keys Escape
 tui_wait 'PID +JOB +READ/s'
 tui_quit_and_check
