@@ -59,6 +59,8 @@ static int add_chunk_aggs(struct model *m, uint32_t node, const struct iot_chunk
 	const struct tv_node *n = &m->nodes[node];
 	uint32_t b0 = event_bin(m, to_wall(n, ci->first_ts));
 	uint32_t b1 = event_bin(m, to_wall(n, ci->last_ts));
+	if (b1 < b0) /* impossible range in a damaged index: use its start */
+		b1 = b0;
 	uint64_t nb = (uint64_t)b1 - b0 + 1;
 	for (uint32_t i = 0; i < ci->nagg; i++) {
 		const struct iot_pid_agg *pa = &ci->agg[i];

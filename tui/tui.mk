@@ -19,6 +19,7 @@ $(TUI_GOLDEN): $(BUILD)/obj/tests/tui/golden.o $(LIBS_LINK)
 	@mkdir -p $(dir $@)
 	$(if $(filter 1,$(V)),,@echo "  LD      $@";) $(CC) $(LDFLAGS_ALL) -o $@ $< $(LIBS_LINK) $(LDLIBS_ALL)
 
+FUZZ_TARGETS += ioview
 BENCH_TARGETS += bench-ioview
 .PHONY: bench-ioview
 bench-ioview: $(BUILD)/bin/ioview $(TUI_GOLDEN)
