@@ -137,16 +137,18 @@ static int sanitize(char *out, size_t outsz, const char *s, int maxcols)
 	return cols;
 }
 
-/* Print s at (y, x) in at most maxcols columns; right-aligned if right. */
-static void put(int y, int x, const char *s, int maxcols, int right)
+/* Print s at (y, x) in at most maxcols columns; right-aligned if right.
+ * Returns the columns printed. */
+static int put(int y, int x, const char *s, int maxcols, int right)
 {
 	char buf[1024];
 	if (maxcols <= 0)
-		return;
+		return 0;
 	int cols = sanitize(buf, sizeof(buf), s, maxcols);
 	if (right && cols < maxcols)
 		x += maxcols - cols;
 	mvaddstr(y, x, buf);
+	return cols;
 }
 
 static void style_on(struct ui *u, int pair, attr_t mono)
@@ -325,23 +327,24 @@ static void draw_header(struct ui *u)
 	}
 }
 
+/* The key bar: pairs of key and label; a pair that does not fit whole is
+ * left out. */
 static void draw_keys(struct ui *u, const char *const *kv)
 {
 	fill_line(LINES - 1);
 	int x = 0;
-	for (size_t i = 0; kv[i] && x < COLS; i += 2) {
+	for (size_t i = 0; kv[i]; i += 2) {
+		int kw, lw;
+		fmt_fit_utf8(kv[i], 64, &kw);
+		fmt_fit_utf8(kv[i + 1], 64, &lw);
+		if (x + kw + lw > COLS)
+			break;
 		style_on(u, 0, A_BOLD);
-		put(LINES - 1, x, kv[i], COLS - x, 0);
+		x += put(LINES - 1, x, kv[i], kw, 0);
 		style_off(u, 0, A_BOLD);
-		x = getcurx(stdscr);
-		if (getcury(stdscr) != LINES - 1)
-			break;
 		style_on(u, CP_KEY, A_REVERSE);
-		put(LINES - 1, x, kv[i + 1], COLS - x, 0);
+		x += put(LINES - 1, x, kv[i + 1], lw, 0);
 		style_off(u, CP_KEY, A_REVERSE);
-		x = getcurx(stdscr);
-		if (getcury(stdscr) != LINES - 1)
-			break;
 	}
 }
 
