@@ -4,7 +4,7 @@ FORMAT_OBJS := $(FORMAT_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBIOTRACE := $(BUILD)/libiotrace.a
 LIBS_LINK := $(LIBIOTRACE) $(LIBS_LINK)
 EXTRA_ALL += $(LIBIOTRACE)
-BINS += $(BUILD)/bin/iotr-bench
+TOOL_BINS += $(BUILD)/bin/iotr-bench
 FUZZ_TARGETS += reader codec
 BENCH_TARGETS += bench-format
 
