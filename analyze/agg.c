@@ -363,7 +363,7 @@ static const char *nz(const char *s)
 /* Trace-level job id: the well-known meta key, then a few spellings. */
 static const char *trace_job(const iot_reader *r)
 {
-	static const char *const keys[] = { "job.id", "job_id", "job" };
+	static const char *const keys[] = { "rec.job_id", "job.id", "job_id" };
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		const char *v = iot_reader_meta(r, keys[i]);
 		if (v && *v)

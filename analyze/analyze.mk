@@ -23,3 +23,4 @@ MAIN_iotr-gen := $(BUILD)/obj/tests/analyze/gen_traces.o
 .PHONY: bench-analyze
 bench-analyze: $(BUILD)/bin/ioanalyze $(BUILD)/bin/iotr-gen
 	@set -e; for s in scripts/bench/analyze-*.sh; do BUILD=$(abspath $(BUILD)) bash $$s; done
+FUZZ_TARGETS += analyze_jobs

@@ -153,7 +153,7 @@ int cli_parse(struct cli *c, int argc, char **argv, unsigned accepted, const cha
 	      int *exit_now)
 {
 	struct option longopts[NDEFS + 1];
-	char shortopts[16] = "+";
+	char shortopts[16] = "";
 	size_t n = 0;
 	memset(c, 0, sizeof *c);
 	c->cmd = argv[0];

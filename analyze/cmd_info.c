@@ -103,6 +103,17 @@ static void text_one(FILE *f, const struct input_trace *t)
 		fprintf(f, "  time span   %s .. %s (%.3f s)\n",
 			fmt_wall(a, sizeof a, iot_reader_wall_ns(t->r, first)),
 			fmt_wall(b, sizeof b, iot_reader_wall_ns(t->r, last)), (double)(last - first) / 1e9);
+	/* sources and their status, from the recorder's source.NAME.status keys */
+	int nsrc = 0;
+	for (size_t i = 0; i < iot_reader_meta_count(t->r); i++) {
+		const struct iot_meta *m = iot_reader_meta_at(t->r, i);
+		size_t kl = strlen(m->key);
+		if (strncmp(m->key, "source.", 7) != 0 || kl < 14 || strcmp(m->key + kl - 7, ".status") != 0)
+			continue;
+		fprintf(f, "%s%.*s: %s", nsrc++ ? ", " : "  sources     ", (int)(kl - 14), m->key + 7, m->value);
+	}
+	if (nsrc)
+		fputc('\n', f);
 	fprintf(f, "  processes   %zu\n  files       %zu\n", iot_reader_proc_count(t->r),
 		iot_reader_file_count(t->r));
 	fprintf(f, "  lost events %" PRIu64 " (%" PRIu64 " loss records)%s\n", lost, nloss,

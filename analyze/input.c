@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void set_err(struct iot_error *e, int code, const char *fmt, const char *arg)
 {
@@ -35,7 +38,7 @@ static int is_archive_name(const char *path)
 
 /* Take ownership of r (and buf) as a new trace of the set. */
 static int add_trace(struct input_set *set, const char *name, iot_reader *r, void *buf,
-		     size_t len, input_msg_fn msg, void *ctx)
+		     size_t len, int mapped, input_msg_fn msg, void *ctx)
 {
 	if (set->n == set->cap) {
 		size_t nc = set->cap ? set->cap * 2 : 8;
@@ -57,13 +60,17 @@ static int add_trace(struct input_set *set, const char *name, iot_reader *r, voi
 	t->r = r;
 	t->buf = buf;
 	t->len = len;
+	t->mapped = mapped;
 	t->warned = 0;
 	set->readers[set->n++] = r;
 	input_flush_warnings(set, msg, ctx);
 	return 0;
 nomem:
 	iot_reader_close(r);
-	free(buf);
+	if (mapped)
+		munmap(buf, len);
+	else
+		free(buf);
 	return -ENOMEM;
 }
 
@@ -143,7 +150,7 @@ static int open_archive(struct input_set *set, const char *path, input_msg_fn ms
 			set->nerrors++;
 			free(buf);
 		} else {
-			if (add_trace(set, full, r, buf, len, msg, ctx)) {
+			if (add_trace(set, full, r, buf, len, 0, msg, ctx)) {
 				rc = -ENOMEM;
 				goto out;
 			}
@@ -240,6 +247,35 @@ out:
 	return rc < 0 ? rc : 0;
 }
 
+/* Map a trace file ourselves (rather than iot_reader_open) so that other
+ * threads can get readers over the same bytes and consumed pages can be
+ * given back. */
+static int map_file(const char *path, void **buf, size_t *len, struct iot_error *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		set_err(e, -errno, "%s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return e->code;
+	}
+	*len = (size_t)st.st_size;
+	*buf = NULL;
+	if (*len) {
+		void *m = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m == MAP_FAILED) {
+			set_err(e, -errno, "cannot map: %s", strerror(errno));
+			close(fd);
+			return e->code;
+		}
+		madvise(m, *len, MADV_RANDOM);
+		*buf = m;
+	}
+	close(fd);
+	return 0;
+}
+
 static int open_file(struct input_set *set, const char *path, input_msg_fn msg, void *ctx)
 {
 	if (is_archive_name(path))
@@ -247,23 +283,54 @@ static int open_file(struct input_set *set, const char *path, input_msg_fn msg, 
 	struct iot_error e;
 	memset(&e, 0, sizeof e);
 	iot_reader *r = NULL;
-	int rc = iot_reader_open(&r, path, &e);
+	void *buf = NULL;
+	size_t len = 0;
+	int rc = map_file(path, &buf, &len, &e);
+	if (rc == 0)
+		rc = iot_reader_open_mem(&r, buf, len, path, &e);
 	if (rc == IOT_E_BADMAGIC) {
 		/* maybe an archive with an unusual name */
 		int arc = open_archive(set, path, msg, ctx, 1);
-		if (arc < 0)
-			return arc;
-		if (arc == 0)
-			return 0;
+		if (arc != 1) {
+			if (buf)
+				munmap(buf, len);
+			return arc < 0 ? arc : 0;
+		}
 	}
 	if (rc < 0) {
 		if (!e.code)
 			set_err(&e, rc, "%s", iot_strerror(rc));
 		msg(ctx, INPUT_ERROR, path, &e);
 		set->nerrors++;
+		if (buf)
+			munmap(buf, len);
 		return 0;
 	}
-	return add_trace(set, path, r, NULL, 0, msg, ctx);
+	/* opening touched the index and chunk headers: let those pages go,
+	 * commands fault in what they read */
+	if (buf)
+		madvise(buf, len, MADV_DONTNEED);
+	return add_trace(set, path, r, buf, len, 1, msg, ctx);
+}
+
+int input_reopen(const struct input_set *set, size_t t, iot_reader **out)
+{
+	const struct input_trace *tr = &set->t[t];
+	return iot_reader_open_mem(out, tr->buf, tr->len, tr->name, NULL);
+}
+
+void input_release(const struct input_set *set, size_t t, uint64_t from, uint64_t to)
+{
+	const struct input_trace *tr = &set->t[t];
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	if (!tr->mapped || !tr->buf)
+		return;
+	from = (from + page - 1) / page * page;
+	to = to / page * page;
+	if (to > tr->len)
+		to = tr->len / page * page;
+	if (from < to)
+		madvise((char *)tr->buf + from, to - from, MADV_DONTNEED);
 }
 
 int input_open(struct input_set *set, char *const *args, size_t nargs, input_msg_fn msg,
@@ -301,7 +368,10 @@ void input_close(struct input_set *set)
 {
 	for (size_t i = 0; i < set->n; i++) {
 		iot_reader_close(set->t[i].r);
-		free(set->t[i].buf);
+		if (set->t[i].mapped)
+			munmap(set->t[i].buf, set->t[i].len);
+		else
+			free(set->t[i].buf);
 		free(set->t[i].name);
 	}
 	free(set->t);

@@ -21,8 +21,10 @@
 struct input_trace {
 	char *name;       /* path, or "archive.tar:member.iotr" */
 	iot_reader *r;
-	void *buf;        /* archive member bytes (owned), NULL for files */
+	void *buf;        /* the trace's bytes: an archive member (malloc) or the
+			     file (mmap); the reader works on them */
 	size_t len;
+	int mapped;       /* buf is a read-only file mapping */
 	size_t warned;    /* reader warnings already reported */
 };
 
@@ -50,6 +52,15 @@ typedef void (*input_msg_fn)(void *ctx, enum input_msg_kind kind, const char *na
 int input_open(struct input_set *set, char *const *args, size_t nargs, input_msg_fn msg,
 	       void *ctx);
 void input_close(struct input_set *set);
+
+/* A second reader over the same bytes (for another thread: a reader's
+ * decode buffers are not shared). Close it with iot_reader_close(). */
+int input_reopen(const struct input_set *set, size_t t, iot_reader **out);
+
+/* The bytes [from, to) of trace t will not be needed soon: give their
+ * pages back (file mappings only; they are read again from the page
+ * cache if needed). Keeps memory independent of the trace size. */
+void input_release(const struct input_set *set, size_t t, uint64_t from, uint64_t to);
 
 /* Report reader warnings not reported yet (new ones appear while chunks
  * are decoded: call this after a replay). */

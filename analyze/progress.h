@@ -3,7 +3,8 @@
  * Shown only when stderr is a terminal and the work has run for more
  * than about a second; redrawn at most ten times a second; erased when
  * done. Quiet (no output at all) otherwise, so scripts and pipes see
- * nothing.
+ * nothing. (IOANALYZE_PROGRESS_AFTER_MS changes the one-second delay,
+ * for tests.)
  */
 #ifndef ANALYZE_PROGRESS_H
 #define ANALYZE_PROGRESS_H
@@ -13,7 +14,7 @@
 struct progress {
 	const char *label;
 	uint64_t total, done;
-	uint64_t start_ns, last_draw_ns;
+	uint64_t start_ns, last_draw_ns, after_ns;
 	int enabled, drawn;
 };
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "parfeed.h"
 #include "replay.h"
 
 static const char usage[] =
@@ -434,6 +435,11 @@ static int write_csv(struct summary *s)
 	fputs(keys[kind], f);
 	fputs(csv_stat_cols, f);
 	size_t n = s->cli.top ? limit(s, r.n, 0) : r.n;
+	if (s->cli.top && kind != BY_OP) {
+		sort_ctx = s;
+		sort_kind = kind;
+		qsort(r.idx, r.n, sizeof *r.idx, cmp_bytes);
+	}
 	for (size_t k = 0; k < n; k++) {
 		size_t i = r.idx[k];
 		if (kind == BY_JOB) {
@@ -690,7 +696,7 @@ static int write_text(struct summary *s)
 
 /* ---- command ---------------------------------------------------------------- */
 
-static int setup(struct summary *s)
+static int setup(struct summary *s, struct agg_opts *o_out)
 {
 	struct agg_opts o = {
 		.flags = s->cli.threads ? AGG_THREADS : 0,
@@ -699,6 +705,7 @@ static int setup(struct summary *s)
 		.comms = (const char *const *)s->cli.comms, .ncomms = s->cli.ncomms,
 		.paths = (const char *const *)s->cli.paths, .npaths = s->cli.npaths,
 	};
+	*o_out = o;
 	s->agg = agg_new(&o);
 	s->tmap = calloc(s->in.n + 1, sizeof *s->tmap);
 	if (!s->agg || !s->tmap)
@@ -730,8 +737,20 @@ int cmd_summary(int argc, char **argv)
 		if (s.ext[s.next].on_event || s.ext[s.next].write_json || s.ext[s.next].write_text)
 			s.next++;
 	}
-	int err = setup(&s);
-	if (!err) {
+	struct agg_opts opts;
+	int err = setup(&s, &opts);
+	int ext_events = 0;
+	for (size_t k = 0; k < s.next; k++)
+		ext_events |= s.ext[k].on_event != NULL;
+	unsigned workers = parfeed_workers(replay_count(&s.in, IOT_STREAM_MASK(IOT_STREAM_IO)));
+	if (!err && !ext_events) {
+		/* loss records first (few), then the events on every CPU */
+		struct replay rp = { .stream_mask = IOT_STREAM_MASK(IOT_STREAM_LOSS), .progress = 0,
+				     .on_record = on_record, .ctx = &s };
+		err = replay_run(&s.in, &rp);
+		if (!err)
+			err = parfeed_run(&s.in, s.agg, &opts, workers, s.cli.progress, input_print_msg, NULL);
+	} else if (!err) {
 		struct replay rp = {
 			.stream_mask = IOT_STREAM_MASK(IOT_STREAM_IO) | IOT_STREAM_MASK(IOT_STREAM_LOSS),
 			.progress = s.cli.progress, .on_io = on_io, .on_record = on_record, .ctx = &s,

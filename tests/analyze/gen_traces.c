@@ -37,7 +37,7 @@ static int open_trace(iot_writer **w, const char *path, const char *host, const 
 	if (host)
 		iot_writer_set_meta(*w, "host.name", host);
 	if (job)
-		iot_writer_set_meta(*w, "job.id", job);
+		iot_writer_set_meta(*w, "rec.job_id", job);
 	return 0;
 }
 

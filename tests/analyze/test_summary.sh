@@ -83,6 +83,19 @@ jobs = list(csv.DictReader(open(d + "/job.csv")))
 assert jobs[0]["job"] == "J42" and jobs[0]["ops"] == "16", jobs
 PY
 
+# worker threads split the chunks; merged aggregates (access patterns
+# included) are identical to a single pass
+"$GEN" bench "$TMP/big.iotr" 400000 || exit 1
+for w in 1 2 3; do
+	IOANALYZE_WORKERS=$w "$IOA" summary -f json "$TMP/big.iotr" >"$TMP/w$w.json" || fail "workers=$w exit"
+done
+cmp -s "$TMP/w1.json" "$TMP/w2.json" && cmp -s "$TMP/w1.json" "$TMP/w3.json" && ok "1, 2 and 3 workers agree" ||
+	fail "worker results differ: $(diff "$TMP/w1.json" "$TMP/w3.json" | head -5)"
+jq_eq "$TMP/w3.json" '.totals | [.ops, .access.read.consecutive > 0, .access.read.random > 0]' '[400000,true,true]'
+# options may follow the traces
+"$IOA" summary "$TMP/g.iotr" -f json --by op >"$TMP/late.json" || fail "options after TRACE"
+jq_eq "$TMP/late.json" '.ops | length' '7'
+
 # usage errors exit 2
 "$IOA" summary --by nonsense "$TMP/g.iotr" 2>/dev/null; expect_eq "bad --by exit" $? 2
 "$IOA" summary 2>/dev/null; expect_eq "no TRACE exit" $? 2
