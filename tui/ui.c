@@ -896,9 +896,11 @@ static void draw_drill(struct ui *u)
 			fmt_lat(p99, sizeof(p99), (double)agg_lat_quantile(&st->lat, 0.99) / 1e9);
 			fmt_lat(mx, sizeof(mx), (double)st->lat.max_ns / 1e9);
 		}
+		char listed[48] = "";
+		if (dr->nmatch > dr->nev)
+			snprintf(listed, sizeof(listed), " (first %zu listed)", dr->nev);
 		snprintf(line, sizeof(line), "EVENTS in the window: %llu%s  lat p50 %s p99 %s max %s  errors %llu",
-			 (unsigned long long)dr->nmatch,
-			 dr->nmatch > dr->nev ? " (first listed)" : "", p50, p99, mx,
+			 (unsigned long long)dr->nmatch, listed, p50, p99, mx,
 			 st ? (unsigned long long)st->errors : 0ull);
 	}
 	put(y, 0, line, COLS, 0);
