@@ -34,7 +34,7 @@ int ser_add(struct series *s, uint32_t b, const struct ser_agg *a)
 		return 0;
 	}
 	if (s->n == s->cap) {
-		uint32_t cap = s->cap ? s->cap * 2 : 4;
+		uint32_t cap = s->cap ? s->cap * 2 : 1; /* most files live in one bin */
 		uint32_t *nb = realloc(s->bin, cap * sizeof(*nb));
 		if (!nb)
 			return -ENOMEM;

@@ -587,11 +587,10 @@ static void drill_range(struct ui *u, uint32_t b0, uint32_t b1, struct ser_agg *
 			       : u->dkind == VIEW_FILE ? &m->cur.files
 						       : &m->cur.pids;
 	if (u->dkind == VIEW_JOB) {
-		for (size_t i = 0; i < t->n; i++) {
-			struct row tmp = {.node = t->ent[i].key.node, .pid = (uint32_t)t->ent[i].key.a};
-			const struct iot_proc *p = model_proc(m, tmp.node, tmp.pid);
-			const char *j = p && p->job_id ? p->job_id : "";
-			if (strcmp(j, r->job) && !(!*j && !strcmp(r->job, "")))
+		/* The jobs view maps every process to its job's row. */
+		long jr = u->view.kind == VIEW_JOB ? view_find(&u->view, &r->key) : -1;
+		for (size_t i = 0; jr >= 0 && i < t->n && i < u->view.ngroup; i++) {
+			if (u->view.group[i] != jr)
 				continue;
 			struct ser_agg a;
 			ser_range(&t->ent[i].s, b0, b1, &a);
@@ -654,12 +653,12 @@ static void drill_job_sub(struct ui *u)
 {
 	const struct model *m = u->m;
 	const struct etab *t = &m->cur.pids;
-	for (size_t i = 0; i < t->n; i++) {
+	long jr = u->view.kind == VIEW_JOB ? view_find(&u->view, &u->drow.key) : -1;
+	for (size_t i = 0; jr >= 0 && i < t->n && i < u->view.ngroup; i++) {
+		if (u->view.group[i] != jr)
+			continue;
 		uint32_t pid = (uint32_t)t->ent[i].key.a;
 		const struct iot_proc *p = model_proc(m, t->ent[i].key.node, pid);
-		const char *j = p && p->job_id ? p->job_id : "";
-		if (strcmp(j, u->drow.job))
-			continue;
 		struct ser_agg a;
 		ser_range(&t->ent[i].s, win_start(u), win_end(u), &a);
 		struct sub_row r = {.pid = pid, .name = p && p->comm ? p->comm : "?",
