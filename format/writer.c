@@ -218,7 +218,8 @@ static int index_add(iot_writer *w, uint64_t offset, const struct chunk_hdr *h,
 	int rc = buf_reserve(&w->idx_aggs, al);
 	if (rc)
 		return rc;
-	memcpy(w->idx_aggs.p + w->idx_aggs.len, aggs, al);
+	if (al) /* aggs is NULL for chunks without aggregates: memcpy(NULL) is UB */
+		memcpy(w->idx_aggs.p + w->idx_aggs.len, aggs, al);
 	w->idx_aggs.len += al;
 	return 0;
 }
