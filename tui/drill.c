@@ -127,6 +127,7 @@ static int drill_chunk(struct drill *d, size_t c, uint64_t from, uint64_t to)
 		}
 	}
 	pthread_mutex_unlock(&nd->lock);
+	model_chunk_done(d->m, d->node, c);
 	return rc < 0 ? rc : 0;
 }
 

@@ -53,6 +53,13 @@ static void msgs_free(struct msgs *m)
 	free(m->v);
 }
 
+/* Decoded chunks' pages of mapped traces go back to the page cache, so a
+ * large trace does not stay resident once scanned. */
+static void release_pages(void *ctx, uint32_t node, uint64_t from, uint64_t to)
+{
+	input_release(ctx, node, from, to);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -164,6 +171,8 @@ int main(int argc, char **argv)
 		msgs_free(&msgs);
 		return 1;
 	}
+	m.release = release_pages;
+	m.release_ctx = &in;
 	uo.warnings = (const char *const *)msgs.v;
 	uo.nwarnings = msgs.n;
 	rc = model_start_scan(&m);

@@ -289,6 +289,17 @@ static int scan_records(struct model *m, uint32_t node, const struct iot_record 
 	return 0;
 }
 
+void model_chunk_done(const struct model *m, uint32_t node, size_t c)
+{
+	if (!m->release || node >= m->nnodes)
+		return;
+	const struct iot_chunk_info *ci = iot_reader_chunk(m->nodes[node].r, c);
+	/* The payload follows a header and the aggregates; releasing
+	 * [offset, offset + comp_size) drops nearly all of the chunk and
+	 * never a byte of the next one. */
+	m->release(m->release_ctx, node, ci->offset, ci->offset + ci->comp_size);
+}
+
 static int scan_chunk(struct model *m, uint32_t node, size_t c, struct scan_memos *mo)
 {
 	struct tv_node *nd = &m->nodes[node];
@@ -309,6 +320,7 @@ static int scan_chunk(struct model *m, uint32_t node, size_t c, struct scan_memo
 			rc = scan_records(m, node, recs, n);
 	}
 	pthread_mutex_unlock(&nd->lock);
+	model_chunk_done(m, node, c);
 	return rc;
 }
 

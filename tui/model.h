@@ -69,7 +69,16 @@ struct model {
 	atomic_ulong chunks_done;
 	unsigned long chunks_total;
 	struct scan_out next;      /* written by the thread until scan_state != 0 */
+
+	/* Optional: called (from any thread) once a chunk's bytes at file
+	 * offsets [from, to) of node have been decoded, so the caller can
+	 * drop the pages of a mapped trace (analyze/input's input_release). */
+	void (*release)(void *ctx, uint32_t node, uint64_t from, uint64_t to);
+	void *release_ctx;
 };
+
+/* Tell the release hook that chunk c of node was decoded. */
+void model_chunk_done(const struct model *m, uint32_t node, size_t c);
 
 /* Build the index series of readers, which must outlive the model (the
  * caller closes them after model_close); does not start the scan.
