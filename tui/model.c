@@ -383,6 +383,13 @@ int model_poll(struct model *m)
 	return 1;
 }
 
+int model_scan_error(const struct model *m)
+{
+	if (atomic_load(&((struct model *)m)->scan_state) != -1)
+		return 0;
+	return m->next.err ? m->next.err : -EIO;
+}
+
 unsigned model_progress(const struct model *m)
 {
 	if (m->exact || !m->chunks_total)

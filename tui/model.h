@@ -89,6 +89,8 @@ int model_start_scan(struct model *m);
 /* Adopt a finished scan: 1 when new data was adopted (redraw all), 0 if
  * nothing changed. */
 int model_poll(struct model *m);
+/* The scan's error (negative) once it failed, else 0. */
+int model_scan_error(const struct model *m);
 /* Scan progress in per mille (1000 = done). */
 unsigned model_progress(const struct model *m);
 void model_close(struct model *m);

@@ -37,7 +37,7 @@ enum redraw {
 
 enum scr_kind { SCR_MAIN, SCR_HELP, SCR_DRILL };
 enum prompt { PR_NONE, PR_FILTER, PR_GOTO };
-enum { CP_HEAD = 1, CP_READ, CP_WRITE, CP_WARN, CP_KEY, CP_DIM, CP_SEL, CP_TITLE };
+enum { CP_HEAD = 1, CP_READ, CP_WRITE, CP_WARN, CP_KEY, CP_SEL, CP_TITLE };
 
 #define HEADER_LINES 4
 #define MAX_CHART 1024
@@ -76,6 +76,7 @@ struct ui {
 	enum scr_kind scr, help_from;
 	int colors, utf8;
 	int quit;
+	int scan_err_shown;
 	char msg[160];
 	int ncolshow;        /* layout of the table for the current width */
 	int colshow[16];
@@ -281,7 +282,9 @@ static void draw_header(struct ui *u)
 	char play[32] = "", scan[40] = "";
 	if (u->playing)
 		snprintf(play, sizeof(play), "  PLAY x%g", speeds[u->speed_i]);
-	if (!m->exact)
+	if (!m->exact && model_scan_error(m))
+		snprintf(scan, sizeof(scan), "  approx. (scan failed)");
+	else if (!m->exact)
 		snprintf(scan, sizeof(scan), "  scanning %u%% (approx.)", model_progress(m) / 10);
 	const struct column *sc = &u->view.cols[u->view.sort_col];
 	snprintf(line, sizeof(line), "%s %s..%s (%s)%s%s  view %s  sort %s%s%s",
@@ -1309,7 +1312,6 @@ static void init_colors(struct ui *u)
 	init_pair(CP_WRITE, COLOR_RED, -1);
 	init_pair(CP_WARN, COLOR_WHITE, COLOR_RED);
 	init_pair(CP_KEY, COLOR_BLACK, COLOR_CYAN);
-	init_pair(CP_DIM, COLOR_WHITE, -1);
 	init_pair(CP_SEL, COLOR_BLACK, COLOR_CYAN);
 	init_pair(CP_TITLE, COLOR_CYAN, -1);
 }
@@ -1390,7 +1392,7 @@ static int wait_ms(const struct ui *u)
 		double d = (u->next_tick - mono_s()) * 1000.0;
 		ms = d < 1 ? 1 : (int)d;
 	}
-	if (!u->m->exact && (ms < 0 || ms > 100))
+	if (!u->m->exact && !u->scan_err_shown && (ms < 0 || ms > 100))
 		ms = 100;
 	if (u->scr == SCR_DRILL && !u->dr.done)
 		ms = 0; /* decoding: come back between chunks */
@@ -1402,7 +1404,12 @@ static unsigned idle(struct ui *u)
 	unsigned rd = 0;
 	if (model_poll(u->m))
 		rd |= RD_REBUILD | RD_SCREEN | (u->scr == SCR_DRILL ? RD_EVENTS : 0);
-	else if (!u->m->exact)
+	else if (model_scan_error(u->m) && !u->scan_err_shown) {
+		u->scan_err_shown = 1;
+		snprintf(u->msg, sizeof(u->msg), "background scan failed (%s): numbers stay approximate",
+			 iot_strerror(model_scan_error(u->m)));
+		rd |= RD_HEADER;
+	} else if (!u->m->exact && !model_scan_error(u->m))
 		rd |= RD_HEADER | (u->vk == VIEW_PROC ? 0 : RD_TABLE);
 	if (u->scr == SCR_DRILL && !u->dr.done) {
 		int rc = drill_step(&u->dr, 0.02);
