@@ -560,7 +560,7 @@ static const char *const help_text[] = {
 	"",
 	"READ/s WRITE/s: bytes per second.  R-IOPS W-IOPS: calls per second.",
 	"META/s: open, stat, close, fsync... per second.  AVG-LAT: mean latency.",
-	"%IO: time inside I/O calls per second of window (threads add up).",
+	"%IO-TIME: time inside I/O calls per second of window (threads add up).",
 	"Dim rows: processes that exited before the window ends.",
 	NULL,
 };

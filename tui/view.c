@@ -16,7 +16,7 @@
 	{"W-IOPS", 6, CK_RATE, V_WIOPS, 6},           \
 	{"META/s", 6, CK_RATE, V_META, 5},            \
 	{"AVG-LAT", 7, CK_LAT, V_LAT, 7},             \
-	{"%IO", 5, CK_PCT, V_PIO, 8}
+	{"%IO-TIME", 8, CK_PCT, V_PIO, 8}
 
 static const struct column proc_cols[] = {
 	{"PID", 7, CK_PID, 0, 10},
