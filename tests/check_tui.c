@@ -206,6 +206,12 @@ static char *make_trace(void)
 			ck_assert_int_eq(iot_writer_add_io(w, &ev), 0);
 		}
 	}
+	for (uint64_t k = 0; k <= 2; k++) {
+		struct iot_procio_sample ps = {.ts_ns = T0 + k * 1000000000ull, .pid = 20,
+					       .wchar = k * 409600, .write_bytes = k * 4096,
+					       .syscw = k * 100};
+		ck_assert_int_eq(iot_writer_add_procio(w, &ps), 0);
+	}
 	ck_assert_int_eq(iot_writer_close(w), 0);
 	return path;
 }
@@ -264,6 +270,20 @@ START_TEST(model_index_then_exact)
 	view_filter(&v, "WRIT", 0);
 	ck_assert_uint_eq(v.nvis, 1);
 	ck_assert_int_eq(view_find(&v, &v.rows[v.vis[0]].key), (long)v.vis[0]);
+
+	/* /proc/PID/io deltas over the window, or over the poll interval
+	 * holding a shorter one; nothing for a pid without samples. */
+	double pio[PIO_N];
+	ck_assert_int_eq(model_procio(&m, 0, 20, m.t0, m.t0 + 1000000000ull, pio), 1);
+	ck_assert_double_eq_tol(pio[PIO_WCHAR], 409600, 1e-6);
+	ck_assert_double_eq_tol(pio[PIO_WBYTES], 4096, 1e-6);
+	ck_assert_double_eq_tol(pio[PIO_SYSCW], 100, 1e-6);
+	ck_assert_int_eq(model_procio(&m, 0, 20, m.t0 + 1200000000ull, m.t0 + 1300000000ull, pio), 1);
+	ck_assert_double_eq_tol(pio[PIO_WCHAR], 409600, 1e-6);
+	ck_assert_int_eq(model_procio(&m, 0, 20, m.t0 + 5000000000ull, m.t0 + 6000000000ull, pio), 1);
+	ck_assert_double_eq_tol(pio[PIO_WCHAR], 409600, 1e-6);
+	ck_assert_int_eq(model_procio(&m, 0, 10, m.t0, m.t1, pio), 0);
+	ck_assert_int_eq(model_procio(&m, 0, 21, m.t0, m.t1, pio), 0);
 
 	/* Threads: 10 and 11 share the reads. */
 	ck_assert_int_eq(view_build(&v, VIEW_THREAD, &m), 0);

@@ -271,6 +271,79 @@ static int scan_js(struct scan_out *o, const struct tv_node *nd, const struct io
 	return jobs_add(o->jobs, &js);
 }
 
+static int scan_procio(struct scan_out *o, const struct tv_node *nd, uint32_t node,
+		       const struct iot_procio_sample *s)
+{
+	if (o->npio == o->cappio) {
+		size_t cap = o->cappio ? o->cappio * 2 : 64;
+		struct procio_rec *np = realloc(o->pio, cap * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		o->pio = np;
+		o->cappio = cap;
+	}
+	struct procio_rec *p = &o->pio[o->npio++];
+	p->node = node;
+	p->s = *s;
+	p->s.ts_ns = to_wall(nd, s->ts_ns);
+	return 0;
+}
+
+static int cmp_procio(const void *x, const void *y)
+{
+	const struct procio_rec *a = x, *b = y;
+	if (a->node != b->node)
+		return a->node < b->node ? -1 : 1;
+	if (a->s.pid != b->s.pid)
+		return a->s.pid < b->s.pid ? -1 : 1;
+	return (a->s.ts_ns > b->s.ts_ns) - (a->s.ts_ns < b->s.ts_ns);
+}
+
+/* First procio record of (node, pid) at or after ts, by binary search. */
+static size_t procio_lower(const struct scan_out *o, uint32_t node, uint32_t pid, uint64_t ts)
+{
+	struct procio_rec key = {.node = node, .s = {.pid = pid, .ts_ns = ts}};
+	size_t lo = 0, hi = o->npio;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp_procio(&o->pio[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int model_procio(const struct model *m, uint32_t node, uint32_t pid, uint64_t from, uint64_t to,
+		 double out[PIO_N])
+{
+	const struct scan_out *o = &m->cur;
+	size_t first = procio_lower(o, node, pid, 0), end = procio_lower(o, node, pid + 1, 0);
+	if (pid == UINT32_MAX)
+		end = procio_lower(o, node + 1, 0, 0);
+	if (end - first < 2)
+		return 0;
+	/* a: last sample at or before from; b: last at or before to. */
+	size_t a = procio_lower(o, node, pid, from + 1), b = procio_lower(o, node, pid, to + 1);
+	a = a > first ? a - 1 : first;
+	b = b > first ? b - 1 : first;
+	if (b <= a)
+		b = a + 1;
+	if (b >= end) {
+		b = end - 1;
+		a = b - 1;
+	}
+	const struct iot_procio_sample *p = &o->pio[a].s, *q = &o->pio[b].s;
+	double dt = (double)(q->ts_ns - p->ts_ns) / 1e9;
+	if (dt <= 0)
+		return 0;
+	const uint64_t pv[PIO_N] = {p->rchar, p->wchar, p->syscr, p->syscw, p->read_bytes, p->write_bytes};
+	const uint64_t qv[PIO_N] = {q->rchar, q->wchar, q->syscr, q->syscw, q->read_bytes, q->write_bytes};
+	for (int i = 0; i < PIO_N; i++)
+		out[i] = qv[i] >= pv[i] ? (double)(qv[i] - pv[i]) / dt : 0;
+	return 1;
+}
+
 static int scan_records(struct model *m, uint32_t node, const struct iot_record *recs, size_t n)
 {
 	struct scan_out *o = &m->next;
@@ -281,6 +354,8 @@ static int scan_records(struct model *m, uint32_t node, const struct iot_record 
 			rc = scan_disk(o, nd, node, &recs[i].u.disk);
 		else if (recs[i].stream == IOT_STREAM_JOBSTATS)
 			rc = scan_js(o, nd, &recs[i].u.js);
+		else if (recs[i].stream == IOT_STREAM_PROCIO)
+			rc = scan_procio(o, nd, node, &recs[i].u.procio);
 		else if (recs[i].stream == IOT_STREAM_LOSS)
 			o->losses += recs[i].u.loss.count;
 		if (rc)
@@ -313,7 +388,7 @@ static int scan_chunk(struct model *m, uint32_t node, size_t c, struct scan_memo
 		if (iot_reader_decode_io(nd->r, c, &evs, &n) == 0)
 			rc = scan_io(m, node, evs, n, mo);
 	} else if (ci->stream == IOT_STREAM_DISK || ci->stream == IOT_STREAM_JOBSTATS ||
-		   ci->stream == IOT_STREAM_LOSS) {
+		   ci->stream == IOT_STREAM_PROCIO || ci->stream == IOT_STREAM_LOSS) {
 		const struct iot_record *recs;
 		size_t n;
 		if (iot_reader_decode_chunk(nd->r, c, &recs, &n) == 0)
@@ -343,6 +418,7 @@ static void *scan_main(void *arg)
 		etab_finish(&m->next.pids);
 		etab_finish(&m->next.tids);
 		etab_finish(&m->next.files);
+		qsort(m->next.pio, m->next.npio, sizeof(*m->next.pio), cmp_procio);
 	}
 	m->next.err = rc;
 	atomic_store(&m->scan_state, rc ? -1 : 1);
@@ -367,6 +443,7 @@ static void scan_out_free(struct scan_out *o)
 		free(o->devs[i].s);
 	free(o->devs);
 	jobs_free(o->jobs);
+	free(o->pio);
 	memset(o, 0, sizeof(*o));
 }
 

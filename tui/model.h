@@ -41,12 +41,20 @@ struct disk_dev {
 
 struct jobs;
 
+/* One /proc/PID/io sample of a node; s.ts_ns is on the wall clock. */
+struct procio_rec {
+	uint32_t node;
+	struct iot_procio_sample s;
+};
+
 /* What the background scan produced; adopted by the UI thread at once. */
 struct scan_out {
 	struct etab pids, tids, files;
 	struct disk_dev *devs;
 	size_t ndevs;
 	struct jobs *jobs; /* Lustre jobstats deltas (analyze/jobs), NULL if none */
+	struct procio_rec *pio; /* by node, pid, time once the scan is done */
+	size_t npio, cappio;
 	uint64_t losses;
 	uint64_t events;
 	int err; /* first error (negative) or 0 */
@@ -108,6 +116,14 @@ const struct iot_proc *model_proc(const struct model *m, uint32_t node, uint32_t
 const char *model_path(const struct model *m, uint32_t node, uint64_t file_id);
 /* First meta value among keys on any node, or NULL. */
 const char *model_meta(const struct model *m, const char *const *keys);
+
+/* /proc/PID/io of a process between the samples that bracket [from, to]
+ * (the poll interval holding a shorter window), per second: rchar, wchar,
+ * syscr, syscw, read_bytes, write_bytes. Returns 1, or 0 when the process
+ * has fewer than two samples. */
+enum { PIO_RCHAR, PIO_WCHAR, PIO_SYSCR, PIO_SYSCW, PIO_RBYTES, PIO_WBYTES, PIO_N };
+int model_procio(const struct model *m, uint32_t node, uint32_t pid, uint64_t from, uint64_t to,
+		 double out[PIO_N]);
 
 /* Nice bin width for a span: 1, 2, 5 x 10^k ns, at most maxbins bins. */
 uint64_t model_pick_binw(uint64_t span, uint32_t maxbins);

@@ -814,7 +814,20 @@ static void draw_drill(struct ui *u)
 	style_on(u, CP_TITLE, A_BOLD);
 	put(2, 0, line, COLS, 0);
 	style_off(u, CP_TITLE, A_BOLD);
-	snprintf(line, sizeof(line), "in window: READ %s/s  WRITE %s/s  ops %s/s  AVG-LAT %s", a, b, d, c);
+	int n0 = snprintf(line, sizeof(line), "in window: READ %s/s  WRITE %s/s  ops %s/s  AVG-LAT %s", a, b, d, c);
+	double pio[PIO_N];
+	if ((u->dkind == VIEW_PROC || u->dkind == VIEW_THREAD) &&
+	    model_procio(m, r->node, r->pid, model_bin_time(m, win_start(u)), model_bin_time(m, win_end(u)), pio)) {
+		/* What the kernel counted for the whole process: syscall
+		 * bytes vs bytes that reached storage (page cache effects). */
+		char p1[16], p2[16], p3[16], p4[16];
+		fmt_bytes(p1, sizeof(p1), pio[PIO_RCHAR]);
+		fmt_bytes(p2, sizeof(p2), pio[PIO_WCHAR]);
+		fmt_bytes(p3, sizeof(p3), pio[PIO_RBYTES]);
+		fmt_bytes(p4, sizeof(p4), pio[PIO_WBYTES]);
+		snprintf(line + n0, sizeof(line) - (size_t)n0,
+			 "  | /proc io/s: rchar %s wchar %s disk r %s w %s", p1, p2, p3, p4);
+	}
 	put(3, 0, line, COLS, 0);
 
 	/* Timeline over the whole recording, the window marked below. */

@@ -16,6 +16,7 @@
  * io_ticks, +700 weighted ms => r/s 100, rkB/s 4096, r_await 2.00, w/s 50,
  * wkB/s 8192, w_await 10.00, aqu-sz 0.70, %util 60.00.
  * jobstats: lustre-OST0000 job-A read_bytes +4 MiB/s, job-B write_bytes +8 MiB/s.
+ * procio: pid 1002 wchar +8 MiB/s, write_bytes +4 MiB/s.
  * A loss record of 7 events.
  */
 #include <errno.h>
@@ -136,6 +137,14 @@ static int golden_counters(iot_writer *w)
 		js.sum = 8 * MIB * s;
 		js.sumsq = 8 * MIB * MIB * s;
 		rc |= iot_writer_add_jobstat(w, &js);
+	}
+	/* /proc/1002/io: wchar +8 MiB/s (its pwrites), write_bytes +4 MiB/s
+	 * (half reached the disk), syscw +8/s. */
+	for (uint64_t s = 0; s <= 10 && !rc; s++) {
+		struct iot_procio_sample p = {.ts_ns = T0 + s * SEC, .pid = 1002, .rchar = 1000,
+					      .wchar = 8 * MIB * s, .syscr = 3, .syscw = 8 * s,
+					      .write_bytes = 4 * MIB * s};
+		rc |= iot_writer_add_procio(w, &p);
 	}
 	struct iot_loss l = {.ts_ns = T0 + 5 * SEC, .source = IOT_SRC_EBPF, .cpu = 0, .count = 7,
 			     .reason = IOT_LOSS_RINGBUF_FULL};

@@ -8,7 +8,7 @@ tui_wait 'lost 7'
 # Drill into the writer (first row by %IO).
 tui_keys Enter
 tui_wait 'PID 1002  writer -t 2  job job-B'
-tui_wait 'in window: READ 0/s  WRITE 8\.0M/s  ops 8\.0/s  AVG-LAT 5\.00ms'
+tui_wait 'in window: READ 0/s  WRITE 8\.0M/s  ops 8\.0/s  AVG-LAT 5\.00ms  \| /proc io/s: rchar 0 wchar 8\.0M disk r 0 w 4\.0M'
 tui_wait '^WRITE/s '
 tui_wait '^cursor +\^+'
 tui_wait '^ +0 +4\.0M +4\.0  /data/out\.dat'
