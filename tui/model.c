@@ -418,7 +418,8 @@ static void *scan_main(void *arg)
 		etab_finish(&m->next.pids);
 		etab_finish(&m->next.tids);
 		etab_finish(&m->next.files);
-		qsort(m->next.pio, m->next.npio, sizeof(*m->next.pio), cmp_procio);
+		if (m->next.npio)
+			qsort(m->next.pio, m->next.npio, sizeof(*m->next.pio), cmp_procio);
 	}
 	m->next.err = rc;
 	atomic_store(&m->scan_state, rc ? -1 : 1);
