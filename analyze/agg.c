@@ -120,7 +120,12 @@ static const uint64_t size_upper[AGG_NSIZE - 1] = {
 
 unsigned agg_size_bucket(uint64_t bytes)
 {
-	unsigned b = 0;
+	/* a small binary search: this runs for every read and write */
+	unsigned b = bytes > size_upper[4] ? 5 : 0;
+	if (bytes > size_upper[b + 1])
+		b += 2;
+	if (bytes > size_upper[b])
+		b++;
 	while (b < AGG_NSIZE - 1 && bytes > size_upper[b])
 		b++;
 	return b;

@@ -15,7 +15,7 @@ $(LIBANALYZE): $(ANALYZE_OBJS)
 	$(if $(filter 1,$(V)),,@echo "  AR      $@";) ar rcs $@ $^
 
 # Test helpers: the golden-trace generator (written with libiotrace).
-BINS += $(BUILD)/bin/iotr-gen
+TOOL_BINS += $(BUILD)/bin/iotr-gen
 MAIN_iotr-gen := $(BUILD)/obj/tests/analyze/gen_traces.o
 
 # bench-analyze runs every script in scripts/bench/analyze-*.sh in order;

@@ -134,6 +134,7 @@ static int take(struct cli *c, int opt, const char *arg)
 			return 2;
 		}
 		c->top = v;
+		c->top_set = 1;
 		return 0;
 	}
 	case O_STREAM: {

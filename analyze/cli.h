@@ -30,7 +30,8 @@ struct cli {
 	int format;               /* enum out_format */
 	int format_set;
 	enum cli_by by;
-	size_t top;               /* 0 = command default */
+	size_t top;               /* --top N (0 = all) */
+	int top_set;              /* --top given */
 	int progress;             /* -1 auto, 0 --no-progress, 1 --progress */
 	int threads;
 	uint64_t since_ns, until_ns;

@@ -36,7 +36,7 @@ struct dump_cmd {
 	FILE *f;
 };
 
-static int wanted_io(const struct dump_cmd *c, const iot_reader *r, const struct iot_io_event *ev,
+static int wanted_io(const struct dump_cmd *c, const struct iot_io_event *ev,
 		     const struct iot_proc *p, const struct iot_file *fl)
 {
 	const struct cli *o = &c->cli;
@@ -63,7 +63,6 @@ static int wanted_io(const struct dump_cmd *c, const iot_reader *r, const struct
 		if (i == o->npaths)
 			return 0;
 	}
-	(void)r;
 	return 1;
 }
 
@@ -77,8 +76,8 @@ static void print_time(FILE *f, uint64_t wall)
 	fprintf(f, "%s.%06u", buf, (unsigned)(wall % 1000000000u / 1000u));
 }
 
-static void print_io(struct dump_cmd *c, const iot_reader *r, const struct iot_io_event *ev,
-		     const struct iot_proc *p, const struct iot_file *fl)
+static void print_io(struct dump_cmd *c, const struct iot_io_event *ev, const struct iot_proc *p,
+		     const struct iot_file *fl)
 {
 	FILE *f = c->f;
 	fprintf(f, " %s[%u/%u] %s(", p && p->comm ? p->comm : "?", ev->pid, ev->tid, iot_op_name(ev->op));
@@ -114,7 +113,6 @@ static void print_io(struct dump_cmd *c, const iot_reader *r, const struct iot_i
 	if (ev->source)
 		fprintf(f, " [%s]", iot_source_name(ev->source));
 	fputc('\n', f);
-	(void)r;
 }
 
 static int on_record(void *ctx, size_t t, const struct iot_record *rec)
@@ -129,7 +127,7 @@ static int on_record(void *ctx, size_t t, const struct iot_record *rec)
 	if (rec->stream == IOT_STREAM_IO) {
 		p = iot_reader_proc(r, rec->u.io.pid, rec->u.io.ts_ns);
 		fl = rec->u.io.file_id ? iot_reader_file(r, rec->u.io.file_id) : NULL;
-		if (!wanted_io(c, r, &rec->u.io, p, fl))
+		if (!wanted_io(c, &rec->u.io, p, fl))
 			return 0;
 	} else if (c->cli.npids || c->cli.ncomms || c->cli.npaths) {
 		return 0; /* process and path filters select I/O events */
@@ -142,7 +140,7 @@ static int on_record(void *ctx, size_t t, const struct iot_record *rec)
 	}
 	switch (rec->stream) {
 	case IOT_STREAM_IO:
-		print_io(c, r, &rec->u.io, p, fl);
+		print_io(c, &rec->u.io, p, fl);
 		break;
 	case IOT_STREAM_DISK: {
 		const struct iot_disk_sample *d = &rec->u.disk;

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "jobs.h"
+#include "parfeed.h"
 #include "replay.h"
 
 static const char usage[] =
@@ -38,7 +39,6 @@ struct jobs_cmd {
 	struct input_set in;
 	struct jobs *js;
 	struct agg *agg;
-	int *tmap;
 	uint64_t nsamples;
 };
 
@@ -64,22 +64,6 @@ static int on_record(void *ctx, size_t t, const struct iot_record *rec)
 	};
 	c->nsamples++;
 	return jobs_add(c->js, &s);
-}
-
-static int on_io(void *ctx, size_t t, const struct iot_io_event *evs, size_t n)
-{
-	struct jobs_cmd *c = ctx;
-	for (size_t i = 0; i < n; i++) {
-		int rc = agg_add_event(c->agg, c->tmap[t], &evs[i]);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-static int on_io_record(void *ctx, size_t t, const struct iot_record *rec)
-{
-	return rec->stream == IOT_STREAM_IO ? on_io(ctx, t, &rec->u.io, 1) : 0;
 }
 
 /* Traced events of a job: by its decoded id, or by its job part. */
@@ -296,14 +280,11 @@ int cmd_jobs(int argc, char **argv)
 		goto out;
 	c.js = jobs_new();
 	c.agg = agg_new(NULL);
-	c.tmap = calloc(c.in.n + 1, sizeof *c.tmap);
-	int err = !c.js || !c.agg || !c.tmap ? -ENOMEM : 0;
+	int err = !c.js || !c.agg ? -ENOMEM : 0;
 	for (size_t i = 0; !err && i < c.in.n; i++) {
 		int t = agg_add_trace(c.agg, c.in.t[i].r);
 		if (t < 0)
 			err = t;
-		else
-			c.tmap[i] = t;
 	}
 	if (!err) {
 		/* jobstats in poll order across traces: merged on time */
@@ -311,10 +292,10 @@ int cmd_jobs(int argc, char **argv)
 				     .progress = c.cli.progress, .on_record = on_record, .ctx = &c };
 		err = replay_run(&c.in, &rp);
 	}
-	if (!err) {
-		struct replay rp = { .stream_mask = IOT_STREAM_MASK(IOT_STREAM_IO), .progress = c.cli.progress,
-				     .on_io = on_io, .on_record = on_io_record, .ctx = &c };
-		err = replay_run(&c.in, &rp);
+	if (!err && c.nsamples) {
+		/* the traced events, to show beside the jobstats of the same job */
+		unsigned workers = parfeed_workers(replay_count(&c.in, IOT_STREAM_MASK(IOT_STREAM_IO)));
+		err = parfeed_run(&c.in, c.agg, NULL, workers, c.cli.progress, input_print_msg, NULL);
 	}
 	input_flush_warnings(&c.in, input_print_msg, NULL);
 	if (err) {
@@ -334,7 +315,6 @@ int cmd_jobs(int argc, char **argv)
 out:
 	jobs_free(c.js);
 	agg_free(c.agg);
-	free(c.tmap);
 	input_close(&c.in);
 	cli_free(&c.cli);
 	return rc;

@@ -110,13 +110,20 @@ static int open_archive(struct input_set *set, const char *path, input_msg_fn ms
 			continue;
 		}
 		/* sizes in tar headers can lie (truncated archive): grow as we read */
+		/* one byte more than the header says, so that the read that finds
+		 * the end needs no second (doubled) buffer */
 		size_t cap = archive_entry_size_is_set(ent) && archive_entry_size(ent) > 0
-				     ? (size_t)archive_entry_size(ent) : 1 << 20;
+				     ? (size_t)archive_entry_size(ent) + 1 : 1 << 20;
 		size_t len = 0;
 		char *buf = malloc(cap ? cap : 1);
 		if (!buf) {
-			rc = -ENOMEM;
-			goto out;
+			/* members are held in memory: one too big is left out */
+			set_err(&e, -ENOMEM, "too large to hold in memory; skipped", NULL);
+			snprintf(e.msg, sizeof e.msg, "too large to hold in memory (%zu bytes); skipped", cap);
+			msg(ctx, INPUT_ERROR, full, &e);
+			set->nerrors++;
+			archive_read_data_skip(a);
+			continue;
 		}
 		la_ssize_t got;
 		for (;;) {

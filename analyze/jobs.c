@@ -314,6 +314,21 @@ static int add_total(struct jobs *j, size_t ji, const char *counter, const char 
 	return 0;
 }
 
+/* Room for one more delta; the capacity is implied by nd (powers of two
+ * from 8), so intervals need no extra field. */
+static int grow_deltas(struct jobs_interval *iv)
+{
+	size_t n = iv->nd;
+	if (n && (n < 8 || (n & (n - 1))))
+		return 0;
+	size_t nc = n < 8 ? 8 : n * 2;
+	struct jobs_delta *d = realloc(iv->d, nc * sizeof *d);
+	if (!d)
+		return -ENOMEM;
+	iv->d = d;
+	return 0;
+}
+
 int jobs_add(struct jobs *j, const struct jobs_sample *s)
 {
 	int64_t tn = intern(j, s->target), jn = intern(j, s->job), cn = intern(j, s->counter);
@@ -361,7 +376,7 @@ int jobs_add(struct jobs *j, const struct jobs_sample *s)
 			dsum = s->sum - c->sum;
 		}
 		struct jobs_interval *iv = get_interval(j, (size_t)ji, t, is_new);
-		if (!iv || grow((void **)&iv->d, &(size_t){ iv->nd }, iv->nd + 1, sizeof *iv->d))
+		if (!iv || grow_deltas(iv))
 			return -ENOMEM;
 		if (is_new && existed && iv->nd == 0)
 			j->jobs[ji].returns++;

@@ -180,8 +180,11 @@ struct rows {
 	size_t n;
 };
 
-static const struct summary *sort_ctx;
-static int sort_kind;
+/* qsort_r context: which table is being sorted */
+struct sort_ctx {
+	const struct summary *s;
+	int kind;
+};
 
 static const struct agg_stats *row_stats(const struct summary *s, int kind, size_t i)
 {
@@ -194,10 +197,11 @@ static const struct agg_stats *row_stats(const struct summary *s, int kind, size
 	}
 }
 
-static int cmp_bytes(const void *a, const void *b)
+static int cmp_bytes(const void *a, const void *b, void *arg)
 {
-	const struct agg_stats *x = row_stats(sort_ctx, sort_kind, *(const size_t *)a);
-	const struct agg_stats *y = row_stats(sort_ctx, sort_kind, *(const size_t *)b);
+	const struct sort_ctx *sc = arg;
+	const struct agg_stats *x = row_stats(sc->s, sc->kind, *(const size_t *)a);
+	const struct agg_stats *y = row_stats(sc->s, sc->kind, *(const size_t *)b);
 	uint64_t bx = agg_stats_bytes(x), by = agg_stats_bytes(y);
 	if (bx != by)
 		return bx < by ? 1 : -1;
@@ -208,19 +212,22 @@ static int cmp_bytes(const void *a, const void *b)
 	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
-static int cmp_time(const void *a, const void *b)
+static int cmp_time(const void *a, const void *b, void *arg)
 {
-	const struct agg_stats *x = row_stats(sort_ctx, sort_kind, *(const size_t *)a);
-	const struct agg_stats *y = row_stats(sort_ctx, sort_kind, *(const size_t *)b);
+	const struct sort_ctx *sc = arg;
+	const struct agg_stats *x = row_stats(sc->s, sc->kind, *(const size_t *)a);
+	const struct agg_stats *y = row_stats(sc->s, sc->kind, *(const size_t *)b);
 	if (x->io_time_ns != y->io_time_ns)
 		return x->io_time_ns < y->io_time_ns ? 1 : -1;
-	return cmp_bytes(a, b);
+	return cmp_bytes(a, b, arg);
 }
 
-static int cmp_name(const void *a, const void *b)
+static int cmp_name(const void *a, const void *b, void *arg)
 {
+	const struct sort_ctx *sc = arg;
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	const struct agg *g = sort_ctx->agg;
+	const struct agg *g = sc->s->agg;
+	int sort_kind = sc->kind;
 	int c = 0;
 	if (sort_kind == BY_FILE)
 		c = strcmp(agg_file(g, i)->path, agg_file(g, j)->path);
@@ -236,8 +243,15 @@ static int cmp_name(const void *a, const void *b)
 
 /* Rows of a table that have events, sorted ("name" order for JSON/CSV,
  * by bytes or by time for text). */
-static int make_rows(const struct summary *s, int kind, int (*cmp)(const void *, const void *),
-		     struct rows *out)
+typedef int (*row_cmp)(const void *, const void *, void *);
+
+static void sort_rows(const struct summary *s, int kind, row_cmp cmp, struct rows *r)
+{
+	struct sort_ctx sc = { s, kind };
+	qsort_r(r->idx, r->n, sizeof *r->idx, cmp, &sc);
+}
+
+static int make_rows(const struct summary *s, int kind, row_cmp cmp, struct rows *out)
 {
 	size_t n = kind == BY_JOB ? agg_job_count(s->agg)
 		 : kind == BY_PROCESS ? agg_process_count(s->agg)
@@ -250,16 +264,14 @@ static int make_rows(const struct summary *s, int kind, int (*cmp)(const void *,
 	for (size_t i = 0; i < n; i++)
 		if (row_stats(s, kind, i)->ops)
 			out->idx[out->n++] = i;
-	sort_ctx = s;
-	sort_kind = kind;
 	if (cmp)
-		qsort(out->idx, out->n, sizeof *out->idx, cmp);
+		sort_rows(s, kind, cmp, out);
 	return 0;
 }
 
 static size_t limit(const struct summary *s, size_t n, size_t dflt)
 {
-	size_t top = s->cli.top ? s->cli.top : dflt;
+	size_t top = s->cli.top_set ? s->cli.top : dflt;
 	return top && top < n ? top : n;
 }
 
@@ -312,11 +324,8 @@ static int json_table(struct jw *w, const struct summary *s, const char *key, in
 	if (make_rows(s, kind, kind == BY_OP ? NULL : cmp_name, &r))
 		return -ENOMEM;
 	size_t n = s->cli.top ? limit(s, r.n, 0) : r.n;
-	if (s->cli.top && kind != BY_OP) {
-		sort_ctx = s;
-		sort_kind = kind;
-		qsort(r.idx, r.n, sizeof *r.idx, cmp_bytes);
-	}
+	if (s->cli.top && kind != BY_OP)
+		sort_rows(s, kind, cmp_bytes, &r);
 	jw_arr(w, key);
 	for (size_t k = 0; k < n; k++) {
 		jw_obj(w, NULL);
@@ -435,11 +444,8 @@ static int write_csv(struct summary *s)
 	fputs(keys[kind], f);
 	fputs(csv_stat_cols, f);
 	size_t n = s->cli.top ? limit(s, r.n, 0) : r.n;
-	if (s->cli.top && kind != BY_OP) {
-		sort_ctx = s;
-		sort_kind = kind;
-		qsort(r.idx, r.n, sizeof *r.idx, cmp_bytes);
-	}
+	if (s->cli.top && kind != BY_OP)
+		sort_rows(s, kind, cmp_bytes, &r);
 	for (size_t k = 0; k < n; k++) {
 		size_t i = r.idx[k];
 		if (kind == BY_JOB) {
@@ -565,8 +571,8 @@ static void text_totals(FILE *f, const struct summary *s)
 /* Columns shared by every text table after the row's own key. */
 static void text_cols_head(FILE *f)
 {
-	fprintf(f, " %8s %10s %8s %10s %8s %9s %9s %9s %6s %10s", "READS", "READ", "WRITES",
-		"WRITTEN", "META", "IO-TIME", "P50", "P99", "ERR", "BW");
+	fprintf(f, " %8s %10s %8s %10s %8s %9s %9s %9s %6s %10s %4s", "READS", "READ", "WRITES",
+		"WRITTEN", "META", "IO-TIME", "P50", "P99", "ERR", "BW", "SEQ");
 }
 
 static void text_cols(FILE *f, const struct agg_stats *st)
@@ -578,6 +584,12 @@ static void text_cols(FILE *f, const struct agg_stats *st)
 		fmt_count(e, sizeof e, (double)st->meta_ops), fmt_dur(g, sizeof g, (double)st->io_time_ns),
 		fmt_dur(h, sizeof h, (double)pct(st, 0.5)), fmt_dur(i, sizeof i, (double)pct(st, 0.99)),
 		(unsigned long long)st->errors, fmt_bytes(j, sizeof j, agg_stats_bandwidth(st)));
+	/* share of reads and writes with a known offset that were sequential */
+	uint64_t known = st->read_known + st->write_known;
+	if (known)
+		fprintf(f, " %3.0f%%", 100.0 * (double)(st->read_seq + st->write_seq) / (double)known);
+	else
+		fprintf(f, " %4s", "-");
 }
 
 static void trunc_left(char *dst, size_t n, const char *src)
@@ -666,11 +678,22 @@ static int write_text(struct summary *s)
 	FILE *f = stdout;
 	const struct agg_stats *t = agg_totals(s->agg);
 	char a[32];
-	fprintf(f, "ioanalyze summary: %zu trace%s, %zu processes, %zu files, %s events\n", s->in.n,
-		s->in.n == 1 ? "" : "s", agg_process_count(s->agg), agg_file_count(s->agg),
+	size_t np = 0, nf = 0;
+	for (size_t i = 0; i < agg_process_count(s->agg); i++)
+		np += agg_process(s->agg, i)->st.ops != 0;
+	for (size_t i = 0; i < agg_file_count(s->agg); i++)
+		nf += agg_file(s->agg, i)->st.ops != 0;
+	fprintf(f, "ioanalyze summary: %zu trace%s, %zu process%s, %zu file%s, %s events\n", s->in.n,
+		s->in.n == 1 ? "" : "s", np, np == 1 ? "" : "es", nf, nf == 1 ? "" : "s",
 		fmt_count(a, sizeof a, (double)t->ops));
 	text_warnings(f, s);
 	fputc('\n', f);
+	if (!t->ops && !s->cli.npids && !s->cli.ncomms && !s->cli.npaths && !s->cli.since_ns &&
+	    !s->cli.until_ns) {
+		fputs("No I/O events in the input: it was recorded without an event source (ebpf or\n"
+		      "preload). Its counters are in 'ioanalyze disks' and 'ioanalyze jobs'.\n", f);
+		return 0;
+	}
 	text_totals(f, s);
 	int by = s->cli.by, rc = 0;
 	size_t dflt = by == BY_ALL ? 10 : 0;
@@ -736,6 +759,11 @@ int cmd_summary(int argc, char **argv)
 			goto out;
 		if (s.ext[s.next].on_event || s.ext[s.next].write_json || s.ext[s.next].write_text)
 			s.next++;
+	}
+	if (s.cli.model && !s.next) {
+		cli_error(&s.cli, "--model: this build has no classification support");
+		rc = 2;
+		goto out;
 	}
 	struct agg_opts opts;
 	int err = setup(&s, &opts);

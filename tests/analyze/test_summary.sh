@@ -50,6 +50,10 @@ jq_eq "$TMP/w.json" '.totals | [.ops, .write_ops, .read_ops, .sync_ops, .meta_op
 "$IOA" summary -f json --since "2023-11-14 22:13:22" "$TMP/g.iotr" >"$TMP/w2.json" || fail "--since date exit"
 jq_eq "$TMP/w2.json" '.totals.ops' '8'
 
+# per-thread table
+"$IOA" summary -f json --threads "$TMP/g.iotr" >"$TMP/t.json" || fail "--threads exit"
+jq_eq "$TMP/t.json" '[.threads[] | [.pid, .tid, .ops]]' '[[100,100,8],[200,200,8]]'
+
 # two nodes: processes stay apart (same pid, different hosts), files merge
 "$IOA" summary -f json "$TMP/g.iotr" "$TMP/g2.iotr" >"$TMP/m.json" || fail "merge exit"
 jq_eq "$TMP/m.json" '.totals | [.ops, .write_ops, .write_bytes]' '[26,14,11542628]'
