@@ -10,6 +10,7 @@
 #include "tui/ui.h"
 
 #include <curses.h>
+#include <inttypes.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdio.h>
@@ -19,6 +20,8 @@
 #include <wchar.h>
 #include <wctype.h>
 
+#include "analyze/iostat.h"
+#include "analyze/jobs.h"
 #include "tui/drill.h"
 #include "tui/fmt.h"
 #include "tui/view.h"
@@ -86,6 +89,7 @@ struct ui {
 	enum view_kind dkind;
 	struct drill dr;
 	long evtop;
+	long nlist; /* device / Lustre drill-down: intervals in the window */
 	double chart[3][MAX_CHART];
 	int chart_n;
 	struct sub_row sub[MAX_SUB];
@@ -606,6 +610,29 @@ static void drill_range(struct ui *u, uint32_t b0, uint32_t b1, struct ser_agg *
 		ser_range(&t->ent[e].s, b0, b1, out);
 }
 
+static int is_counter_kind(enum view_kind k)
+{
+	return k == VIEW_DEV || k == VIEW_LUSTRE;
+}
+
+/* One timeline column of a device (bytes/s from rkB/s and wkB/s, mean
+ * await of reads and writes) or a Lustre row (bytes/s, metadata ops/s). */
+static void counter_chart_column(struct ui *u, int c, uint32_t b0, uint32_t b1)
+{
+	struct row t = u->drow;
+	view_counter_row(u->dkind, u->m, &t, b0, b1);
+	if (u->dkind == VIEW_DEV) {
+		double ios = t.v[D_RS] + t.v[D_WS];
+		u->chart[0][c] = t.v[D_RKB] * 1024;
+		u->chart[1][c] = t.v[D_WKB] * 1024;
+		u->chart[2][c] = ios > 0 ? (t.v[D_RAWAIT] * t.v[D_RS] + t.v[D_WAWAIT] * t.v[D_WS]) / ios / 1e3 : 0;
+	} else {
+		u->chart[0][c] = t.v[L_RB];
+		u->chart[1][c] = t.v[L_WB];
+		u->chart[2][c] = t.v[L_META];
+	}
+}
+
 static void drill_compute_chart(struct ui *u)
 {
 	const struct model *m = u->m;
@@ -620,6 +647,10 @@ static void drill_compute_chart(struct ui *u)
 	for (int c = 0; c < w; c++) {
 		uint32_t b0 = (uint32_t)((uint64_t)c * m->nbins / w);
 		uint32_t b1 = (uint32_t)((uint64_t)(c + 1) * m->nbins / w);
+		if (is_counter_kind(u->dkind)) {
+			counter_chart_column(u, c, b0, b1);
+			continue;
+		}
 		struct ser_agg a;
 		drill_range(u, b0, b1, &a);
 		double secs = (double)(b1 - b0) * (double)m->binw / 1e9;
@@ -698,6 +729,8 @@ static void drill_compute_sub(struct ui *u)
 	qsort(u->sub, (size_t)u->nsub, sizeof(u->sub[0]), cmp_sub);
 }
 
+static long counter_interval(const struct ui *u, long k, char *buf, size_t n);
+
 /* Start decoding the drilled row's events of the window. */
 static void drill_fetch_events(struct ui *u)
 {
@@ -706,11 +739,14 @@ static void drill_fetch_events(struct ui *u)
 	uint64_t to = model_bin_time(u->m, win_end(u));
 	u->evtop = 0;
 	u->nsub = 0;
-	if (u->dkind == VIEW_JOB) {
+	if (u->dkind == VIEW_JOB || is_counter_kind(u->dkind)) {
 		u->dr.done = 1;
 		u->dr.nev = 0;
 		u->dr.nmatch = 0;
-		drill_compute_sub(u);
+		if (u->dkind == VIEW_JOB)
+			drill_compute_sub(u);
+		else
+			u->nlist = counter_interval(u, -1, NULL, 0);
 		return;
 	}
 	enum drill_kind k = u->dkind == VIEW_THREAD ? DRILL_TID : u->dkind == VIEW_FILE ? DRILL_FILE : DRILL_PID;
@@ -780,8 +816,167 @@ static void format_event(const struct ui *u, const struct tv_event *e, char *buf
 }
 
 
+/* Three sparklines over the whole recording (READ/s, WRITE/s and a third
+ * series: latency or a rate), the window marked below, peaks after. */
+static void draw_chart(struct ui *u, int y, const char *third, int third_is_lat)
+{
+	const struct model *m = u->m;
+	char line[256], a[16], b[16], c[16], d[16];
+	spark(u, y, "READ/s", u->chart[0], u->chart_n, CP_READ);
+	spark(u, y + 1, "WRITE/s", u->chart[1], u->chart_n, CP_WRITE);
+	spark(u, y + 2, third, u->chart[2], u->chart_n, 0);
+	fill_line(y + 3);
+	int n = u->chart_n;
+	int c0 = (int)((uint64_t)win_start(u) * n / m->nbins);
+	int c1 = (int)((uint64_t)win_end(u) * n / m->nbins);
+	if (c1 <= c0)
+		c1 = c0 + 1;
+	put(y + 3, 0, "cursor", 8, 0);
+	style_on(u, CP_WARN, A_BOLD);
+	for (int i = c0; i < c1 && 9 + i < COLS; i++)
+		mvaddch(y + 3, 9 + i, '^');
+	style_off(u, CP_WARN, A_BOLD);
+	fill_line(y + 4);
+	fmt_dur(a, sizeof(a), m->t1 - m->t0);
+	double rmax = 0, wmax = 0, lmax = 0;
+	for (int i = 0; i < n; i++) {
+		rmax = u->chart[0][i] > rmax ? u->chart[0][i] : rmax;
+		wmax = u->chart[1][i] > wmax ? u->chart[1][i] : wmax;
+		lmax = u->chart[2][i] > lmax ? u->chart[2][i] : lmax;
+	}
+	fmt_bytes(b, sizeof(b), rmax);
+	fmt_bytes(c, sizeof(c), wmax);
+	if (third_is_lat)
+		fmt_lat(d, sizeof(d), lmax);
+	else
+		fmt_rate(d, sizeof(d), lmax);
+	snprintf(line, sizeof(line), "         0 .. %s   peaks: READ %s/s  WRITE %s/s  %s %s", a, b, c,
+		 third, d);
+	put(y + 4, 0, line, COLS, 0);
+}
+
+/* The k-th poll interval of the drilled device or Lustre row that
+ * overlaps the window, formatted into buf; returns the number of such
+ * intervals when k < 0. Counters are few (one sample per poll), so a
+ * walk per line is cheap and needs no memory. */
+static long counter_interval(const struct ui *u, long k, char *buf, size_t n)
+{
+	const struct model *m = u->m;
+	const struct row *r = &u->drow;
+	uint64_t ws = model_bin_time(m, win_start(u)), we = model_bin_time(m, win_end(u));
+	char a[32], b[32];
+	long cnt = 0;
+	if (u->dkind == VIEW_DEV) {
+		if (r->ent < 0 || (size_t)r->ent >= m->cur.ndevs)
+			return 0;
+		const struct disk_dev *d = &m->cur.devs[r->ent];
+		for (size_t i = 0; i + 1 < d->n; i++) {
+			if (d->s[i + 1].ts_ns <= ws || d->s[i].ts_ns >= we)
+				continue;
+			if (cnt++ != k)
+				continue;
+			struct iostat_metrics met;
+			fmt_offset(a, sizeof(a), d->s[i].ts_ns > m->t0 ? d->s[i].ts_ns - m->t0 : 0);
+			fmt_offset(b, sizeof(b), d->s[i + 1].ts_ns > m->t0 ? d->s[i + 1].ts_ns - m->t0 : 0);
+			if (iostat_compute(&d->s[i], &d->s[i + 1], &met))
+				snprintf(buf, n, "%s..%s  (no interval)", a, b);
+			else
+				snprintf(buf, n, "%s..%s  r/s %.2f  w/s %.2f  rkB/s %.2f  wkB/s %.2f  r_await %.2f  "
+					 "w_await %.2f  aqu-sz %.2f  %%util %.2f", a, b, met.v[IOSTAT_R_S],
+					 met.v[IOSTAT_W_S], met.v[IOSTAT_RKB_S], met.v[IOSTAT_WKB_S],
+					 met.v[IOSTAT_R_AWAIT], met.v[IOSTAT_W_AWAIT], met.v[IOSTAT_AQU_SZ],
+					 met.v[IOSTAT_UTIL]);
+			return cnt;
+		}
+		return cnt;
+	}
+	if (!m->cur.jobs || r->ent < 0 || (size_t)r->ent >= jobs_count(m->cur.jobs))
+		return 0;
+	const struct jobs_job *jj = jobs_job(m->cur.jobs, (size_t)r->ent);
+	for (size_t i = 0; i < jj->niv; i++) {
+		const struct jobs_interval *iv = &jj->iv[i];
+		if (strcmp(iv->target, r->name) || iv->end_ns <= ws || iv->start_ns >= we)
+			continue;
+		if (cnt++ != k)
+			continue;
+		fmt_offset(a, sizeof(a), iv->start_ns > m->t0 ? iv->start_ns - m->t0 : 0);
+		fmt_offset(b, sizeof(b), iv->end_ns > m->t0 ? iv->end_ns - m->t0 : 0);
+		int o = snprintf(buf, n, "%s..%s %s", a, b, iv->reset ? " reset" : iv->is_new ? " new" : "");
+		for (size_t q = 0; q < iv->nd && o > 0 && (size_t)o < n; q++) {
+			const struct jobs_delta *dl = &iv->d[q];
+			char v[16];
+			if (jobs_is_bytes(dl))
+				fmt_bytes(v, sizeof(v), (double)dl->sum);
+			else
+				snprintf(v, sizeof(v), "%" PRIu64, dl->sum);
+			o += snprintf(buf + o, n - (size_t)o, "  %s %" PRIu64 "%s%s", dl->counter, dl->samples,
+				      dl->sum ? "/" : "", dl->sum ? v : "");
+		}
+		return cnt;
+	}
+	return cnt;
+}
+
+/* Drill-down of a device (iostat -x per poll interval) or of a Lustre
+ * job on a target (jobstats deltas per interval). */
+static void draw_counter_drill(struct ui *u)
+{
+	const struct model *m = u->m;
+	const struct row *r = &u->drow;
+	char line[1024], a[16], b[16], c[16], d[16], e[16];
+	fill_line(2);
+	fill_line(3);
+	struct row t = *r;
+	view_counter_row(u->dkind, m, &t, win_start(u), win_end(u));
+	if (u->dkind == VIEW_DEV)
+		snprintf(line, sizeof(line), "DEVICE %s", r->name);
+	else
+		snprintf(line, sizeof(line), "LUSTRE job %s on %s", r->job, r->name);
+	style_on(u, CP_TITLE, A_BOLD);
+	put(2, 0, line, COLS, 0);
+	style_off(u, CP_TITLE, A_BOLD);
+	if (u->dkind == VIEW_DEV) {
+		snprintf(line, sizeof(line), "in window: r/s %.2f  w/s %.2f  rkB/s %.2f  wkB/s %.2f  r_await %.2f  "
+			 "w_await %.2f  aqu-sz %.2f  %%util %.2f", t.v[D_RS], t.v[D_WS], t.v[D_RKB], t.v[D_WKB],
+			 t.v[D_RAWAIT], t.v[D_WAWAIT], t.v[D_AQU], t.v[D_UTIL]);
+	} else {
+		fmt_bytes(a, sizeof(a), t.v[L_RB]);
+		fmt_bytes(b, sizeof(b), t.v[L_WB]);
+		fmt_rate(c, sizeof(c), t.v[L_ROPS]);
+		fmt_rate(d, sizeof(d), t.v[L_WOPS]);
+		fmt_rate(e, sizeof(e), t.v[L_META]);
+		snprintf(line, sizeof(line), "in window: READ %s/s  WRITE %s/s  R-OPS %s/s  W-OPS %s/s  META %s/s",
+			 a, b, c, d, e);
+	}
+	put(3, 0, line, COLS, 0);
+	int y = HEADER_LINES;
+	draw_chart(u, y, u->dkind == VIEW_DEV ? "AWAIT" : "META/s", u->dkind == VIEW_DEV);
+	y += 5;
+	fill_line(y);
+	style_on(u, CP_HEAD, A_REVERSE);
+	mvhline(y, 0, ' ', COLS);
+	snprintf(line, sizeof(line), "INTERVALS in the window: %ld  (Up/Down to scroll)", u->nlist);
+	put(y, 0, line, COLS, 0);
+	style_off(u, CP_HEAD, A_REVERSE);
+	for (int i = 0; y + 1 + i < LINES - 1; i++) {
+		fill_line(y + 1 + i);
+		long k = u->evtop + i;
+		if (k >= u->nlist) {
+			if (i == 0 && !u->nlist)
+				put(y + 1, 0, "  (no poll interval in this window)", COLS, 0);
+			continue;
+		}
+		counter_interval(u, k, line, sizeof(line));
+		put(y + 1 + i, 0, line, COLS, 0);
+	}
+}
+
 static void draw_drill(struct ui *u)
 {
+	if (is_counter_kind(u->dkind)) {
+		draw_counter_drill(u);
+		return;
+	}
 	const struct model *m = u->m;
 	const struct row *r = &u->drow;
 	char line[1024], a[16], b[16], c[16], d[16];
@@ -832,34 +1027,7 @@ static void draw_drill(struct ui *u)
 
 	/* Timeline over the whole recording, the window marked below. */
 	int y = HEADER_LINES;
-	spark(u, y, "READ/s", u->chart[0], u->chart_n, CP_READ);
-	spark(u, y + 1, "WRITE/s", u->chart[1], u->chart_n, CP_WRITE);
-	spark(u, y + 2, "LAT", u->chart[2], u->chart_n, 0);
-	fill_line(y + 3);
-	int n = u->chart_n;
-	int c0 = (int)((uint64_t)win_start(u) * n / m->nbins);
-	int c1 = (int)((uint64_t)win_end(u) * n / m->nbins);
-	if (c1 <= c0)
-		c1 = c0 + 1;
-	put(y + 3, 0, "cursor", 8, 0);
-	style_on(u, CP_WARN, A_BOLD);
-	for (int i = c0; i < c1 && 9 + i < COLS; i++)
-		mvaddch(y + 3, 9 + i, '^');
-	style_off(u, CP_WARN, A_BOLD);
-	fill_line(y + 4);
-	fmt_dur(a, sizeof(a), m->t1 - m->t0);
-	double rmax = 0, wmax = 0, lmax = 0;
-	for (int i = 0; i < n; i++) {
-		rmax = u->chart[0][i] > rmax ? u->chart[0][i] : rmax;
-		wmax = u->chart[1][i] > wmax ? u->chart[1][i] : wmax;
-		lmax = u->chart[2][i] > lmax ? u->chart[2][i] : lmax;
-	}
-	fmt_bytes(b, sizeof(b), rmax);
-	fmt_bytes(c, sizeof(c), wmax);
-	fmt_lat(d, sizeof(d), lmax);
-	snprintf(line, sizeof(line), "         0 .. %s   peaks: READ %s/s  WRITE %s/s  LAT %s", a, b, c, d);
-	put(y + 4, 0, line, COLS, 0);
-
+	draw_chart(u, y, "LAT", 1);
 	/* Files (or processes) in the window. */
 	y += 5;
 	int nsub_lines = 5;
@@ -1105,6 +1273,12 @@ static unsigned move_sel(struct ui *u, long d)
 	return RD_TABLE;
 }
 
+/* Lines of the drill-down's scrollable list. */
+static long list_len(const struct ui *u)
+{
+	return is_counter_kind(u->dkind) ? u->nlist : (long)u->dr.nev;
+}
+
 static unsigned act_up(struct ui *u)
 {
 	if (u->scr == SCR_DRILL) {
@@ -1117,7 +1291,7 @@ static unsigned act_up(struct ui *u)
 static unsigned act_down(struct ui *u)
 {
 	if (u->scr == SCR_DRILL) {
-		if (u->evtop + 1 < (long)u->dr.nev)
+		if (u->evtop + 1 < list_len(u))
 			u->evtop++;
 		return RD_TABLE;
 	}
@@ -1138,7 +1312,7 @@ static unsigned act_pgdn(struct ui *u)
 {
 	long h = table_rows() > 1 ? table_rows() - 1 : 1;
 	if (u->scr == SCR_DRILL) {
-		long nev = (long)u->dr.nev;
+		long nev = list_len(u);
 		u->evtop = u->evtop + h < nev ? u->evtop + h : (nev ? nev - 1 : 0);
 		return RD_TABLE;
 	}
@@ -1149,10 +1323,6 @@ static unsigned act_drill(struct ui *u)
 {
 	if (u->scr == SCR_DRILL || !u->view.nvis)
 		return 0;
-	if (u->vk == VIEW_DEV || u->vk == VIEW_LUSTRE) {
-		snprintf(u->msg, sizeof(u->msg), "no drill-down for %s rows", view_name(u->vk));
-		return RD_HEADER;
-	}
 	u->drow = u->view.rows[u->view.vis[u->sel]];
 	u->dkind = u->vk;
 	u->scr = SCR_DRILL;

@@ -53,7 +53,6 @@ static const struct column dev_cols[] = {
 	{"DEVICE", 0, CK_NAME, 0, 10},
 };
 /* Lustre rows: per (target, job) jobstats deltas per second. */
-enum { L_RB, L_WB, L_ROPS, L_WOPS, L_META };
 static const struct column lustre_cols[] = {
 	{"JOB", 14, CK_JOB, 0, 10},
 	{"READ/s", 7, CK_BYTES, L_RB, 9},
@@ -435,76 +434,81 @@ static long sample_at(const struct disk_dev *d, uint64_t t)
 	return lo - 1;
 }
 
-/* iostat -x columns between the samples that bracket the window (the
- * poll interval holding it when the window is shorter). */
-static void compute_devs(struct view *v, const struct model *m, uint64_t ws, uint64_t we)
+/* iostat -x columns of a device row between the samples that bracket
+ * the window (the poll interval holding it when the window is shorter). */
+static void dev_row(const struct model *m, struct row *r, uint64_t ws, uint64_t we)
 {
 	static const int cols[8] = {IOSTAT_R_S, IOSTAT_W_S, IOSTAT_RKB_S, IOSTAT_WKB_S,
 				    IOSTAT_R_AWAIT, IOSTAT_W_AWAIT, IOSTAT_AQU_SZ, IOSTAT_UTIL};
-	for (size_t i = 0; i < v->nrows; i++) {
-		struct row *r = &v->rows[i];
-		memset(r->v, 0, sizeof(r->v));
-		r->active = 0;
-		if (r->ent < 0 || (size_t)r->ent >= m->cur.ndevs)
-			continue;
-		const struct disk_dev *d = &m->cur.devs[r->ent];
-		if (d->n < 2)
-			continue;
-		long a = sample_at(d, ws), b = sample_at(d, we);
-		if (a < 0)
-			a = 0;
-		if (b <= a)
-			b = a + 1;
-		if ((size_t)b >= d->n) {
-			b = (long)d->n - 1;
-			a = b - 1;
-		}
-		struct iostat_metrics met;
-		if (iostat_compute(&d->s[a], &d->s[b], &met))
-			continue;
-		for (int c = 0; c < 8; c++)
-			r->v[c] = met.v[cols[c]];
-		r->active = r->v[0] + r->v[1] > 0;
+	memset(r->v, 0, sizeof(r->v));
+	r->active = 0;
+	if (r->ent < 0 || (size_t)r->ent >= m->cur.ndevs)
+		return;
+	const struct disk_dev *d = &m->cur.devs[r->ent];
+	if (d->n < 2)
+		return;
+	long a = sample_at(d, ws), b = sample_at(d, we);
+	if (a < 0)
+		a = 0;
+	if (b <= a)
+		b = a + 1;
+	if ((size_t)b >= d->n) {
+		b = (long)d->n - 1;
+		a = b - 1;
 	}
+	struct iostat_metrics met;
+	if (iostat_compute(&d->s[a], &d->s[b], &met))
+		return;
+	for (int c = 0; c < 8; c++)
+		r->v[c] = met.v[cols[c]];
+	r->active = r->v[0] + r->v[1] > 0;
 }
 
-/* Jobstats deltas of the intervals overlapping the window, each counted
- * in proportion to its overlap, as rates over the window. */
-static void compute_lustre(struct view *v, const struct model *m, uint64_t ws, uint64_t we, double secs)
+/* Jobstats deltas of a (job, target) row over the intervals overlapping
+ * the window, each counted in proportion to its overlap, per second. */
+static void lustre_row(const struct model *m, struct row *r, uint64_t ws, uint64_t we, double secs)
 {
-	for (size_t i = 0; i < v->nrows; i++) {
-		struct row *r = &v->rows[i];
-		memset(r->v, 0, sizeof(r->v));
-		r->active = 0;
-		if (!m->cur.jobs || r->ent < 0 || (size_t)r->ent >= jobs_count(m->cur.jobs))
+	memset(r->v, 0, sizeof(r->v));
+	r->active = 0;
+	if (!m->cur.jobs || r->ent < 0 || (size_t)r->ent >= jobs_count(m->cur.jobs))
+		return;
+	const struct jobs_job *jj = jobs_job(m->cur.jobs, (size_t)r->ent);
+	for (size_t k = 0; k < jj->niv; k++) {
+		const struct jobs_interval *iv = &jj->iv[k];
+		if (strcmp(iv->target, r->name) || iv->end_ns <= iv->start_ns)
 			continue;
-		const struct jobs_job *jj = jobs_job(m->cur.jobs, (size_t)r->ent);
-		for (size_t k = 0; k < jj->niv; k++) {
-			const struct jobs_interval *iv = &jj->iv[k];
-			if (strcmp(iv->target, r->name) || iv->end_ns <= iv->start_ns)
-				continue;
-			uint64_t lo = iv->start_ns > ws ? iv->start_ns : ws;
-			uint64_t hi = iv->end_ns < we ? iv->end_ns : we;
-			if (hi <= lo)
-				continue;
-			double f = (double)(hi - lo) / (double)(iv->end_ns - iv->start_ns);
-			for (size_t q = 0; q < iv->nd; q++) {
-				const struct jobs_delta *d = &iv->d[q];
-				if (!strcmp(d->counter, "read_bytes")) {
-					r->v[L_RB] += (double)d->sum * f;
-					r->v[L_ROPS] += (double)d->samples * f;
-				} else if (!strcmp(d->counter, "write_bytes")) {
-					r->v[L_WB] += (double)d->sum * f;
-					r->v[L_WOPS] += (double)d->samples * f;
-				} else if (strncmp(d->counter, "read", 4) && strncmp(d->counter, "write", 5)) {
-					r->v[L_META] += (double)d->samples * f;
-				}
+		uint64_t lo = iv->start_ns > ws ? iv->start_ns : ws;
+		uint64_t hi = iv->end_ns < we ? iv->end_ns : we;
+		if (hi <= lo)
+			continue;
+		double f = (double)(hi - lo) / (double)(iv->end_ns - iv->start_ns);
+		for (size_t q = 0; q < iv->nd; q++) {
+			const struct jobs_delta *d = &iv->d[q];
+			if (!strcmp(d->counter, "read_bytes")) {
+				r->v[L_RB] += (double)d->sum * f;
+				r->v[L_ROPS] += (double)d->samples * f;
+			} else if (!strcmp(d->counter, "write_bytes")) {
+				r->v[L_WB] += (double)d->sum * f;
+				r->v[L_WOPS] += (double)d->samples * f;
+			} else if (strncmp(d->counter, "read", 4) && strncmp(d->counter, "write", 5)) {
+				r->v[L_META] += (double)d->samples * f;
 			}
 		}
-		for (int c = L_RB; c <= L_META; c++)
-			r->v[c] /= secs;
-		r->active = r->v[L_RB] + r->v[L_WB] + r->v[L_META] > 0;
 	}
+	for (int c = L_RB; c <= L_META; c++)
+		r->v[c] /= secs;
+	r->active = r->v[L_RB] + r->v[L_WB] + r->v[L_META] > 0;
+}
+
+void view_counter_row(enum view_kind k, const struct model *m, struct row *r, uint32_t b0, uint32_t b1)
+{
+	if (b1 <= b0)
+		b1 = b0 + 1;
+	uint64_t ws = model_bin_time(m, b0), we = model_bin_time(m, b1);
+	if (k == VIEW_DEV)
+		dev_row(m, r, ws, we);
+	else if (k == VIEW_LUSTRE)
+		lustre_row(m, r, ws, we, (double)(we - ws) / 1e9);
 }
 
 void view_compute(struct view *v, const struct model *m, uint32_t b0, uint32_t b1)
@@ -514,10 +518,9 @@ void view_compute(struct view *v, const struct model *m, uint32_t b0, uint32_t b
 	double secs = (double)(b1 - b0) * (double)m->binw / 1e9;
 	switch (v->kind) {
 	case VIEW_DEV:
-		compute_devs(v, m, model_bin_time(m, b0), model_bin_time(m, b1));
-		break;
 	case VIEW_LUSTRE:
-		compute_lustre(v, m, model_bin_time(m, b0), model_bin_time(m, b1), secs);
+		for (size_t i = 0; i < v->nrows; i++)
+			view_counter_row(v->kind, m, &v->rows[i], b0, b1);
 		break;
 	default:
 		compute_io(v, m, b0, b1, secs);

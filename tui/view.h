@@ -80,6 +80,15 @@ void view_free(struct view *v);
 /* Fill every row's numbers for the bins [b0, b1). */
 void view_compute(struct view *v, const struct model *m, uint32_t b0, uint32_t b1);
 
+/* Numbers of one device or Lustre row (kind VIEW_DEV or VIEW_LUSTRE) for
+ * the bins [b0, b1); used by the drill-down's timeline. */
+void view_counter_row(enum view_kind k, const struct model *m, struct row *r, uint32_t b0, uint32_t b1);
+
+/* Lustre row value slots. */
+enum { L_RB, L_WB, L_ROPS, L_WOPS, L_META };
+/* Device row value slots (iostat -x). */
+enum { D_RS, D_WS, D_RKB, D_WKB, D_RAWAIT, D_WAWAIT, D_AQU, D_UTIL };
+
 /* Keep rows matching filter (command, path or job; case-insensitive) and,
  * with only_active, rows that did something; then sort. */
 void view_filter(struct view *v, const char *filter, int only_active);

@@ -60,10 +60,27 @@ tui_keys Tab
 tui_wait 'view devices'
 tui_wait 'r/s +w/s +rkB/s +wkB/s +r_await +w_await +aqu-sz +%util'
 tui_wait '^ +100\.00 +50\.00 +4096\.00 +8192\.00 +2\.00 +10\.00 +0\.70 +60\.00 vda$'
+# A device's drill-down: its timeline and the iostat line of each poll
+# interval in the window.
+tui_keys Enter
+tui_wait '^DEVICE vda'
+tui_wait '^AWAIT '
+tui_wait 'INTERVALS in the window: 1 '
+tui_wait '^\+2\.000s\.\.\+3\.000s  r/s 100\.00  w/s 50\.00  rkB/s 4096\.00  wkB/s 8192\.00  r_await 2\.00  w_await 10\.00  aqu-sz 0\.70'
+tui_keys ']'
+tui_wait 'INTERVALS in the window: 2 '
+tui_keys '['
+tui_keys Escape
+tui_wait 'view devices'
 tui_keys Tab
 tui_wait 'view lustre'
 tui_wait '^job-A +4\.0M +0 +4\.0 +0 +0 obdfilter\.lustre-OST0000$'
 tui_wait '^job-B +0 +8\.0M +0 +8\.0 +0 obdfilter\.lustre-OST0000$'
+tui_keys Enter
+tui_wait '^LUSTRE job job-A on obdfilter\.lustre-OST0000'
+tui_wait '^\+2\.000s\.\.\+3\.000s +read_bytes 4/4\.0M$'
+tui_keys Escape
+tui_wait 'view lustre'
 tui_keys Tab
 tui_wait 'view processes'
 # Help lists the keys; any key returns.
