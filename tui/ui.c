@@ -291,9 +291,11 @@ static void draw_header(struct ui *u)
 	else if (!m->exact)
 		snprintf(scan, sizeof(scan), "  scanning %u%% (approx.)", model_progress(m) / 10);
 	const struct column *sc = &u->view.cols[u->view.sort_col];
-	snprintf(line, sizeof(line), "%s %s..%s (%s)%s%s  view %s  sort %s%s%s",
-		 u->accum ? "Accumulated" : "Window", a, b, c, play, scan, view_name(u->vk), sc->title,
-		 sort_mark(u, u->view.reverse), u->only_active ? "  active only" : "");
+	char wall[24];
+	fmt_clock(wall, sizeof(wall), model_bin_time(m, b0));
+	snprintf(line, sizeof(line), "%s %s..%s (%s) at %s%s%s  view %s  sort %s%s%s",
+		 u->accum ? "Accumulated" : "Window", a, b, c, wall, play, scan, view_name(u->vk),
+		 sc->title, sort_mark(u, u->view.reverse), u->only_active ? "  active only" : "");
 	fill_line(1);
 	put(1, 0, line, COLS, 0);
 	if (u->flen && u->prompt != PR_FILTER) {

@@ -47,7 +47,7 @@ tui_start() {
 	local w=$1 h=$2
 	shift 2
 	# TERM stays tmux's own (its key sequences must match the terminfo).
-	local envs=(LANG=C.UTF-8 LC_ALL=C.UTF-8)
+	local envs=(LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC)
 	while (($#)) && [[ $1 != -- ]]; do envs+=("$1"); shift; done
 	[[ ${1:-} == -- ]] && shift
 	local q cmd=""

@@ -8,7 +8,9 @@ tui_wait 'PID +JOB +READ/s +WRITE/s +R-IOPS +W-IOPS +META/s +AVG-LAT +%IO.* COMM
 # The scan finishes quickly on this trace: the loss count appears.
 tui_wait 'lost 7'
 tui_wait 'host goldnode'
-tui_wait 'Window \+0\.000s\.\.\+1\.000s \(1s\)'
+# The golden trace's clock puts its start at 2026-01-01 00:00:05 UTC.
+tui_wait 'Window \+0\.000s\.\.\+1\.000s \(1s\) at 00:00:05\.000'
+tui_wait 'start 00:00:05\.000'
 # Numbers written into the golden trace (tests/tui/golden.c).
 tui_expect_row 1001 '^ +1001 job-A +4\.0M +0 +4\.0 +0 +0 +2\.00ms +0\.8 reader --in /data/input\.dat'
 tui_expect_row 1002 '^ +1002 job-B +0 +8\.0M +0 +8\.0 +0 +5\.00ms +4\.0 writer -t 2'
@@ -55,7 +57,7 @@ tui_wait 'rows 4/4'
 
 # 'o' hides rows without I/O in the window: step to 5 s, shortlived is idle.
 tui_keys Right Right Right Right Right
-tui_wait 'Window \+5\.000s'
+tui_wait 'Window \+5\.000s\.\.\+6\.000s \(1s\) at 00:00:10\.000'
 tui_expect_row 1005 '^ +1005 job-B +0 +0 +0 +0 +0 +- +0\.0 shortlived'
 tui_keys o
 tui_wait 'active only'
