@@ -16,6 +16,9 @@ if [[ -e /sys/class/block/$dev/partition ]]; then
 	dev=$(basename "$(readlink -f "/sys/class/block/$dev/..")")
 fi
 [[ -r /sys/block/$dev/stat ]] || { echo "no /sys/block stat for $src"; exit 77; }
+dd if=/dev/zero of="$dir/probe" bs=1M count=1 oflag=direct status=none 2>/dev/null ||
+	{ echo "O_DIRECT writes not supported under $dir"; exit 77; }
+rm -f "$dir/probe"
 read -r -a s0 < "/sys/block/$dev/stat"
 "$IOREC" -q -s diskstats -i 200 -o "$dir/real.iotr" -- \
 	dd if=/dev/zero of="$dir/data" bs=1M count=256 oflag=direct status=none ||
