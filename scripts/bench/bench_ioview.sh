@@ -24,7 +24,7 @@ if [[ ! -s $TRACE ]]; then
 fi
 SOCK=ioview-bench-$$
 T="tmux -f /dev/null -L $SOCK"
-trap '$T kill-server 2>/dev/null || true' EXIT
+trap '$T kill-server 2>/dev/null || true; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"' EXIT
 $T new-session -d -s main -x 120 -y 40 "sleep 3600"
 
 now() { date +%s.%N; }

@@ -25,7 +25,10 @@ TUI_T="tmux -f /dev/null -L ioview-test-$$-0"
 
 tui_cleanup() {
 	local s
-	for s in "${TUI_SOCKS[@]}"; do tmux -L "$s" kill-server 2>/dev/null; done
+	for s in "${TUI_SOCKS[@]}"; do
+		tmux -L "$s" kill-server 2>/dev/null
+		rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$s"
+	done
 	[[ -n ${TUI_TMP:-} ]] && rm -rf "$TUI_TMP"
 }
 
