@@ -45,6 +45,15 @@ tui_wait 'lost 7'
 tui_expect_row 1001 '^ +1001 job-A +4\.0M'
 tui_quit_and_check
 
+# A non-UTF-8 locale: ASCII arrows and sparklines, non-ASCII bytes as '?'.
+tui_start 100 30 LANG=C LC_ALL=C -- -V files "$GOLDEN"
+tui_wait 'sort %IO-TIMEv'
+tui_wait 'Lt/RtTime'
+tui_wait ' /data/donn\?\?es/\?+\.dat$'
+tui_keys Enter
+tui_wait '^WRITE/s +[ .:=+*#@-]+$'
+tui_quit_and_check
+
 # A truncated trace opens with a visible warning and its complete chunks.
 size=$(stat -c %s "$GOLDEN")
 head -c $((size * 3 / 4)) "$GOLDEN" > "$TUI_TMP/cut.iotr"
