@@ -1501,6 +1501,26 @@ static void init_colors(struct ui *u)
 	init_pair(CP_TITLE, COLOR_CYAN, -1);
 }
 
+/* Processes, unless the recording holds no I/O events (counters only):
+ * then devices, or Lustre. Read from the index. */
+static enum view_kind first_view(const struct model *m)
+{
+	unsigned seen = 0;
+	for (size_t n = 0; n < m->nnodes; n++)
+		for (size_t c = 0; c < iot_reader_chunk_count(m->nodes[n].r); c++) {
+			unsigned st = iot_reader_chunk(m->nodes[n].r, c)->stream;
+			if (st <= IOT_STREAM__MAX)
+				seen |= IOT_STREAM_MASK(st);
+		}
+	if (seen & IOT_STREAM_MASK(IOT_STREAM_IO))
+		return VIEW_PROC;
+	if (seen & IOT_STREAM_MASK(IOT_STREAM_DISK))
+		return VIEW_DEV;
+	if (seen & IOT_STREAM_MASK(IOT_STREAM_JOBSTATS))
+		return VIEW_LUSTRE;
+	return VIEW_PROC;
+}
+
 static void initial_window(struct ui *u)
 {
 	const struct model *m = u->m;
@@ -1511,7 +1531,7 @@ static void initial_window(struct ui *u)
 	u->accum = u->o->accumulated;
 	clamp_window(u);
 	u->speed_i = 2; /* 1x */
-	u->vk = VIEW_PROC;
+	u->vk = first_view(m);
 	for (int k = 0; u->o->view && k < VIEW__COUNT; k++)
 		if (!strcmp(u->o->view, view_name((enum view_kind)k)))
 			u->vk = (enum view_kind)k;
