@@ -178,7 +178,7 @@ static void event_agg(const struct iot_io_event *ev, struct ser_agg *a)
 }
 
 struct scan_memos {
-	struct memo p, t, f;
+	struct memo t, f;
 };
 
 static int scan_io(struct model *m, uint32_t node, const struct iot_io_event *evs, size_t n,
@@ -191,9 +191,10 @@ static int scan_io(struct model *m, uint32_t node, const struct iot_io_event *ev
 		struct ser_agg a;
 		event_agg(ev, &a);
 		uint32_t b = event_bin(m, to_wall(nd, ev->ts_ns));
-		struct ekey kp = {.node = node, .kind = EK_PID, .a = ev->pid};
+		/* Processes are summed from their threads once the scan is
+		 * done (pids_from_tids): one table less per event. */
 		struct ekey kt = {.node = node, .kind = EK_TID, .a = ev->pid, .b = ev->tid};
-		if (add_to(&o->pids, &mo->p, &kp, b, &a) || add_to(&o->tids, &mo->t, &kt, b, &a))
+		if (add_to(&o->tids, &mo->t, &kt, b, &a))
 			return -ENOMEM;
 		if (!ev->file_id)
 			continue;
@@ -399,12 +400,29 @@ static int scan_chunk(struct model *m, uint32_t node, size_t c, struct scan_memo
 	return rc;
 }
 
+/* Each process's series is the sum of its threads' (raw, not yet
+ * accumulated) bins; ser_finish sorts and merges them. */
+static int pids_from_tids(struct scan_out *o)
+{
+	for (size_t i = 0; i < o->tids.n; i++) {
+		const struct entity *t = &o->tids.ent[i];
+		struct ekey kp = {.node = t->key.node, .kind = EK_PID, .a = t->key.a};
+		long e = etab_get(&o->pids, &kp);
+		if (e < 0)
+			return -ENOMEM;
+		for (uint32_t j = 0; j < t->s.n; j++)
+			if (ser_add(&o->pids.ent[e].s, t->s.bin[j], &t->s.cum[j]))
+				return -ENOMEM;
+	}
+	return 0;
+}
+
 static void *scan_main(void *arg)
 {
 	struct model *m = arg;
 	int rc = 0;
 	for (uint32_t node = 0; node < m->nnodes && !rc; node++) {
-		struct scan_memos mo = {.p.e = -1, .t.e = -1, .f.e = -1};
+		struct scan_memos mo = {.t.e = -1, .f.e = -1};
 		size_t nc = iot_reader_chunk_count(m->nodes[node].r);
 		for (size_t c = 0; c < nc && !rc; c++) {
 			if (atomic_load(&m->stop))
@@ -414,6 +432,8 @@ static void *scan_main(void *arg)
 			atomic_fetch_add(&m->chunks_done, 1);
 		}
 	}
+	if (!rc)
+		rc = pids_from_tids(&m->next);
 	if (!rc) {
 		etab_finish(&m->next.pids);
 		etab_finish(&m->next.tids);
