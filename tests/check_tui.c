@@ -159,7 +159,7 @@ END_TEST
 START_TEST(bin_width)
 {
 	ck_assert_uint_eq(model_pick_binw(10000000000ull, 4000), 5000000ull);
-	ck_assert_uint_eq(model_pick_binw(0, 4000), 1000ull);
+	ck_assert_uint_eq(model_pick_binw(0, 4000), 1000000ull);
 	uint64_t w = model_pick_binw(86400ull * 1000000000ull, 4000);
 	ck_assert(86400ull * 1000000000ull / w < 4000);
 }

@@ -11,7 +11,7 @@
 uint64_t model_pick_binw(uint64_t span, uint32_t maxbins)
 {
 	static const uint64_t mult[] = {1, 2, 5};
-	for (uint64_t p = 1000;; p *= 10)
+	for (uint64_t p = 1000000;; p *= 10) /* bins of 1 ms at least: rates of a lone event stay sane */
 		for (int i = 0; i < 3; i++) {
 			uint64_t w = p * mult[i];
 			if (span / w < maxbins || w >= 1000000000000000ull)

@@ -125,7 +125,8 @@ enum { PIO_RCHAR, PIO_WCHAR, PIO_SYSCR, PIO_SYSCW, PIO_RBYTES, PIO_WBYTES, PIO_N
 int model_procio(const struct model *m, uint32_t node, uint32_t pid, uint64_t from, uint64_t to,
 		 double out[PIO_N]);
 
-/* Nice bin width for a span: 1, 2, 5 x 10^k ns, at most maxbins bins. */
+/* Nice bin width for a span: 1, 2, 5 x 10^k ns, at least 1 ms, at most
+ * maxbins bins (unless that needs more than 10^15 ns). */
 uint64_t model_pick_binw(uint64_t span, uint32_t maxbins);
 
 #endif
