@@ -140,18 +140,29 @@ static __always_inline void read_args(struct pt_regs *regs, __u64 *a)
 #endif
 }
 
+/* Typed view of a kernel pointer read as a number (kernel 6.2+): field
+ * loads through it are plain memory loads with fault handling, several
+ * times cheaper than one bpf_probe_read_kernel() call each. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
 /* struct file * behind fd in task's table, or NULL. */
 static __always_inline struct file *fd_file(struct task_struct *task, int fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct files_struct *files = task->files;
+	struct fdtable *fdt;
 	struct file **fds;
 	struct file *f = NULL;
 
-	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!files || fd < 0)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	fdt = files->fdt;
+	if (!fdt || (unsigned int)fd >= fdt->max_fds)
+		return NULL;
+	fds = fdt->fd;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
+	if (!f)
+		return NULL;
+	return bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
 }
 
 struct file_info {
@@ -161,16 +172,16 @@ struct file_info {
 	__u16 kflags;
 };
 
+/* f must come from fd_file() (or another typed pointer). */
 static __always_inline void file_info(struct file *f, struct file_info *fi)
 {
-	struct inode *inode = BPF_CORE_READ(f, f_inode);
-	unsigned int fflags = BPF_CORE_READ(f, f_flags);
+	struct inode *inode = f->f_inode;
 
-	fi->ino = BPF_CORE_READ(inode, i_ino);
-	fi->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	fi->ftype = BPF_CORE_READ(inode, i_mode) >> 12;
+	fi->ino = inode->i_ino;
+	fi->dev = inode->i_sb->s_dev;
+	fi->ftype = inode->i_mode >> 12;
 	fi->kflags = IOREC_KF_FILE;
-	if (fflags & 040000) /* O_DIRECT (x86/generic value) */
+	if (f->f_flags & 040000) /* O_DIRECT (x86/generic value) */
 		fi->kflags |= IOREC_KF_DIRECT;
 }
 
@@ -306,7 +317,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 			st->ftype = fi.ftype;
 			st->kflags = fi.kflags;
 			if ((spec & IOREC_S_FPOS) && st->offset == -1) {
-				st->offset = BPF_CORE_READ(f, f_pos);
+				st->offset = f->f_pos;
 				st->kflags |= IOREC_KF_OFF_FPOS;
 			}
 		}
@@ -376,8 +387,9 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	if ((spec & IOREC_S_FPOS) && (st->kflags & IOREC_KF_OFF_FPOS) && ret > 0 && st->file) {
 		/* The position after the call minus the bytes moved is where
 		 * the call really read or wrote, also under O_APPEND. */
-		struct file *f = (struct file *)st->file;
-		__s64 pos = BPF_CORE_READ(f, f_pos);
+		struct file *f = bpf_rdonly_cast((void *)st->file,
+						 bpf_core_type_id_kernel(struct file));
+		__s64 pos = f->f_pos;
 
 		st->offset = pos - ret;
 	}
@@ -527,7 +539,8 @@ int BPF_PROG(on_uring_complete, struct io_ring_ctx *ring, void *req, struct io_u
 	e->dev = 0;
 	e->ftype = 0;
 	f = BPF_CORE_READ((struct io_kiocb *)req, file);
-	if (f) { /* assigned by now, also for fixed files */
+	if (f) {
+		f = bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file)); /* assigned by now, also for fixed files */
 		struct file_info fi;
 
 		file_info(f, &fi);
