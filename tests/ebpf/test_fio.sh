@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# fio's own JSON report is the oracle: the read/write ops and bytes the
+# eBPF source records on fio's data files equal fio's total_ios/io_bytes,
+# for the psync engine (pread64/pwrite64) and the io_uring engine
+# (requests from the io_uring tracepoints).
+. "$SRC/tests/ebpf/lib.sh"
+need_ebpf
+command -v fio >/dev/null || skip_or_fail "fio not installed"
+command -v jq >/dev/null || skip_or_fail "jq not installed"
+
+run_fio() { # engine readop writeop
+	local engine=$1 rop=$2 wop=$3 D=$WORK/$1
+	mkdir -p "$D"
+	record "$WORK/$engine.iotr" -- fio --name=t --directory="$D" --ioengine="$engine" \
+		--rw=randrw --bs=4k --size=2M --numjobs=2 --iodepth=8 --randseed=7 \
+		--output-format=json --output="$WORK/$engine.json" >/dev/null ||
+		fail "fio $engine under ebpf_drive"
+	events "$WORK/$engine.iotr" > "$WORK/$engine.txt" || fail "cannot read the trace"
+	local want_r want_w want_rb want_wb got
+	want_r=$(jq '[.jobs[].read.total_ios] | add' "$WORK/$engine.json")
+	want_w=$(jq '[.jobs[].write.total_ios] | add' "$WORK/$engine.json")
+	want_rb=$(jq '[.jobs[].read.io_bytes] | add' "$WORK/$engine.json")
+	want_wb=$(jq '[.jobs[].write.io_bytes] | add' "$WORK/$engine.json")
+	((want_r > 0 && want_w > 0)) || fail "fio $engine did no I/O?"
+	got=$(awk -F'\t' -v d="$D/" -v op="$rop" '$1=="IO" && $2==op && index($14, d)==1 {n++; b+=$8} END {print n+0, b+0}' "$WORK/$engine.txt")
+	check "$engine read ops, bytes" "$got" "$want_r $want_rb"
+	got=$(awk -F'\t' -v d="$D/" -v op="$wop" '$1=="IO" && $2==op && index($14, d)==1 {n++; b+=$8} END {print n+0, b+0}' "$WORK/$engine.txt")
+	check "$engine write ops, bytes" "$got" "$want_w $want_wb"
+	check "$engine lost events" "$(awk -F'\t' '$1=="META" && $2=="ebpf.lost" {print $3}' "$WORK/$engine.txt")" 0
+}
+
+run_fio psync pread pwrite
+run_fio io_uring io_uring_read io_uring_write
+# io_uring events carry their source, the file's offset and the latency
+awk -F'\t' '$1=="IO" && $2 ~ /^io_uring_(read|write)$/ && ($9 != "io_uring" || $6 < 0 || $6 % 4096 || $7 != 4096)' \
+	"$WORK/io_uring.txt" | head -n 3 > "$WORK/bad.txt"
+[[ ! -s $WORK/bad.txt ]] || fail "io_uring events without source/offset/size: $(cat "$WORK/bad.txt")"
+echo PASS

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The eBPF source records a program with known I/O exactly: op counts,
+# sizes, offsets, results (an ENOENT), paths, fds and the pid.
+. "$SRC/tests/ebpf/lib.sh"
+need_ebpf
+D=$WORK/data; mkdir -p "$D"
+record "$WORK/k.iotr" -- "$T/known_io" "$D" || fail "known_io under ebpf_drive"
+events "$WORK/k.iotr" > "$WORK/k.txt" || fail "cannot read the trace"
+F=$D/known.dat
+# fields: 1 IO 2 op 3 pid 4 tid 5 fd 6 offset 7 size 8 result 9 source 10 ftype 11 eflags 12 flags 13 dur 14 path
+sel() { awk -F'\t' -v p="$1" '$1=="IO" && $14==p' "$WORK/k.txt"; }
+sel "$F" | cut -f2,5,6,7,8,9,10 > "$WORK/got.txt"
+cat > "$WORK/want.txt" <<EOT
+openat	3	-1	0	3	ebpf	file
+write	3	0	4096	4096	ebpf	file
+write	3	4096	4096	4096	ebpf	file
+write	3	8192	4096	4096	ebpf	file
+pwrite	3	50000	100	100	ebpf	file
+fsync	3	-1	0	0	ebpf	file
+close	3	-1	0	0	ebpf	file
+openat	3	-1	0	3	ebpf	file
+pread	3	8192	4096	4096	ebpf	file
+lseek	3	1000	0	1000	ebpf	file
+read	3	1000	500	500	ebpf	file
+readv	3	1500	300	300	ebpf	file
+close	3	-1	0	0	ebpf	file
+fstatat	-1	-1	0	0	ebpf	unknown
+unlink	-1	-1	0	0	ebpf	unknown
+EOT
+diff -u "$WORK/want.txt" "$WORK/got.txt" || fail "events on $F differ from the program's calls"
+echo "ok: 15 calls on $F with sizes, offsets, results"
+check "ENOENT open" "$(sel "$D/missing.dat" | cut -f2,8)" "openat	-2"
+check "open flags (O_CREAT|O_WRONLY|O_TRUNC)" "$(sel "$F" | head -n 1 | cut -f12)" "$((0100 | 01 | 01000))"
+pids=$(sel "$F" | cut -f3,4 | sort -u)
+check "one pid, one tid" "$(wc -l <<<"$pids")" 1
+check "pid == tid (single thread)" "$(cut -f1 <<<"$pids")" "$(cut -f2 <<<"$pids")"
+# bytes: 3*4096+100 written, 4096+500+300 read
+check "bytes written" "$(sel "$F" | awk -F'\t' '$2 ~ /write/ {s+=$8} END {print s}')" 12388
+check "bytes read" "$(sel "$F" | awk -F'\t' '$2 ~ /read/ {s+=$8} END {print s}')" 4896
+# latency is measured: fsync takes longer than zero
+check "durations > 0" "$(sel "$F" | awk -F'\t' '$13 <= 0' | wc -l)" 0
+grep -q $'^META\tebpf.lost\t0$' "$WORK/k.txt" || fail "ebpf.lost meta not 0"
+echo PASS
