@@ -138,6 +138,10 @@ int ebpf_event_to_io(const struct iorec_event *e, const char *path,
 		io.fd = e->result >= 0 ? (int32_t)e->result : -1;
 		break;
 	case EBPF_SC_PATH:
+		if (path && !path[0] && e->fd >= 0) { /* AT_EMPTY_PATH: acts on fd */
+			f = fdtable_lookup(fds, e->pid, e->fd, &id);
+			break;
+		}
 		f = fdtable_path(fds, e->pid, IOREC_SPEC_FD(sc->spec) == IOREC_ARG_NONE
 				 ? AT_FDCWD : e->fd, path ? path : "");
 		io.fd = -1;
@@ -197,6 +201,10 @@ static int on_sample(void *arg, void *data, size_t size)
 	if (e.pid != st->last_pid) {
 		iorec_note_process(st->ctx, e.pid);
 		st->last_pid = e.pid;
+	}
+	if (e.type == IOREC_EV_FORK) {
+		fdtable_fork(st->fds, (uint32_t)e.result, e.pid);
+		return 0;
 	}
 	if (e.type == IOREC_EV_EXIT) {
 		iorec_note_exit(st->ctx, e.pid, e.ts_ns, (int)e.result);
@@ -490,6 +498,7 @@ static int ebpf_start(void *state, struct iorec_ctx *ctx)
 	if (!ctx->target_pid)
 		return 0;
 	iorec_note_process(ctx, (uint32_t)ctx->target_pid);
+	fdtable_scan(st->fds, (uint32_t)ctx->target_pid); /* what COMMAND inherits */
 	if (ctx->cfg->all)
 		return 0;
 	pidfd = (int)syscall(SYS_pidfd_open, ctx->target_pid, 0);

@@ -5,6 +5,7 @@
 #include "record/ebpf/fdtable.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -433,4 +434,55 @@ void fdtable_close_range(struct fdtable *t, uint32_t pid, unsigned first, unsign
 void fdtable_exit(struct fdtable *t, uint32_t pid)
 {
 	fdtable_close_range(t, pid, 0, UINT_MAX);
+}
+
+void fdtable_fork(struct fdtable *t, uint32_t parent, uint32_t child)
+{
+	/* Collect first: inserting may grow and move the table. */
+	size_t n = 0, cap = t->fds.cap;
+	struct slot *copy = cap ? calloc(cap, sizeof(*copy)) : NULL;
+
+	if (!copy)
+		return;
+	for (size_t i = 0; i < cap; i++)
+		if (t->fds.s[i].state == SLOT_USED && t->fds.s[i].k1 >> 32 == parent)
+			copy[n++] = t->fds.s[i];
+	for (size_t i = 0; i < n; i++) {
+		struct fd_ident id = { copy[i].dev, copy[i].ino, 0 };
+
+		set_fd(t, child, (int)(uint32_t)copy[i].k1, &id, copy[i].path,
+		       (struct fd_file){ copy[i].id, copy[i].excluded });
+	}
+	free(copy);
+}
+
+int fdtable_scan(struct fdtable *t, uint32_t pid)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/%u/fd", t->proc, pid);
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char link[PATH_MAX + 300];
+		struct stat st;
+		struct fd_ident id;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		fd = atoi(de->d_name);
+		snprintf(link, sizeof(link), "%s/%s", dir, de->d_name);
+		if (stat(link, &st))
+			continue;
+		id = (struct fd_ident){ st.st_dev, st.st_ino, iot_file_type_from_mode(st.st_mode) };
+		if (fdtable_lookup(t, pid, fd, &id).id)
+			n++;
+	}
+	closedir(d);
+	return n;
 }

@@ -58,6 +58,11 @@ void fdtable_dup(struct fdtable *t, uint32_t pid, int oldfd, int newfd);
 void fdtable_close(struct fdtable *t, uint32_t pid, int fd);
 void fdtable_close_range(struct fdtable *t, uint32_t pid, unsigned first,
 			 unsigned last);
+/* A forked child inherits a copy of its parent's fds. */
+void fdtable_fork(struct fdtable *t, uint32_t parent, uint32_t child);
+/* Learn every fd pid holds now from /proc/PID/fd (fds opened before
+ * recording). Returns the number of fds found or -errno. */
+int fdtable_scan(struct fdtable *t, uint32_t pid);
 /* Forget every fd of an exited process. */
 void fdtable_exit(struct fdtable *t, uint32_t pid);
 

@@ -230,17 +230,36 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct task_state *pst, *cst;
+	struct iorec_event *e;
 
-	if (trace_all)
-		return 0; /* children are evaluated at their first call */
 	pst = bpf_task_storage_get(&tstate, parent, 0, 0);
-	if (!pst || !pst->followed)
+	if (!pst || (!pst->followed && pst->verdict != IOREC_T_IN))
 		return 0;
-	cst = bpf_task_storage_get(&tstate, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (cst) {
-		cst->followed = 1;
-		cst->verdict = IOREC_T_UNKNOWN;
+	if (!trace_all) { /* under --all children are evaluated at their first call */
+		cst = bpf_task_storage_get(&tstate, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (cst) {
+			cst->followed = 1;
+			cst->verdict = IOREC_T_UNKNOWN;
+		}
 	}
+	if (child->pid != child->tgid)
+		return 0; /* a thread shares its process's fds: nothing to tell */
+	/* A new process inherits its parent's fds: the user side copies its
+	 * fd table so that inherited fds have names. */
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(IOREC_C_LOST);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = child->tgid;
+	e->tid = child->pid;
+	e->result = parent->tgid;
+	e->type = IOREC_EV_FORK;
+	e->fd = -1;
+	e->offset = -1;
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -384,7 +403,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	spec = st->spec;
 	pid_tgid = bpf_get_current_pid_tgid();
 
-	if ((spec & IOREC_S_FPOS) && (st->kflags & IOREC_KF_OFF_FPOS) && ret > 0 && st->file) {
+	if ((spec & IOREC_S_FPOS) && (st->kflags & IOREC_KF_OFF_FPOS) && ret > 0 && st->file &&
+	    (st->ftype == 8 || st->ftype == 6)) { /* S_IFREG, S_IFBLK: seekable */
 		/* The position after the call minus the bytes moved is where
 		 * the call really read or wrote, also under O_APPEND. */
 		struct file *f = bpf_rdonly_cast((void *)st->file,

@@ -45,6 +45,7 @@ enum iorec_event_type {
 	IOREC_EV_SYSCALL = 1, /* nr = syscall number */
 	IOREC_EV_URING = 2,   /* nr = io_uring opcode */
 	IOREC_EV_EXIT = 3,    /* process exit, result = exit code */
+	IOREC_EV_FORK = 4,    /* new process pid, result = parent pid */
 };
 
 /* Kernel-side event flags (struct iorec_event.kflags). */
