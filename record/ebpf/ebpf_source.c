@@ -167,8 +167,8 @@ int ebpf_event_to_io(const struct iorec_event *e, const char *path,
 		break;
 	}
 done:
-	if (f.excluded)
-		return 0;
+	if (f.excluded || (!f.id && fdtable_filtering(fds)))
+		return 0; /* outside --path, or no file at all under --path */
 	io.file_id = f.id;
 	transfer_flags(&io, id.type);
 	*out = io;

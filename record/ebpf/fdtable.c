@@ -171,6 +171,11 @@ void fdtable_free(struct fdtable *t)
 	free(t);
 }
 
+int fdtable_filtering(const struct fdtable *t)
+{
+	return t->nprefixes > 0;
+}
+
 static int excluded_path(const struct fdtable *t, const char *path)
 {
 	if (!t->nprefixes)

@@ -40,6 +40,8 @@ struct fd_file {
 int fdtable_new(struct fdtable **out, iot_writer *w, const char *proc_root,
 		char *const *prefixes, size_t nprefixes);
 void fdtable_free(struct fdtable *t);
+/* 1 if --path prefixes are set (events without a file are dropped). */
+int fdtable_filtering(const struct fdtable *t);
 
 /* File behind pid's fd, resolved from /proc when unknown or when id
  * (dev, ino) no longer matches. */

@@ -169,6 +169,8 @@ int main(int argc, char **argv)
 		iot_writer_abandon(ctx.w);
 		return 1;
 	}
+	if (cfg.verbose)
+		fprintf(stderr, "ebpf_drive: recording\n");
 	if (child)
 		close(gate[1]); /* let COMMAND exec */
 	if (cfg.duration_s > 0)
