@@ -17,7 +17,7 @@ EBPF_KEPT_VMLINUX := $(wildcard record/ebpf/vmlinux/$(EBPF_ARCH)/vmlinux.h.zst)
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 EBPF_GEN := $(BUILD)/ebpf
 
-EBPF_SRCS := record/ebpf/ebpf_source.c record/ebpf/ebpf_syscalls.c record/ebpf/fdtable.c
+EBPF_SRCS := record/ebpf/ebpf_source.c record/ebpf/ebpf_event.c record/ebpf/ebpf_syscalls.c record/ebpf/fdtable.c
 EBPF_OBJS := $(EBPF_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBIOREC_EBPF := $(BUILD)/libiorec-ebpf.a
 LIBS_LINK := $(LIBIOREC_EBPF) $(LIBS_LINK)

@@ -1,0 +1,20 @@
+/* ebpf_event.h - turns the kernel side's events (struct iorec_event)
+ * into trace records, with the fd table naming their files. Kept apart
+ * from the loader so that it can be tested without BPF. */
+#ifndef IOREC_EBPF_EVENT_H
+#define IOREC_EBPF_EVENT_H
+
+#include <linux/types.h>
+
+#include "format/iotrace.h"
+#include "record/ebpf/fdtable.h"
+#include "record/ebpf/iorec.h"
+
+/* Turn one kernel event (path: the bytes after it, or NULL) into an I/O
+ * record, updating the fd table. Returns 1 when out should be written,
+ * 0 when the event is dropped (--path excludes its file) and -EINVAL for
+ * an event that makes no sense (unknown syscall or type). */
+int ebpf_event_to_io(const struct iorec_event *e, const char *path,
+		     struct fdtable *fds, struct iot_io_event *out);
+
+#endif
