@@ -382,7 +382,6 @@ static int ebpf_start(void *state, struct iorec_ctx *ctx)
 
 	if (!ctx->target_pid)
 		return 0;
-	iorec_note_process(ctx, (uint32_t)ctx->target_pid);
 	fdtable_scan(st->fds, (uint32_t)ctx->target_pid); /* what COMMAND inherits */
 	if (ctx->cfg->all)
 		return 0;

@@ -109,10 +109,11 @@ int main(int argc, char **argv)
 	uint64_t next = 0, end_ns = 0;
 	struct rusage ru;
 
-	while ((opt = getopt_long(argc, argv, "+o:v", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+o:vq", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o': out = optarg; break;
 		case 'v': cfg.verbose++; break;
+		case 'q': cfg.quiet = 1; break;
 		case 'a': cfg.all = 1; break;
 		case 'd': cfg.duration_s = atof(optarg); break;
 		case 'p': add_u32(&cfg.pids, &cfg.npids, optarg); break;

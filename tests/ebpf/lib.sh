@@ -1,6 +1,8 @@
 # lib.sh - shared setup of the eBPF source tests (sourced, not run).
 #   need_ebpf          skip (77) or, with CI=true, fail when BPF cannot load
-#   record OUT ARGS... record with the eBPF source (ebpf_drive harness)
+#   record OUT ARGS... record with the eBPF source: iorec -s ebpf, or the
+#                      ebpf_drive harness where iorec is not built
+#   REC                that command (array), for tests that run it themselves
 #   events TRACE       the trace as lines (see tests/ebpf/iotr_events.c)
 #   fail MSG           print and exit 1
 #   check WHAT GOT WANT
@@ -33,9 +35,15 @@ need_ebpf() {
 	rm -f "$out"
 }
 
+if [[ -x ${BIN:-$BUILD/bin}/iorec ]]; then
+	REC=("${BIN:-$BUILD/bin}/iorec" -s ebpf)
+else
+	REC=("$T/ebpf_drive")
+fi
+
 record() { # out args...
 	local out=$1; shift
-	"$T/ebpf_drive" -o "$out" "$@"
+	"${REC[@]}" -q -o "$out" "$@"
 }
 
 events() { "$T/iotr_events" "$1"; }

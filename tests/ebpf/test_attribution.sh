@@ -4,7 +4,7 @@
 . "$SRC/tests/ebpf/lib.sh"
 need_ebpf
 D=$WORK/data; mkdir -p "$D"
-record "$WORK/t.iotr" -- "$T/threads_fork" "$D" > "$WORK/who.txt" || fail "threads_fork under ebpf_drive"
+record "$WORK/t.iotr" -- "$T/threads_fork" "$D" > "$WORK/who.txt" || fail "threads_fork under the recorder"
 events "$WORK/t.iotr" > "$WORK/t.txt" || fail "cannot read the trace"
 main_pid=$(awk '$1=="MAIN" {print $2}' "$WORK/who.txt")
 [[ -n $main_pid ]] || fail "workload printed no MAIN line"

@@ -9,7 +9,7 @@ size=1000000
 
 # dd: 8 blocks of 64 KiB, skip 2 input blocks, seek 3 output blocks
 record "$WORK/dd.iotr" -- dd if="$D/src.bin" of="$D/dd.out" bs=65536 count=8 skip=2 seek=3 status=none ||
-	fail "dd under ebpf_drive"
+	fail "dd under the recorder"
 events "$WORK/dd.iotr" > "$WORK/dd.txt"
 got=$(awk -F'\t' -v p="$D/src.bin" '$1=="IO" && $2=="read" && $14==p {printf "%s:%s:%s ", $6, $7, $8}' "$WORK/dd.txt")
 want=""; for i in 0 1 2 3 4 5 6 7; do want+="$(((i + 2) * 65536)):65536:65536 "; done
@@ -20,7 +20,7 @@ check "dd writes (offset:size:result)" "$got" "$want"
 
 # cat: every byte of the file read, in order, from offset 0
 # (into a pipe: to a regular file cat would use copy_file_range)
-record "$WORK/cat.iotr" -- cat "$D/src.bin" | cat > "$WORK/cat.out" || fail "cat under ebpf_drive"
+record "$WORK/cat.iotr" -- cat "$D/src.bin" | cat > "$WORK/cat.out" || fail "cat under the recorder"
 events "$WORK/cat.iotr" > "$WORK/cat.txt"
 check "cat bytes read from the file" \
 	"$(awk -F'\t' -v p="$D/src.bin" '$1=="IO" && $14==p && ($2=="read" || $2=="copy_file_range" || $2=="splice" || $2=="sendfile") && $8>0 {s+=$8} END {print s}' "$WORK/cat.txt")" "$size"
@@ -29,7 +29,7 @@ check "cat reads are consecutive" \
 check "cat opened the file once" "$(awk -F'\t' -v p="$D/src.bin" '$1=="IO" && $2=="openat" && $14==p' "$WORK/cat.txt" | wc -l)" 1
 
 # cp: the destination receives every byte (by write, copy_file_range, ...)
-record "$WORK/cp.iotr" -- cp "$D/src.bin" "$D/copy.bin" || fail "cp under ebpf_drive"
+record "$WORK/cp.iotr" -- cp "$D/src.bin" "$D/copy.bin" || fail "cp under the recorder"
 events "$WORK/cp.iotr" > "$WORK/cp.txt"
 cmp -s "$D/src.bin" "$D/copy.bin" || fail "cp did not copy"
 check "cp bytes into the copy" \

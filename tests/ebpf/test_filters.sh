@@ -10,12 +10,12 @@ echo hello > "$D/in/a.txt"; echo hello > "$D/out/b.txt"
 # Start a whole-node recording in the background, wait until it records.
 start_all() { # out args...
 	local out=$1; shift
-	"$T/ebpf_drive" -v --all -o "$out" "$@" 2>"$out.log" &
+	"${REC[@]}" -v --all -o "$out" "$@" 2>"$out.log" &
 	DRIVE=$!
 	for _ in $(seq 100); do grep -q recording "$out.log" 2>/dev/null && return; sleep 0.1; done
-	fail "ebpf_drive --all did not start: $(cat "$out.log")"
+	fail "${REC[*]} --all did not start: $(cat "$out.log")"
 }
-stop_all() { kill -INT "$DRIVE"; wait "$DRIVE" || fail "ebpf_drive --all failed: $(cat "$1.log")"; }
+stop_all() { kill -INT "$DRIVE"; wait "$DRIVE" || fail "${REC[*]} --all failed: $(cat "$1.log")"; }
 
 # --all: a later process is seen; the recorder's own I/O is not.
 start_all "$WORK/all.iotr"
@@ -53,7 +53,7 @@ echo "ok: --pid: $n reads of the chosen process"
 check "--pid: other pids" "$(awk -F'\t' -v p="$pa" '$1=="IO" && $3!=p' "$WORK/pid.txt" | wc -l)" 0
 
 # --syscalls: only the listed calls
-record "$WORK/sys.iotr" --syscalls pread64,openat -- "$T/known_io" "$D/in" || fail "known_io --syscalls"
+record "$WORK/sys.iotr" --syscalls pread,openat -- "$T/known_io" "$D/in" || fail "known_io --syscalls"
 events "$WORK/sys.iotr" > "$WORK/sys.txt"
 check "--syscalls: ops recorded" "$(awk -F'\t' '$1=="IO" {print $2}' "$WORK/sys.txt" | sort -u | tr '\n' ' ')" "openat pread "
 check "--syscalls: pread on the file" \

@@ -14,7 +14,7 @@ run_fio() { # engine readop writeop
 	record "$WORK/$engine.iotr" -- fio --name=t --directory="$D" --ioengine="$engine" \
 		--rw=randrw --bs=4k --size=2M --numjobs=2 --iodepth=8 --randseed=7 \
 		--output-format=json --output="$WORK/$engine.json" >/dev/null ||
-		fail "fio $engine under ebpf_drive"
+		fail "fio $engine under the recorder"
 	events "$WORK/$engine.iotr" > "$WORK/$engine.txt" || fail "cannot read the trace"
 	local want_r want_w want_rb want_wb got
 	want_r=$(jq '[.jobs[].read.total_ios] | add' "$WORK/$engine.json")

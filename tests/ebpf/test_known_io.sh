@@ -4,7 +4,7 @@
 . "$SRC/tests/ebpf/lib.sh"
 need_ebpf
 D=$WORK/data; mkdir -p "$D"
-record "$WORK/k.iotr" -- "$T/known_io" "$D" || fail "known_io under ebpf_drive"
+record "$WORK/k.iotr" -- "$T/known_io" "$D" || fail "known_io under the recorder"
 events "$WORK/k.iotr" > "$WORK/k.txt" || fail "cannot read the trace"
 F=$D/known.dat
 # fields: 1 IO 2 op 3 pid 4 tid 5 fd 6 offset 7 size 8 result 9 source 10 ftype 11 eflags 12 flags 13 dur 14 path

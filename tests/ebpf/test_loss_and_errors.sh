@@ -37,5 +37,12 @@ if command -v setpriv >/dev/null; then
 	grep -q "root" "$WORK/nobody.err" && grep -q "preload" "$WORK/nobody.err" ||
 		fail "message should say root is needed and suggest preload: $(cat "$WORK/nobody.err")"
 	echo "ok: $(cat "$WORK/nobody.err")"
+	if [[ -x $BUILD/bin/iorec ]]; then
+		# iorec goes on without the source and says why, once
+		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+			"$BUILD/bin/iorec" -s ebpf -o "$WORK/nobody/y.iotr" -- true 2>"$WORK/nobody2.err" || true
+		check "iorec's message about the ebpf source" \
+			"$(grep -c 'ebpf: the eBPF source needs root.*preload' "$WORK/nobody2.err")" 1
+	fi
 fi
 echo PASS
