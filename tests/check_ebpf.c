@@ -138,16 +138,19 @@ START_TEST(abspath_folds_and_uses_cwd)
 	ck_assert_int_eq(fdtable_new(&t, w, proc, NULL, 0), 0);
 	mk_link(42, "cwd", "/work/dir");
 	mk_link(42, "fd/5", "/data/set");
-	ck_assert_int_eq(fdtable_abspath(t, 42, AT_FDCWD, "a/../b/./c", out, sizeof(out)), 0);
+	ck_assert_int_eq(fdtable_abspath(t, 42, AT_FDCWD, NULL, "a/../b/./c", out, sizeof(out)), 0);
 	ck_assert_str_eq(out, "/work/dir/b/c");
-	ck_assert_int_eq(fdtable_abspath(t, 42, 5, "x.h5", out, sizeof(out)), 0);
+	ck_assert_int_eq(fdtable_abspath(t, 42, 5, NULL, "x.h5", out, sizeof(out)), 0);
 	ck_assert_str_eq(out, "/data/set/x.h5");
-	ck_assert_int_eq(fdtable_abspath(t, 42, AT_FDCWD, "//x//y/../z/", out, sizeof(out)), 0);
+	ck_assert_int_eq(fdtable_abspath(t, 42, AT_FDCWD, NULL, "//x//y/../z/", out, sizeof(out)), 0);
 	ck_assert_str_eq(out, "/x/z");
-	ck_assert_int_eq(fdtable_abspath(t, 42, AT_FDCWD, "/..", out, sizeof(out)), 0);
+	ck_assert_int_eq(fdtable_abspath(t, 42, AT_FDCWD, NULL, "/..", out, sizeof(out)), 0);
 	ck_assert_str_eq(out, "/");
+	/* the kernel's base wins over /proc (the process may be gone) */
+	ck_assert_int_eq(fdtable_abspath(t, 43, AT_FDCWD, "/k/base", "./f", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/k/base/f");
 	/* unknown process: the path stays as given */
-	ck_assert_int_eq(fdtable_abspath(t, 43, AT_FDCWD, "rel", out, sizeof(out)), -ENOENT);
+	ck_assert_int_eq(fdtable_abspath(t, 43, AT_FDCWD, NULL, "rel", out, sizeof(out)), -ENOENT);
 	ck_assert_str_eq(out, "rel");
 	fdtable_free(t);
 }
@@ -196,10 +199,10 @@ START_TEST(path_prefix_excludes)
 
 	ck_assert_int_eq(fdtable_new(&t, w, proc, prefixes, 1), 0);
 	ck_assert_int_eq(fdtable_filtering(t), 1);
-	ck_assert_int_eq(fdtable_path(t, 1, AT_FDCWD, "/keep/a").excluded, 0);
-	ck_assert_int_eq(fdtable_path(t, 1, AT_FDCWD, "/other/a").excluded, 1);
+	ck_assert_int_eq(fdtable_path(t, 1, AT_FDCWD, NULL, "/keep/a").excluded, 0);
+	ck_assert_int_eq(fdtable_path(t, 1, AT_FDCWD, NULL, "/other/a").excluded, 1);
 	/* an fd opened outside stays excluded for its later calls */
-	ck_assert_int_eq(fdtable_open(t, 1, AT_FDCWD, "/other/b", 4, &none).excluded, 1);
+	ck_assert_int_eq(fdtable_open(t, 1, AT_FDCWD, NULL, "/other/b", 4, &none).excluded, 1);
 	ck_assert_int_eq(fdtable_lookup(t, 1, 4, &none).excluded, 1);
 	fdtable_free(t);
 }
@@ -229,14 +232,14 @@ START_TEST(convert_events)
 	/* openat(AT_FDCWD, "real.dat") = 3, relative to the cwd */
 	e = ev(SYS_openat, AT_FDCWD, -1, 0, 3);
 	e.flags = O_RDONLY;
-	ck_assert_int_eq(ebpf_event_to_io(&e, "real.dat", t, &io), 1);
+	ck_assert_int_eq(ebpf_event_to_io(&e, "real.dat", NULL, t, &io), 1);
 	ck_assert_uint_eq(io.op, IOT_OP_OPENAT);
 	ck_assert_int_eq(io.fd, 3);
 	open_id = io.file_id;
 	ck_assert_uint_gt(open_id, 0);
 	/* pread64(3, 4096 @ 8192) = 100: partial */
 	e = ev(SYS_pread64, 3, 8192, 4096, 100);
-	ck_assert_int_eq(ebpf_event_to_io(&e, NULL, t, &io), 1);
+	ck_assert_int_eq(ebpf_event_to_io(&e, NULL, NULL, t, &io), 1);
 	ck_assert_uint_eq(io.op, IOT_OP_PREAD);
 	ck_assert_uint_eq(io.source, IOT_SRC_EBPF);
 	ck_assert_uint_eq(io.file_id, open_id);
@@ -253,13 +256,13 @@ START_TEST(convert_events)
 	e = ev(SYS_write, 1, 0, 10, 10);
 	e.ftype = 1;
 	e.ino = 4242;
-	ck_assert_int_eq(ebpf_event_to_io(&e, NULL, t, &io), 1);
+	ck_assert_int_eq(ebpf_event_to_io(&e, NULL, NULL, t, &io), 1);
 	ck_assert_int_eq(io.offset, -1);
 	ck_assert_uint_eq(io.ftype, IOT_FT_FIFO);
 	/* io_uring READ (opcode 22) on fd 3 */
 	e = ev(22, 3, 0, 4096, 4096);
 	e.type = IOREC_EV_URING;
-	ck_assert_int_eq(ebpf_event_to_io(&e, NULL, t, &io), 1);
+	ck_assert_int_eq(ebpf_event_to_io(&e, NULL, NULL, t, &io), 1);
 	ck_assert_uint_eq(io.op, IOT_OP_IOURING_READ);
 	ck_assert_uint_eq(io.source, IOT_SRC_IOURING);
 	ck_assert(io.eflags & IOT_EV_ASYNC);
@@ -268,18 +271,18 @@ START_TEST(convert_events)
 	e = ev(SYS_openat, AT_FDCWD, -1, 0, -ENOENT);
 	e.ino = 0;
 	e.kflags = 0;
-	ck_assert_int_eq(ebpf_event_to_io(&e, "/nope/x", t, &io), 1);
+	ck_assert_int_eq(ebpf_event_to_io(&e, "/nope/x", NULL, t, &io), 1);
 	ck_assert_int_eq(io.fd, -1);
 	ck_assert_int_eq(io.result, -ENOENT);
 	/* close forgets the fd */
 	e = ev(SYS_close, 3, -1, 0, 0);
-	ck_assert_int_eq(ebpf_event_to_io(&e, NULL, t, &io), 1);
+	ck_assert_int_eq(ebpf_event_to_io(&e, NULL, NULL, t, &io), 1);
 	ck_assert_uint_eq(io.file_id, open_id);
 	/* nonsense is refused */
 	e = ev(IOREC_NR_MAX - 1, 3, 0, 0, 0);
-	ck_assert_int_eq(ebpf_event_to_io(&e, NULL, t, &io), -EINVAL);
+	ck_assert_int_eq(ebpf_event_to_io(&e, NULL, NULL, t, &io), -EINVAL);
 	e.type = 99;
-	ck_assert_int_eq(ebpf_event_to_io(&e, NULL, t, &io), -EINVAL);
+	ck_assert_int_eq(ebpf_event_to_io(&e, NULL, NULL, t, &io), -EINVAL);
 	fdtable_free(t);
 	r = reopen();
 	ck_assert_str_eq(file_path(r, open_id), real);

@@ -44,7 +44,7 @@ static void transfer_flags(struct iot_io_event *io, unsigned ftype)
 		io->eflags |= IOT_EV_PARTIAL;
 }
 
-int ebpf_event_to_io(const struct iorec_event *e, const char *path,
+int ebpf_event_to_io(const struct iorec_event *e, const char *path, const char *base,
 		     struct fdtable *fds, struct iot_io_event *out)
 {
 	struct fd_ident id = { makedev(e->dev >> 20, e->dev & 0xfffff), e->ino, file_type(e) };
@@ -80,7 +80,7 @@ int ebpf_event_to_io(const struct iorec_event *e, const char *path,
 		if (io.op == IOT_OP_CREAT)
 			io.flags = O_CREAT | O_WRONLY | O_TRUNC;
 		f = fdtable_open(fds, e->pid, IOREC_SPEC_FD(sc->spec) == IOREC_ARG_NONE
-				 ? AT_FDCWD : e->fd, path ? path : "", (int)e->result, &id);
+				 ? AT_FDCWD : e->fd, base, path ? path : "", (int)e->result, &id);
 		io.fd = e->result >= 0 ? (int32_t)e->result : -1;
 		break;
 	case EBPF_SC_PATH:
@@ -89,7 +89,7 @@ int ebpf_event_to_io(const struct iorec_event *e, const char *path,
 			break;
 		}
 		f = fdtable_path(fds, e->pid, IOREC_SPEC_FD(sc->spec) == IOREC_ARG_NONE
-				 ? AT_FDCWD : e->fd, path ? path : "");
+				 ? AT_FDCWD : e->fd, base, path ? path : "");
 		io.fd = -1;
 		break;
 	case EBPF_SC_DUP:

@@ -10,11 +10,12 @@
 #include "record/ebpf/fdtable.h"
 #include "record/ebpf/iorec.h"
 
-/* Turn one kernel event (path: the bytes after it, or NULL) into an I/O
+/* Turn one kernel event (path: the path after it, or NULL; base: the
+ * kernel's name of a relative path's directory, or NULL) into an I/O
  * record, updating the fd table. Returns 1 when out should be written,
  * 0 when the event is dropped (--path excludes its file) and -EINVAL for
  * an event that makes no sense (unknown syscall or type). */
-int ebpf_event_to_io(const struct iorec_event *e, const char *path,
+int ebpf_event_to_io(const struct iorec_event *e, const char *path, const char *base,
 		     struct fdtable *fds, struct iot_io_event *out);
 
 #endif

@@ -67,7 +67,7 @@ static int on_sample(void *arg, void *data, size_t size)
 	struct ebpf_state *st = arg;
 	struct iorec_event e;
 	struct iot_io_event io;
-	const char *path = NULL;
+	const char *path = NULL, *base = NULL;
 	int rc;
 
 	if (size < sizeof(e)) {
@@ -75,13 +75,17 @@ static int on_sample(void *arg, void *data, size_t size)
 		return 0;
 	}
 	memcpy(&e, data, sizeof(e));
-	if (e.path_len) {
-		if (e.path_len > IOREC_PATH_MAX || sizeof(e) + e.path_len > size ||
-		    ((const char *)data)[sizeof(e) + e.path_len - 1] != 0) {
+	if (e.path_len || e.base_len) {
+		const char *p = (const char *)data + sizeof(e);
+
+		if (!e.path_len || e.path_len > IOREC_PATH_MAX || e.base_len > IOREC_PATH_MAX ||
+		    sizeof(e) + e.path_len + e.base_len > size || p[e.path_len - 1] != 0 ||
+		    (e.base_len && p[e.path_len + e.base_len - 1] != 0)) {
 			st->bad++;
 			return 0;
 		}
-		path = (const char *)data + sizeof(e);
+		path = p;
+		base = e.base_len ? p + e.path_len : NULL;
 	}
 	if (e.pid != st->last_pid) {
 		iorec_note_process(st->ctx, e.pid);
@@ -96,7 +100,7 @@ static int on_sample(void *arg, void *data, size_t size)
 		fdtable_exit(st->fds, e.pid);
 		return 0;
 	}
-	rc = ebpf_event_to_io(&e, path, st->fds, &io);
+	rc = ebpf_event_to_io(&e, path, base, st->fds, &io);
 	if (rc < 0) {
 		st->bad++;
 		return 0;
@@ -137,6 +141,17 @@ static int write_losses(struct ebpf_state *st, uint64_t now_ns)
 		st->lost_seen[cpu] = lost;
 	}
 	return 0;
+}
+
+static uint64_t counter_sum(struct ebpf_state *st, __u32 key)
+{
+	uint64_t n = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(st->skel->maps.counters), &key, st->percpu))
+		return 0;
+	for (int cpu = 0; cpu < st->ncpus; cpu++)
+		n += st->percpu[cpu];
+	return n;
 }
 
 static uint64_t total_lost(const struct ebpf_state *st)
@@ -200,6 +215,24 @@ out:
 	return rc;
 }
 
+/* The kernel side drops calls on files outside --path when it can judge
+ * the path itself; with more or longer prefixes only the user side does. */
+static void set_path_prefixes(struct ebpf_state *st, const struct iorec_config *cfg)
+{
+	struct iorec_bpf__rodata *ro = st->skel->rodata;
+
+	if (cfg->npaths == 0 || cfg->npaths > IOREC_MAX_PREFIX)
+		return;
+	for (size_t i = 0; i < cfg->npaths; i++)
+		if (strlen(cfg->paths[i]) >= IOREC_PREFIX_LEN)
+			return;
+	for (size_t i = 0; i < cfg->npaths; i++) {
+		ro->prefix_len[i] = (__u32)strlen(cfg->paths[i]);
+		memcpy((char *)ro->prefixes[i], cfg->paths[i], ro->prefix_len[i]);
+	}
+	ro->nprefixes = (__u32)cfg->npaths;
+}
+
 static int configure(struct ebpf_state *st, const struct iorec_config *cfg, char *why, size_t whylen)
 {
 	struct iorec_bpf__rodata *ro = st->skel->rodata;
@@ -213,6 +246,7 @@ static int configure(struct ebpf_state *st, const struct iorec_config *cfg, char
 		return n;
 	}
 	st->uring = uring;
+	set_path_prefixes(st, cfg);
 	ro->trace_uring = (__u8)uring;
 	ro->self_tgid = (__u32)getpid();
 	ro->trace_all = (__u8)!!cfg->all;
@@ -424,9 +458,9 @@ static int ebpf_stop(void *state, struct iorec_ctx *ctx)
 
 	iot_writer_set_metaf(ctx->w, "ebpf.events", "%llu", (unsigned long long)st->events);
 	iot_writer_set_metaf(ctx->w, "ebpf.lost", "%llu", (unsigned long long)total_lost(st));
-	if (st->dropped)
+	if (ctx->cfg->npaths)
 		iot_writer_set_metaf(ctx->w, "ebpf.filtered_by_path", "%llu",
-				     (unsigned long long)st->dropped);
+				     (unsigned long long)(st->dropped + counter_sum(st, IOREC_C_PATH_DROP)));
 	if (st->bad)
 		iot_writer_set_metaf(ctx->w, "ebpf.bad_samples", "%llu", (unsigned long long)st->bad);
 	return rc < 0 ? rc : 0;

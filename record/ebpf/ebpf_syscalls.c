@@ -40,7 +40,7 @@ static const struct ebpf_syscall table[] = {
 #ifdef SYS_creat
 	E(creat, CREAT, OPEN, SPEC(N, N, N, N, 0, IOREC_S_RESFD))
 #endif
-	E(close, CLOSE, CLOSE, SPEC(0, N, N, N, N, F))
+	E(close, CLOSE, CLOSE, SPEC(0, N, N, N, N, F | IOREC_S_CLOSE))
 #ifdef SYS_close_range
 	E(close_range, CLOSE_RANGE, CLOSE_RANGE, SPEC(0, 1, N, 2, N, 0))
 #endif

@@ -231,8 +231,8 @@ static int proc_readlink(const struct fdtable *t, uint32_t pid, const char *what
 	return 0;
 }
 
-int fdtable_abspath(struct fdtable *t, uint32_t pid, int dirfd, const char *path,
-		    char *out, size_t outlen)
+int fdtable_abspath(struct fdtable *t, uint32_t pid, int dirfd, const char *kbase,
+		    const char *path, char *out, size_t outlen)
 {
 	char base[PATH_MAX];
 	int rc = 0;
@@ -242,7 +242,9 @@ int fdtable_abspath(struct fdtable *t, uint32_t pid, int dirfd, const char *path
 		normalize(out);
 		return 0;
 	}
-	if (dirfd == AT_FDCWD) {
+	if (kbase && kbase[0] == '/') {
+		snprintf(base, sizeof(base), "%s", kbase);
+	} else if (dirfd == AT_FDCWD) {
 		rc = proc_readlink(t, pid, "cwd", base, sizeof(base));
 	} else {
 		struct slot *s = map_find(&t->fds, (uint64_t)pid << 32 | (uint32_t)dirfd, 0);
@@ -279,13 +281,21 @@ static void unknown_name(const struct fd_ident *id, char *out, size_t outlen)
 		snprintf(out, outlen, "[dev %u:%u inode %llu]", major(id->dev), minor(id->dev), ino);
 }
 
+static struct fd_file file_for_named(struct fdtable *t, const char *path, const char *opened,
+				     const struct fd_ident *id);
+
+static struct fd_file file_for(struct fdtable *t, const char *path, const struct fd_ident *id)
+{
+	return file_for_named(t, path, path, id);
+}
+
 /* Id of a file record for (path, ident); the inode cache keeps one path
  * per inode so that inherited fds find the name their parent opened. */
-static struct fd_file file_for(struct fdtable *t, const char *path,
-			       const struct fd_ident *id)
+static struct fd_file file_for_named(struct fdtable *t, const char *path, const char *opened,
+				     const struct fd_ident *id)
 {
 	struct iot_file f = { .dev = id->dev, .ino = id->ino, .type = id->type, .path = path };
-	struct fd_file r = { 0, excluded_path(t, path) };
+	struct fd_file r = { 0, excluded_path(t, opened) };
 
 	r.id = iot_writer_file(t->w, &f);
 	if (id->ino) {
@@ -374,7 +384,7 @@ struct fd_file fdtable_inode(struct fdtable *t, const struct fd_ident *id)
 	return file_for(t, name, id);
 }
 
-struct fd_file fdtable_open(struct fdtable *t, uint32_t pid, int dirfd,
+struct fd_file fdtable_open(struct fdtable *t, uint32_t pid, int dirfd, const char *base,
 			    const char *path, int fd, const struct fd_ident *id)
 {
 	char abs[PATH_MAX], canon[PATH_MAX];
@@ -382,24 +392,27 @@ struct fd_file fdtable_open(struct fdtable *t, uint32_t pid, int dirfd,
 	struct fd_file r;
 	struct fd_ident none = { 0, 0, IOT_FT_UNKNOWN };
 
-	fdtable_abspath(t, pid, dirfd, path, abs, sizeof(abs));
+	fdtable_abspath(t, pid, dirfd, base, path, abs, sizeof(abs));
 	if (fd < 0)
 		return file_for(t, abs, &none);
 	/* The kernel's own name for the new fd resolves symlinks and a
 	 * changed cwd; use it while the process still holds the fd. */
 	if (!resolve_proc_fd(t, pid, fd, id, canon, sizeof(canon)) && canon[0] == '/')
 		name = canon;
-	r = file_for(t, name, id);
+	/* --path judges the path as the program named it (made absolute),
+	 * as the kernel side does; the record keeps the kernel's name. */
+	r = file_for_named(t, name, abs, id);
 	set_fd(t, pid, fd, id, name, r);
 	return r;
 }
 
-struct fd_file fdtable_path(struct fdtable *t, uint32_t pid, int dirfd, const char *path)
+struct fd_file fdtable_path(struct fdtable *t, uint32_t pid, int dirfd, const char *base,
+			    const char *path)
 {
 	char abs[PATH_MAX];
 	struct fd_ident none = { 0, 0, IOT_FT_UNKNOWN };
 
-	fdtable_abspath(t, pid, dirfd, path, abs, sizeof(abs));
+	fdtable_abspath(t, pid, dirfd, base, path, abs, sizeof(abs));
 	return file_for(t, abs, &none);
 }
 

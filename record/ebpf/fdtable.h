@@ -49,12 +49,13 @@ struct fd_file fdtable_lookup(struct fdtable *t, uint32_t pid, int fd,
 			      const struct fd_ident *id);
 /* File with this inode (io_uring fixed files have no fd), or 0. */
 struct fd_file fdtable_inode(struct fdtable *t, const struct fd_ident *id);
-/* An open of path (relative to dirfd, AT_FDCWD or an fd) returned fd
- * (< 0: failed, the path is still recorded). */
-struct fd_file fdtable_open(struct fdtable *t, uint32_t pid, int dirfd,
+/* An open of path returned fd (< 0: failed, the path is still
+ * recorded). A relative path is relative to base when the kernel named
+ * it (base != NULL), else to dirfd (AT_FDCWD or an fd) looked up now. */
+struct fd_file fdtable_open(struct fdtable *t, uint32_t pid, int dirfd, const char *base,
 			    const char *path, int fd, const struct fd_ident *id);
 /* A call on a path without an fd (stat, unlink, ...). */
-struct fd_file fdtable_path(struct fdtable *t, uint32_t pid, int dirfd,
+struct fd_file fdtable_path(struct fdtable *t, uint32_t pid, int dirfd, const char *base,
 			    const char *path);
 void fdtable_dup(struct fdtable *t, uint32_t pid, int oldfd, int newfd);
 void fdtable_close(struct fdtable *t, uint32_t pid, int fd);
@@ -68,10 +69,10 @@ int fdtable_scan(struct fdtable *t, uint32_t pid);
 /* Forget every fd of an exited process. */
 void fdtable_exit(struct fdtable *t, uint32_t pid);
 
-/* Build the absolute form of path as pid sees it (dirfd, cwd from
- * /proc); "." and ".." are folded. Returns 0 or -ENOENT when the base
+/* Build the absolute form of path as pid sees it (base if not NULL, else
+ * dirfd or the cwd from /proc); "." and ".." are folded. Returns 0 or -ENOENT when the base
  * directory is not known any more (path copied as given). */
-int fdtable_abspath(struct fdtable *t, uint32_t pid, int dirfd, const char *path,
-		    char *out, size_t outlen);
+int fdtable_abspath(struct fdtable *t, uint32_t pid, int dirfd, const char *base,
+		    const char *path, char *out, size_t outlen);
 
 #endif

@@ -29,6 +29,10 @@ const volatile __u8 filter_tids = 0;
 const volatile __u8 filter_comms = 0;
 const volatile __u8 trace_uring = 1;
 const volatile __u32 sys_spec[IOREC_NR_MAX] = {};
+/* --path, applied at open to absolute clean paths (see path_verdict) */
+const volatile __u32 nprefixes = 0;
+const volatile __u32 prefix_len[IOREC_MAX_PREFIX] = {};
+const volatile char prefixes[IOREC_MAX_PREFIX][IOREC_PREFIX_LEN] = {};
 
 /* ---- maps ---- */
 struct {
@@ -85,10 +89,29 @@ struct {
 	__type(value, struct uring_pending);
 } uring_reqs SEC(".maps");
 
-/* Scratch for events that carry a path (too big for the stack). */
+/* fds of a process opened outside --path: their calls are dropped. */
+struct fd_key {
+	__u32 tgid;
+	__s32 fd;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct fd_key);
+	__type(value, __u8);
+} fd_out SEC(".maps");
+
+/* Scratch for events that carry a path (too big for the stack): the
+ * path as given, then the base directory of a relative one. */
+#define DATA_SIZE (2 * IOREC_PATH_MAX)
 struct path_event {
 	struct iorec_event ev;
-	char path[IOREC_PATH_MAX];
+	char data[DATA_SIZE + IOREC_NAME_MAX];
+	__u64 stack[IOREC_MAX_DEPTH];
+	/* walk state, kept here rather than on the stack so that the
+	 * verifier sees unknown values and checks a loop body once */
+	__u64 walk_d, walk_mnt;
+	__s64 walk_depth, walk_off;
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -347,8 +370,10 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 }
 
 /* Sum of the iovec lengths (first 32), read at exit when the kernel has
- * already copied the array, so the pages are resident. */
-static __always_inline __u64 iov_bytes(__u64 uiov, __u64 cnt, __u16 *kflags)
+ * already copied the array, so the pages are resident. Global functions
+ * like this one are verified once, apart from their callers, which keeps
+ * the exit program within the verifier's budget. */
+__noinline __u64 iov_bytes(__u64 uiov, __u64 cnt)
 {
 	struct iovec iov;
 	__u64 sum = 0;
@@ -361,9 +386,56 @@ static __always_inline __u64 iov_bytes(__u64 uiov, __u64 cnt, __u16 *kflags)
 			break;
 		sum += iov.iov_len;
 	}
-	if (cnt > 32)
-		*kflags |= IOREC_KF_IOV_TRUNC;
 	return sum;
+}
+
+enum { PATH_IN = 0, PATH_OUT = 1, PATH_UNSURE = 2 };
+
+/* Is the path in the scratch event (len bytes with the NUL) under a
+ * --path prefix? Only absolute paths without "//" or "/." can be judged
+ * here, because the user side compares the folded path: the rest is
+ * PATH_UNSURE. */
+__noinline int path_verdict(long len)
+{
+	__u32 zero = 0;
+	struct path_event *pe = bpf_map_lookup_elem(&scratch, &zero);
+	int i, j;
+
+	if (!pe || pe->data[0] != '/' || len > IOREC_CLEAN_SCAN)
+		return PATH_UNSURE;
+	for (i = 0; i < IOREC_CLEAN_SCAN - 1; i++) {
+		if (i + 1 >= len)
+			break;
+		if (pe->data[i] == '/' && (pe->data[i + 1] == '/' || pe->data[i + 1] == '.'))
+			return PATH_UNSURE;
+	}
+	for (j = 0; j < IOREC_MAX_PREFIX; j++) {
+		__u32 plen = prefix_len[j];
+		int match = 1;
+
+		if (j >= nprefixes)
+			break;
+		if (plen >= IOREC_PREFIX_LEN || plen + 1 > len)
+			continue;
+		for (i = 0; i < IOREC_PREFIX_LEN; i++) {
+			if (i >= plen)
+				break;
+			if (pe->data[i] != prefixes[j][i]) {
+				match = 0;
+				break;
+			}
+		}
+		if (match)
+			return PATH_IN;
+	}
+	return PATH_OUT;
+}
+
+static __always_inline int fd_is_out(__u32 tgid, __s32 fd)
+{
+	struct fd_key k = { tgid, fd };
+
+	return fd >= 0 && bpf_map_lookup_elem(&fd_out, &k) != NULL;
 }
 
 static __always_inline void fill_event(struct iorec_event *e, struct task_state *st,
@@ -384,8 +456,97 @@ static __always_inline void fill_event(struct iorec_event *e, struct task_state 
 	e->type = IOREC_EV_SYSCALL;
 	e->ftype = st->ftype;
 	e->path_len = 0;
+	e->base_len = 0;
+	e->pad = 0;
 	e->kflags = st->kflags;
-	e->cpu = bpf_get_smp_processor_id();
+}
+
+/* Naming the base directory of a relative path: walk d_parent up to
+ * each mount's root, crossing into the parent mount, as d_path() does
+ * (without chroot or namespace roots). The loops run under bpf_loop()
+ * (kernel 5.17+) so that the verifier checks their bodies once. */
+static struct path_event *scratch_event(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+static long walk_up(__u64 i, void *unused)
+{
+	struct path_event *pe = scratch_event();
+	struct dentry *d, *parent;
+	struct mount *m;
+
+	if (!pe || !pe->walk_d || !pe->walk_mnt)
+		return 1;
+	d = bpf_rdonly_cast((void *)pe->walk_d, bpf_core_type_id_kernel(struct dentry));
+	m = bpf_rdonly_cast((void *)pe->walk_mnt, bpf_core_type_id_kernel(struct mount));
+	if (d == m->mnt.mnt_root) {
+		struct mount *up = m->mnt_parent;
+
+		if (!up || (__u64)up == pe->walk_mnt)
+			return 1; /* the root of the mount tree */
+		pe->walk_d = (__u64)m->mnt_mountpoint;
+		pe->walk_mnt = (__u64)up;
+		return 0;
+	}
+	parent = d->d_parent;
+	if (!parent || (__u64)parent == pe->walk_d)
+		return 1;
+	if (pe->walk_depth < 0 || pe->walk_depth >= IOREC_MAX_DEPTH) {
+		pe->ev.kflags |= IOREC_KF_BASE_TRUNC;
+		return 1;
+	}
+	pe->stack[pe->walk_depth & (IOREC_MAX_DEPTH - 1)] = pe->walk_d;
+	pe->walk_depth++;
+	pe->walk_d = (__u64)parent;
+	return 0;
+}
+
+static long write_down(__u64 i, void *unused)
+{
+	struct path_event *pe = scratch_event();
+	struct dentry *d;
+	long off, n;
+
+	if (!pe)
+		return 1;
+	off = pe->walk_off;
+	if ((long)i >= pe->walk_depth || off < 0 || off > DATA_SIZE - IOREC_NAME_MAX - 2)
+		return 1;
+	d = bpf_rdonly_cast((void *)pe->stack[(pe->walk_depth - 1 - i) & (IOREC_MAX_DEPTH - 1)],
+			    bpf_core_type_id_kernel(struct dentry));
+	pe->data[off & (DATA_SIZE - 1)] = '/';
+	off = (off + 1) & (DATA_SIZE - 1);
+	n = bpf_probe_read_kernel_str(&pe->data[off], IOREC_NAME_MAX, d->d_name.name);
+	if (n > 1)
+		off += n - 1;
+	pe->walk_off = off;
+	return 0;
+}
+
+/* Write the absolute name of (dentry, vfsmount) at scratch->data[off];
+ * returns the bytes written with the NUL, 0 on failure. */
+__noinline long walk_path(__u64 dentry, __u64 vfsmount, long off)
+{
+	struct path_event *pe = scratch_event();
+	long end;
+
+	if (!pe || !dentry || !vfsmount || off < 0 || off >= IOREC_PATH_MAX)
+		return 0;
+	pe->walk_d = dentry;
+	pe->walk_mnt = vfsmount - bpf_core_field_offset(struct mount, mnt);
+	pe->walk_depth = 0;
+	pe->walk_off = off;
+	bpf_loop(2 * IOREC_MAX_DEPTH, walk_up, NULL, 0);
+	if (pe->walk_depth == 0)
+		pe->data[pe->walk_off++ & (DATA_SIZE - 1)] = '/';
+	else
+		bpf_loop(IOREC_MAX_DEPTH, write_down, NULL, 0);
+	end = pe->walk_off;
+	pe->data[end & (DATA_SIZE - 1)] = 0;
+	return end + 1 - off;
 }
 
 SEC("tp_btf/sys_exit")
@@ -413,8 +574,11 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 
 		st->offset = pos - ret;
 	}
-	if ((spec & IOREC_S_IOV) && st->aux)
-		st->size = iov_bytes(st->aux, st->size, &st->kflags);
+	if ((spec & IOREC_S_IOV) && st->aux) {
+		if (st->size > 32)
+			st->kflags |= IOREC_KF_IOV_TRUNC;
+		st->size = iov_bytes(st->aux, st->size);
+	}
 	if ((spec & IOREC_S_HOW) && st->aux) {
 		__u64 fl = 0;
 
@@ -441,23 +605,80 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		}
 	}
 
+	if (nprefixes) {
+		__u32 tgid = pid_tgid >> 32;
+		struct fd_key k = { tgid, st->fd };
+
+		if ((spec & IOREC_S_FILE) && fd_is_out(tgid, st->fd)) {
+			if (spec & IOREC_S_RESFD && ret >= 0) { /* dup of an excluded fd */
+				struct fd_key nk = { tgid, (__s32)ret };
+				__u8 one = 1;
+
+				bpf_map_update_elem(&fd_out, &nk, &one, BPF_ANY);
+			}
+			if (spec & IOREC_S_CLOSE)
+				bpf_map_delete_elem(&fd_out, &k);
+			count(IOREC_C_PATH_DROP);
+			return 0;
+		}
+		if ((spec & IOREC_S_RESFD) && ret >= 0) { /* a new fd: not excluded (yet) */
+			struct fd_key nk = { tgid, (__s32)ret };
+
+			bpf_map_delete_elem(&fd_out, &nk);
+		}
+	}
+
 	if (st->path) {
 		__u32 zero = 0;
 		struct path_event *pe = bpf_map_lookup_elem(&scratch, &zero);
-		long len;
+		long len, blen = 0;
 
 		if (!pe)
 			return 0;
 		fill_event(&pe->ev, st, now, ret, pid_tgid);
-		len = bpf_probe_read_user_str(pe->path, sizeof(pe->path), (void *)st->path);
+		len = bpf_probe_read_user_str(pe->data, IOREC_PATH_MAX, (void *)st->path);
 		if (len <= 0) {
 			pe->ev.kflags |= IOREC_KF_PATH_FAIL;
-			pe->path[0] = 0;
+			pe->data[0] = 0;
 			len = 1;
 		}
 		if (len > IOREC_PATH_MAX)
 			len = IOREC_PATH_MAX;
+		if (nprefixes && path_verdict(len) == PATH_OUT) {
+			if ((spec & IOREC_S_RESFD) && ret >= 0) {
+				struct fd_key nk = { pid_tgid >> 32, (__s32)ret };
+				__u8 one = 1;
+
+				bpf_map_update_elem(&fd_out, &nk, &one, BPF_ANY);
+			}
+			count(IOREC_C_PATH_DROP);
+			return 0;
+		}
+		if (pe->data[0] != '/' && len > 1) {
+			/* Relative: name its base now, while the cwd or dirfd
+			 * still exists (the process may be gone when we drain). */
+			struct file *df = NULL;
+			__u64 dentry = 0, mnt = 0;
+
+			if (IOREC_SPEC_FD(spec) != IOREC_ARG_NONE && st->fd >= 0)
+				df = fd_file(task, st->fd);
+			/* (read as numbers: a global function takes scalars) */
+			if (df) {
+				dentry = (__u64)BPF_CORE_READ(df, f_path.dentry);
+				mnt = (__u64)BPF_CORE_READ(df, f_path.mnt);
+			} else {
+				dentry = (__u64)BPF_CORE_READ(task, fs, pwd.dentry);
+				mnt = (__u64)BPF_CORE_READ(task, fs, pwd.mnt);
+			}
+			blen = walk_path(dentry, mnt, len);
+		}
+		if (blen < 0 || blen > IOREC_PATH_MAX)
+			blen = 0;
 		pe->ev.path_len = len;
+		pe->ev.base_len = blen;
+		len += blen;
+		if (len < 1 || len > DATA_SIZE)
+			return 0;
 		if (bpf_ringbuf_output(&events, pe, sizeof(pe->ev) + len, BPF_RB_NO_WAKEUP))
 			count(IOREC_C_LOST);
 		else
@@ -510,10 +731,9 @@ int BPF_PROG(on_uring_submit, struct io_kiocb *req)
 
 		p.offset = BPF_CORE_READ(rw, kiocb.ki_pos);
 		if (op == 1 || op == 2) {
-			__u16 kf = 0;
-
-			p.size = iov_bytes(BPF_CORE_READ(rw, addr), len, &kf);
-			p.kflags |= kf;
+			if (len > 32)
+				p.kflags |= IOREC_KF_IOV_TRUNC;
+			p.size = iov_bytes(BPF_CORE_READ(rw, addr), len);
 		} else {
 			p.size = len;
 		}
@@ -554,7 +774,6 @@ int BPF_PROG(on_uring_complete, struct io_ring_ctx *ring, void *req, struct io_u
 	e->type = IOREC_EV_URING;
 	e->path_len = 0;
 	e->kflags = p->kflags;
-	e->cpu = bpf_get_smp_processor_id();
 	e->ino = 0;
 	e->dev = 0;
 	e->ftype = 0;

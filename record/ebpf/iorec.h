@@ -11,9 +11,20 @@
 #define IOREC_NR_MAX 512
 /* Longest path captured (the kernel's PATH_MAX, NUL included). */
 #define IOREC_PATH_MAX 4096
+/* Directory levels (and mount crossings) walked to name the base of a
+ * relative path in the kernel. */
+#define IOREC_MAX_DEPTH 32
+#define IOREC_NAME_MAX 256
 /* Lengths of the in-kernel filter sets. */
 #define IOREC_MAX_FILTER 256
 #define IOREC_COMM_LEN 16
+/* --path prefixes the kernel side applies (more or longer ones are left
+ * to the user side alone). */
+#define IOREC_MAX_PREFIX 4
+#define IOREC_PREFIX_LEN 128
+/* A path is checked in the kernel only if it is clean ("/." and "//"
+ * free) within this many bytes; others go to the user side. */
+#define IOREC_CLEAN_SCAN 256
 
 /* How to read a syscall's arguments: one 32-bit spec per syscall number,
  * written into the rodata table by the user side (which knows the
@@ -38,6 +49,7 @@ enum iorec_spec_bits {
 	IOREC_S_RESFD = 1u << 21,    /* result is a new fd: read its file at exit */
 	IOREC_S_OFFPTR = 1u << 22,   /* offset arg is a user pointer to loff_t */
 	IOREC_S_NEEDFD = 1u << 23,   /* drop the call when fd < 0 (anonymous mmap) */
+	IOREC_S_CLOSE = 1u << 24,    /* the call closes fd */
 };
 
 /* Event types. */
@@ -56,10 +68,14 @@ enum iorec_kflags {
 	IOREC_KF_IOV_TRUNC = 1u << 3, /* more iovecs than summed into size */
 	IOREC_KF_FIXED = 1u << 4,     /* io_uring fixed file: fd is an index */
 	IOREC_KF_OFF_FPOS = 1u << 5,  /* offset is the file position */
+	IOREC_KF_BASE_TRUNC = 1u << 6,/* base deeper than IOREC_MAX_DEPTH: cut */
 };
 
 /* One completed call. A path (path_len bytes, NUL included) follows the
- * struct in the ring-buffer sample when path_len > 0. */
+ * struct in the ring-buffer sample when path_len > 0; for a relative path
+ * the absolute name of the directory it is relative to (the cwd or the
+ * dirfd, walked up in the kernel at the call's exit, base_len bytes with
+ * the NUL) follows the path. */
 struct iorec_event {
 	__u64 ts_ns;   /* enter, bpf_ktime_get_ns() = CLOCK_MONOTONIC */
 	__u64 dur_ns;
@@ -77,7 +93,8 @@ struct iorec_event {
 	__u8 ftype;    /* i_mode >> 12 */
 	__u16 path_len;
 	__u16 kflags;  /* enum iorec_kflags */
-	__u32 cpu;
+	__u16 base_len;
+	__u16 pad;
 };
 
 /* Per-CPU counters (array map "counters", one slot each). */
@@ -85,6 +102,7 @@ enum iorec_counter {
 	IOREC_C_LOST = 0,      /* ring buffer reservation failed */
 	IOREC_C_EVENTS = 1,    /* events submitted */
 	IOREC_C_URING_MISS = 2,/* io_uring completion without a submit */
+	IOREC_C_PATH_DROP = 3, /* events dropped by the in-kernel --path filter */
 	IOREC_C__COUNT = 4
 };
 

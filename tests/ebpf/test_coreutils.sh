@@ -35,4 +35,15 @@ cmp -s "$D/src.bin" "$D/copy.bin" || fail "cp did not copy"
 check "cp bytes into the copy" \
 	"$(awk -F'\t' -v p="$D/copy.bin" '$1=="IO" && $14==p && ($2 ~ /write/ || $2=="copy_file_range" || $2=="sendfile" || $2=="splice") && $8>0 {s+=$8} END {print s}' "$WORK/cp.txt")" "$size"
 grep -qP '^IO\topenat\t.*\t'"$D"'/copy.bin$' "$WORK/cp.txt" || fail "cp's open of the copy not recorded"
+
+# relative paths of short-lived processes: the kernel names the cwd at the
+# call, so the trace has absolute paths although cat is gone before the
+# recorder reads its events; a failed relative open too
+mkdir -p "$D/sub"
+record "$WORK/rel.iotr" -- sh -c 'cd "$1" && cat ../src.bin ./missing.bin 2>/dev/null | wc -c' _ "$D/sub" > "$WORK/rel.out"
+events "$WORK/rel.iotr" > "$WORK/rel.txt"
+check "relative open, named absolute" \
+	"$(awk -F'\t' -v p="$D/src.bin" '$1=="IO" && $2=="openat" && $14==p {print $8}' "$WORK/rel.txt")" 3
+check "relative failed open, named absolute" \
+	"$(awk -F'\t' -v p="$D/sub/missing.bin" '$1=="IO" && $2=="openat" && $14==p {print $8}' "$WORK/rel.txt")" -2
 echo PASS
