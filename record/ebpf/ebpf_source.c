@@ -195,6 +195,15 @@ static int probe_kernel(struct ebpf_state *st, char *why, size_t whylen)
 		rc = -ENOTSUP;
 		goto out;
 	}
+	/* bpf_rdonly_cast (6.2) reads struct file cheaply; bpf_loop (5.17)
+	 * names relative paths; task storage (5.11) pairs enter and exit. */
+	if (btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) <= 0 ||
+	    btf__find_by_name_kind(vmlinux, "bpf_loop", BTF_KIND_FUNC) <= 0) {
+		snprintf(why, whylen, "the eBPF source needs Linux 6.2 or newer (bpf_rdonly_cast, "
+			 "bpf_loop); try -s preload");
+		rc = -ENOTSUP;
+		goto out;
+	}
 	for (size_t i = 0; i < sizeof(optional) / sizeof(optional[0]); i++) {
 		if (has_tracepoint(vmlinux, optional[i].tp))
 			continue;
