@@ -415,19 +415,19 @@ static int ebpf_prepare_child(void *state, struct iorec_ctx *ctx, struct iorec_e
 	return 0;
 }
 
-/* Mark the command's task as followed; its children are marked by the
+/* Mark the command's task as followed (it was forked by iorec, so the
+ * kernel side marked it as iorec's own); its children are marked by the
  * kernel side at fork. */
 static int ebpf_start(void *state, struct iorec_ctx *ctx)
 {
 	struct ebpf_state *st = state;
-	struct task_state ts = { .followed = 1 };
+	struct task_state ts = { .followed = IOREC_F_FOLLOWED };
 	int pidfd, rc = 0;
 
 	if (!ctx->target_pid)
 		return 0;
 	fdtable_scan(st->fds, (uint32_t)ctx->target_pid); /* what COMMAND inherits */
-	if (ctx->cfg->all)
-		return 0;
+	/* Also under --all: the fork marked COMMAND as iorec's own. */
 	pidfd = (int)syscall(SYS_pidfd_open, ctx->target_pid, 0);
 	if (pidfd < 0)
 		return -errno;

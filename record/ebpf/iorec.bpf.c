@@ -256,12 +256,22 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	struct iorec_event *e;
 
 	pst = bpf_task_storage_get(&tstate, parent, 0, 0);
-	if (!pst || (!pst->followed && pst->verdict != IOREC_T_IN))
+	if (parent->tgid == self_tgid || (pst && pst->followed == IOREC_F_OWN)) {
+		/* Helpers iorec runs (--jobstats-cmd, ...) are its own I/O;
+		 * the command is re-marked by the user side after the fork. */
+		cst = bpf_task_storage_get(&tstate, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (cst) {
+			cst->followed = IOREC_F_OWN;
+			cst->verdict = IOREC_T_OUT;
+		}
+		return 0;
+	}
+	if (!pst || (pst->followed != IOREC_F_FOLLOWED && pst->verdict != IOREC_T_IN))
 		return 0;
 	if (!trace_all) { /* under --all children are evaluated at their first call */
 		cst = bpf_task_storage_get(&tstate, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (cst) {
-			cst->followed = 1;
+			cst->followed = IOREC_F_FOLLOWED;
 			cst->verdict = IOREC_T_UNKNOWN;
 		}
 	}
@@ -291,7 +301,7 @@ int BPF_PROG(on_exec, struct task_struct *task)
 {
 	struct task_state *st = bpf_task_storage_get(&tstate, task, 0, 0);
 
-	if (st)
+	if (st && st->followed != IOREC_F_OWN)
 		st->verdict = IOREC_T_UNKNOWN; /* comm changed: re-evaluate --comm */
 	return 0;
 }

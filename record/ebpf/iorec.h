@@ -106,6 +106,13 @@ enum iorec_counter {
 	IOREC_C__COUNT = 4
 };
 
+/* task_state.followed */
+enum iorec_task_scope {
+	IOREC_F_NONE = 0,
+	IOREC_F_FOLLOWED = 1, /* the command or a descendant */
+	IOREC_F_OWN = 2,      /* forked by iorec (not the command): never traced */
+};
+
 /* Per-task state (task storage). */
 enum iorec_task_verdict {
 	IOREC_T_UNKNOWN = 0, /* filters not yet evaluated */

@@ -27,6 +27,18 @@ check "--all: known_io's writes to its file" \
 check "--all: no events of the recorder itself" \
 	"$(awk -F'\t' -v p="$DRIVE" '$1=="IO" && $3==p' "$WORK/all.txt" | wc -l)" 0
 
+# iorec's helpers (here --jobstats-cmd, run each interval) are its own I/O
+if [[ -x $BUILD/bin/iorec ]]; then
+	echo "x" > "$D/js.txt"
+	"$BUILD/bin/iorec" -q -s ebpf,jobstats -i 100 --jobstats-cmd "cat $D/js.txt; echo ran >> $D/marker" \
+		--all --duration 1.5 -o "$WORK/own.iotr" || fail "iorec --all with --jobstats-cmd"
+	runs=$(wc -l < "$D/marker")
+	((runs >= 3)) || fail "--jobstats-cmd ran $runs times"
+	events "$WORK/own.iotr" > "$WORK/own.txt"
+	check "--all: the $runs runs of iorec's helper command not recorded" \
+		"$(awk -F'\t' -v a="$D/js.txt" -v b="$D/marker" '$1=="IO" && ($14==a || $14==b)' "$WORK/own.txt" | wc -l)" 0
+fi
+
 # --comm: only known_io, not the cat that runs beside it
 start_all "$WORK/comm.iotr" --comm known_io
 cat "$D/out/b.txt" >/dev/null
