@@ -40,6 +40,7 @@ struct ebpf_state {
 	char missing[200];   /* programs switched off, for the metadata */
 };
 
+/* libbpf's print callback takes no user data: -vv is remembered here. */
 static int libbpf_verbose;
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)

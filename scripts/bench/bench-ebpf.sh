@@ -26,17 +26,22 @@ trap 'rm -rf "$W"' EXIT
 head -c $((1 << 20)) /dev/urandom > "$W/data.bin"
 cat "$W/data.bin" > /dev/null
 
+# wall, user and system seconds of a command and its children (bash's time)
+timed() { # outfile cmd...
+	local out=$1; shift
+	local TIMEFORMAT='%R %U %S'
+	{ time "$@" > "$W/out"; } 2> "$out"
+}
 median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 loop_s() { awk '/^loop_s/ {print $2}'; }
 
 # untraced vs iorec, alternating
 : > "$W/base"; : > "$W/rec"; : > "$W/recwall"; : > "$W/basewall"; : > "$W/drain"
 for i in $(seq "$RUNS"); do
-	/usr/bin/time -f "%e" -o "$W/t" "$LOOP" "$W/data.bin" "$CALLS" 4096 > "$W/out"
-	loop_s < "$W/out" >> "$W/base"; cat "$W/t" >> "$W/basewall"
+	timed "$W/t" "$LOOP" "$W/data.bin" "$CALLS" 4096
+	loop_s < "$W/out" >> "$W/base"; awk '{print $1}' "$W/t" >> "$W/basewall"
 	rm -f "$W/run.iotr"
-	/usr/bin/time -f "%e %U %S" -o "$W/t" "$IOREC" -q -s ebpf -o "$W/run.iotr" -- \
-		"$LOOP" "$W/data.bin" "$CALLS" 4096 > "$W/out"
+	timed "$W/t" "$IOREC" -q -s ebpf -o "$W/run.iotr" -- "$LOOP" "$W/data.bin" "$CALLS" 4096
 	loop_s < "$W/out" >> "$W/rec"
 	read -r wall u s < "$W/t"
 	echo "$wall" >> "$W/recwall"
