@@ -5,6 +5,9 @@
  *   openat(DIR/known.dat, O_RDONLY); pread64 4096 at 8192; lseek 1000;
  *   read 500 (offset 1000); readv 100+200 (offset 1500); close
  *   openat(DIR/missing.dat) = -ENOENT; newfstatat(DIR/known.dat); unlink(DIR/known.dat)
+ *   openat(DIR/append.dat, O_CREAT|O_WRONLY|O_APPEND) = 3; 2 x write 10 (offsets
+ *   0, 10: O_APPEND); dup2(3, 9); write 5 on fd 9 (offset 20); close 3, 9
+ *   pipe; write 3 bytes into it (no offset, a fifo)
  * Raw syscalls keep the calls independent of libc's choices. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,6 +16,25 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
+
+static int append_dup_pipe(const char *dir)
+{
+	char path[4096];
+	int p[2];
+	long fd;
+
+	snprintf(path, sizeof(path), "%s/append.dat", dir);
+	fd = syscall(SYS_openat, AT_FDCWD, path, O_CREAT | O_WRONLY | O_APPEND, 0644);
+	if (fd != 3 || syscall(SYS_write, fd, "0123456789", 10) != 10 ||
+	    syscall(SYS_write, fd, "0123456789", 10) != 10 || syscall(SYS_dup2, fd, 9) != 9 ||
+	    syscall(SYS_write, 9, "abcde", 5) != 5)
+		return 1;
+	syscall(SYS_close, fd);
+	syscall(SYS_close, 9);
+	if (pipe(p) || syscall(SYS_write, p[1], "abc", 3) != 3)
+		return 1;
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -50,5 +72,5 @@ int main(int argc, char **argv)
 		return 1;
 	if (syscall(SYS_unlink, path))
 		return 1;
-	return 0;
+	return append_dup_pipe(argv[1]);
 }

@@ -64,6 +64,17 @@ n=$(awk -F'\t' -v f="$D/in/a.txt" -v p="$pa" '$1=="IO" && $2=="read" && $3==p &&
 echo "ok: --pid: $n reads of the chosen process"
 check "--pid: other pids" "$(awk -F'\t' -v p="$pa" '$1=="IO" && $3!=p' "$WORK/pid.txt" | wc -l)" 0
 
+# --tid: the same with the thread id of the other (single-threaded) shell
+bash -c "$reader" _ "$D/in/a.txt" & pa=$!
+bash -c "$reader" _ "$D/out/b.txt" & pb=$!
+start_all "$WORK/tid.iotr" --tid "$pb"
+wait $pa $pb
+stop_all "$WORK/tid.iotr"
+events "$WORK/tid.iotr" > "$WORK/tid.txt"
+n=$(awk -F'\t' -v f="$D/out/b.txt" -v p="$pb" '$1=="IO" && $2=="read" && $4==p && $14==f' "$WORK/tid.txt" | wc -l)
+((n > 0)) || fail "--tid: no reads of the chosen thread"
+check "--tid: other threads" "$(awk -F'\t' -v p="$pb" '$1=="IO" && $4!=p' "$WORK/tid.txt" | wc -l)" 0
+
 # --syscalls: only the listed calls
 record "$WORK/sys.iotr" --syscalls pread,openat -- "$T/known_io" "$D/in" || fail "known_io --syscalls"
 events "$WORK/sys.iotr" > "$WORK/sys.txt"

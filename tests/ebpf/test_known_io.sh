@@ -39,5 +39,21 @@ check "bytes written" "$(sel "$F" | awk -F'\t' '$2 ~ /write/ {s+=$8} END {print 
 check "bytes read" "$(sel "$F" | awk -F'\t' '$2 ~ /read/ {s+=$8} END {print s}')" 4896
 # latency is measured: fsync takes longer than zero
 check "durations > 0" "$(sel "$F" | awk -F'\t' '$13 <= 0' | wc -l)" 0
+# O_APPEND: offsets are where the data went; a dup'd fd names the same file
+A=$D/append.dat
+sel "$A" | cut -f2,5,6,7,8 > "$WORK/got.txt"
+cat > "$WORK/want.txt" <<EOT
+openat	3	-1	0	3
+write	3	0	10	10
+write	3	10	10	10
+dup2	3	-1	0	9
+write	9	20	5	5
+close	3	-1	0	0
+close	9	-1	0	0
+EOT
+diff -u "$WORK/want.txt" "$WORK/got.txt" || fail "O_APPEND/dup2 events differ"
+echo "ok: O_APPEND offsets and dup2"
+check "write into a pipe: offset, type" \
+	"$(awk -F'\t' '$1=="IO" && $2=="write" && $10=="fifo" {print $6, $7, $8, ($14 ~ /^pipe:\[[0-9]+\]$/)}' "$WORK/k.txt")" "-1 3 3 1"
 grep -q $'^META\tebpf.lost\t0$' "$WORK/k.txt" || fail "ebpf.lost meta not 0"
 echo PASS
