@@ -8,29 +8,32 @@ need_ebpf
 command -v fio >/dev/null || skip_or_fail "fio not installed"
 command -v jq >/dev/null || skip_or_fail "jq not installed"
 
-run_fio() { # engine readop writeop
-	local engine=$1 rop=$2 wop=$3 D=$WORK/$1
+run_fio() { # name engine readop writeop [fio options]
+	local name=$1 engine=$2 rop=$3 wop=$4 D=$WORK/$1
+	shift 4
 	mkdir -p "$D"
-	record "$WORK/$engine.iotr" -- fio --name=t --directory="$D" --ioengine="$engine" \
-		--rw=randrw --bs=4k --size=2M --numjobs=2 --iodepth=8 --randseed=7 \
-		--output-format=json --output="$WORK/$engine.json" >/dev/null ||
-		fail "fio $engine under the recorder"
-	events "$WORK/$engine.iotr" > "$WORK/$engine.txt" || fail "cannot read the trace"
+	record "$WORK/$name.iotr" -- fio --name=t --directory="$D" --ioengine="$engine" \
+		--rw=randrw --bs=4k --size=2M --numjobs=2 --iodepth=8 --randseed=7 "$@" \
+		--output-format=json --output="$WORK/$name.json" >/dev/null ||
+		fail "fio $name under the recorder"
+	events "$WORK/$name.iotr" > "$WORK/$name.txt" || fail "cannot read the trace"
 	local want_r want_w want_rb want_wb got
-	want_r=$(jq '[.jobs[].read.total_ios] | add' "$WORK/$engine.json")
-	want_w=$(jq '[.jobs[].write.total_ios] | add' "$WORK/$engine.json")
-	want_rb=$(jq '[.jobs[].read.io_bytes] | add' "$WORK/$engine.json")
-	want_wb=$(jq '[.jobs[].write.io_bytes] | add' "$WORK/$engine.json")
-	((want_r > 0 && want_w > 0)) || fail "fio $engine did no I/O?"
-	got=$(awk -F'\t' -v d="$D/" -v op="$rop" '$1=="IO" && $2==op && index($14, d)==1 {n++; b+=$8} END {print n+0, b+0}' "$WORK/$engine.txt")
-	check "$engine read ops, bytes" "$got" "$want_r $want_rb"
-	got=$(awk -F'\t' -v d="$D/" -v op="$wop" '$1=="IO" && $2==op && index($14, d)==1 {n++; b+=$8} END {print n+0, b+0}' "$WORK/$engine.txt")
-	check "$engine write ops, bytes" "$got" "$want_w $want_wb"
-	check "$engine lost events" "$(awk -F'\t' '$1=="META" && $2=="ebpf.lost" {print $3}' "$WORK/$engine.txt")" 0
+	want_r=$(jq '[.jobs[].read.total_ios] | add' "$WORK/$name.json")
+	want_w=$(jq '[.jobs[].write.total_ios] | add' "$WORK/$name.json")
+	want_rb=$(jq '[.jobs[].read.io_bytes] | add' "$WORK/$name.json")
+	want_wb=$(jq '[.jobs[].write.io_bytes] | add' "$WORK/$name.json")
+	((want_r > 0 && want_w > 0)) || fail "fio $name did no I/O?"
+	got=$(awk -F'\t' -v d="$D/" -v op="$rop" '$1=="IO" && $2==op && index($14, d)==1 {n++; b+=$8} END {print n+0, b+0}' "$WORK/$name.txt")
+	check "$name read ops, bytes" "$got" "$want_r $want_rb"
+	got=$(awk -F'\t' -v d="$D/" -v op="$wop" '$1=="IO" && $2==op && index($14, d)==1 {n++; b+=$8} END {print n+0, b+0}' "$WORK/$name.txt")
+	check "$name write ops, bytes" "$got" "$want_w $want_wb"
+	check "$name lost events" "$(awk -F'\t' '$1=="META" && $2=="ebpf.lost" {print $3}' "$WORK/$name.txt")" 0
 }
 
-run_fio psync pread pwrite
-run_fio io_uring io_uring_read io_uring_write
+run_fio psync psync pread pwrite
+run_fio io_uring io_uring io_uring_read io_uring_write
+# registered files and buffers: READ_FIXED/WRITE_FIXED on fixed-file indexes
+run_fio io_uring_fixed io_uring io_uring_read io_uring_write --registerfiles=1 --fixedbufs=1
 # io_uring events carry their source, the file's offset and the latency
 awk -F'\t' '$1=="IO" && $2 ~ /^io_uring_(read|write)$/ && ($9 != "io_uring" || $6 < 0 || $6 % 4096 || $7 != 4096)' \
 	"$WORK/io_uring.txt" | head -n 3 > "$WORK/bad.txt"
