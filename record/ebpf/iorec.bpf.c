@@ -235,6 +235,20 @@ static __always_inline struct task_state *traced_task(struct task_struct *task)
 {
 	struct task_state *st = bpf_task_storage_get(&tstate, task, 0, 0);
 
+	if (!st && (task->flags & 0x10)) { /* PF_IO_WORKER */
+		/* io_uring's SQPOLL and worker threads are made by
+		 * create_io_thread(), which sched_process_fork does not see:
+		 * they belong to their process, as its leader is traced. */
+		struct task_state *lst = bpf_task_storage_get(&tstate, task->group_leader, 0, 0);
+
+		if (!lst || lst->verdict == IOREC_T_OUT || !(trace_all || lst->followed == IOREC_F_FOLLOWED))
+			return NULL;
+		st = bpf_task_storage_get(&tstate, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!st)
+			return NULL;
+		st->followed = lst->followed;
+		st->verdict = lst->verdict == IOREC_T_IN ? IOREC_T_IN : IOREC_T_UNKNOWN;
+	}
 	if (!st) {
 		if (!trace_all)
 			return NULL;

@@ -34,6 +34,9 @@ run_fio psync psync pread pwrite
 run_fio io_uring io_uring io_uring_read io_uring_write
 # registered files and buffers: READ_FIXED/WRITE_FIXED on fixed-file indexes
 run_fio io_uring_fixed io_uring io_uring_read io_uring_write --registerfiles=1 --fixedbufs=1
+# SQPOLL: a kernel thread of the process submits (made by create_io_thread,
+# which the fork tracepoint does not see)
+run_fio io_uring_sqpoll io_uring io_uring_read io_uring_write --sqthread_poll=1
 # io_uring events carry their source, the file's offset and the latency
 awk -F'\t' '$1=="IO" && $2 ~ /^io_uring_(read|write)$/ && ($9 != "io_uring" || $6 < 0 || $6 % 4096 || $7 != 4096)' \
 	"$WORK/io_uring.txt" | head -n 3 > "$WORK/bad.txt"
