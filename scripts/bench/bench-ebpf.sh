@@ -37,12 +37,15 @@ loop_s() { awk '/^loop_s/ {print $2}'; }
 
 # untraced vs iorec, alternating
 : > "$W/base"; : > "$W/rec"; : > "$W/recwall"; : > "$W/basewall"; : > "$W/drain"
+: > "$W/basecpu"; : > "$W/reccpu"
 for i in $(seq "$RUNS"); do
 	timed "$W/t" "$LOOP" "$W/data.bin" "$CALLS" 4096
 	loop_s < "$W/out" >> "$W/base"; awk '{print $1}' "$W/t" >> "$W/basewall"
+	awk '/^loop_s/ {print $4}' "$W/out" >> "$W/basecpu"
 	rm -f "$W/run.iotr"
 	timed "$W/t" "$IOREC" -q -s ebpf -o "$W/run.iotr" -- "$LOOP" "$W/data.bin" "$CALLS" 4096
 	loop_s < "$W/out" >> "$W/rec"
+	awk '/^loop_s/ {print $4}' "$W/out" >> "$W/reccpu"
 	read -r wall u s < "$W/t"
 	echo "$wall" >> "$W/recwall"
 	# iorec's own CPU = iorec + child, minus what the child used itself
@@ -77,6 +80,7 @@ fi
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "NaN" || a == "" || b <= 0) print "NaN"; else printf "%.2f", a / b}'; }
 r_iorec=$(ratio "$rec" "$base")
 r_wall=$(ratio "$recwall" "$basewall")
+r_cpu=$(ratio "$(median < "$W/reccpu")" "$(median < "$W/basecpu")")
 r_strace=$(ratio "$strace_s" "$peer_base")
 r_perf=$(ratio "$perf_s" "$peer_base")
 r_bpft=$(ratio "$bpft_s" "$base")
@@ -86,6 +90,7 @@ printf '%-34s %10s %8s  %s\n' "tracer" "loop s" "ratio" "records"
 printf '%-34s %10.3f %8s  %s\n' "untraced (median of $RUNS)" "$base" "1.00" "-"
 printf '%-34s %10.3f %8s  %s\n' "iorec -s ebpf (median of $RUNS)" "$rec" "$r_iorec" "every call: $preads preads, $lost lost"
 printf '%-34s %10s %8s  %s\n' "  whole command incl. load/attach" "${recwall}s" "$r_wall" "vs ${basewall}s untraced"
+printf '%-34s %10s %8s  %s\n' "  CPU time of the loop" "" "$r_cpu" "(less sensitive to other load)"
 printf '%-34s %10s %8s  %s\n' "strace -f -T -o *" "$strace_s" "$r_strace" "every call, text"
 printf '%-34s %10s %8s  %s\n' "perf trace -e pread64 -o *" "$perf_s" "$r_perf" "every call, text"
 printf '%-34s %10s %8s  %s\n' "bpftrace enter/exit histogram" "$bpft_s" "$r_bpft" "a latency histogram only"
