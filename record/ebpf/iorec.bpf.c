@@ -163,6 +163,13 @@ static __always_inline void read_args(struct pt_regs *regs, __u64 *a)
 #endif
 }
 
+/* O_DIRECT differs between architectures (uapi fcntl.h). */
+#if defined(__TARGET_ARCH_arm64)
+#define IOREC_O_DIRECT 0200000
+#else
+#define IOREC_O_DIRECT 040000
+#endif
+
 /* Typed view of a kernel pointer read as a number (kernel 6.2+): field
  * loads through it are plain memory loads with fault handling, several
  * times cheaper than one bpf_probe_read_kernel() call each. */
@@ -204,7 +211,7 @@ static __always_inline void file_info(struct file *f, struct file_info *fi)
 	fi->dev = inode->i_sb->s_dev;
 	fi->ftype = inode->i_mode >> 12;
 	fi->kflags = IOREC_KF_FILE;
-	if (f->f_flags & 040000) /* O_DIRECT (x86/generic value) */
+	if (f->f_flags & IOREC_O_DIRECT)
 		fi->kflags |= IOREC_KF_DIRECT;
 }
 
@@ -235,7 +242,7 @@ static __always_inline struct task_state *traced_task(struct task_struct *task)
 {
 	struct task_state *st = bpf_task_storage_get(&tstate, task, 0, 0);
 
-	if (!st && (task->flags & 0x10)) { /* PF_IO_WORKER */
+	if (!st && (task->flags & 0x10)) { /* PF_IO_WORKER, since 5.12 */
 		/* io_uring's SQPOLL and worker threads are made by
 		 * create_io_thread(), which sched_process_fork does not see:
 		 * they belong to their process, as its leader is traced. */
