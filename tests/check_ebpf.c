@@ -86,26 +86,32 @@ START_TEST(select_names)
 {
 	uint32_t spec[IOREC_NR_MAX];
 	char bad[64] = "";
-	int uring, n;
+	unsigned uring;
+	int n;
 
 	n = ebpf_syscalls_select(spec, IOREC_NR_MAX, NULL, 0, &uring, bad, sizeof(bad));
 	ck_assert_int_eq(n, (int)ebpf_syscall_count());
-	ck_assert_int_eq(uring, 1);
+	ck_assert_uint_eq(uring, EBPF_URING_ALL);
 	ck_assert(spec[SYS_pread64] & IOREC_S_TRACED);
 
 	char *one[] = { "read" }; /* the syscall, not the category */
 	ck_assert_int_eq(ebpf_syscalls_select(spec, IOREC_NR_MAX, one, 1, &uring, bad, sizeof(bad)), 1);
 	ck_assert(spec[SYS_read] && !spec[SYS_pread64]);
-	ck_assert_int_eq(uring, 0);
+	ck_assert_uint_eq(uring, 0);
 
 	char *op[] = { "pread", "io_uring" }; /* an op name, and io_uring */
 	ck_assert_int_eq(ebpf_syscalls_select(spec, IOREC_NR_MAX, op, 2, &uring, bad, sizeof(bad)), 1);
 	ck_assert(spec[SYS_pread64] && !spec[SYS_read]);
-	ck_assert_int_eq(uring, 1);
+	ck_assert_uint_eq(uring, EBPF_URING_ALL);
+
+	char *uops[] = { "io_uring_write" }; /* an io_uring op alone */
+	ck_assert_int_eq(ebpf_syscalls_select(spec, IOREC_NR_MAX, uops, 1, &uring, bad, sizeof(bad)), 0);
+	ck_assert_uint_eq(uring, EBPF_URING_BIT(IOT_OP_IOURING_WRITE));
 
 	char *cat[] = { "sync" }; /* a category */
 	ck_assert_int_eq(ebpf_syscalls_select(spec, IOREC_NR_MAX, cat, 1, &uring, bad, sizeof(bad)), 3);
 	ck_assert(spec[SYS_fsync] && spec[SYS_fdatasync] && spec[SYS_sync_file_range]);
+	ck_assert_uint_eq(uring, EBPF_URING_BIT(IOT_OP_IOURING_FSYNC));
 
 	char *wrong[] = { "pread64", "frobnicate" };
 	ck_assert_int_eq(ebpf_syscalls_select(spec, IOREC_NR_MAX, wrong, 2, &uring, bad, sizeof(bad)),

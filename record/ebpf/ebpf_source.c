@@ -37,7 +37,7 @@ struct ebpf_state {
 	size_t ringbuf_bytes;
 	uint32_t last_pid;
 	int err;             /* first writer error */
-	int uring;
+	unsigned uring_ops;  /* EBPF_URING_BIT mask of io_uring ops recorded */
 	char missing[200];   /* programs switched off, for the metadata */
 };
 
@@ -111,6 +111,8 @@ static int on_sample(void *arg, void *data, size_t size)
 		st->dropped++;
 		return 0;
 	}
+	if (io.source == IOT_SRC_IOURING && !(st->uring_ops & EBPF_URING_BIT(io.op)))
+		return 0; /* an io_uring op --syscalls did not ask for */
 	rc = iot_writer_add_io(st->ctx->w, &io);
 	if (rc < 0) {
 		st->err = rc;
@@ -213,7 +215,7 @@ static int probe_kernel(struct ebpf_state *st, char *why, size_t whylen)
 			bpf_program__set_autoload(st->skel->progs.on_uring_submit, false);
 			bpf_program__set_autoload(st->skel->progs.on_uring_complete, false);
 			st->skel->rodata->trace_uring = 0;
-			st->uring = 0;
+			st->uring_ops = 0;
 		} else {
 			bpf_program__set_autoload(st->skel->progs.on_fork, false);
 		}
@@ -248,7 +250,8 @@ static int configure(struct ebpf_state *st, const struct iorec_config *cfg, char
 {
 	struct iorec_bpf__rodata *ro = st->skel->rodata;
 	char bad[64];
-	int n, uring;
+	unsigned uring;
+	int n;
 
 	n = ebpf_syscalls_select((uint32_t *)ro->sys_spec, IOREC_NR_MAX, cfg->syscalls,
 				 cfg->nsyscalls, &uring, bad, sizeof(bad));
@@ -256,9 +259,9 @@ static int configure(struct ebpf_state *st, const struct iorec_config *cfg, char
 		snprintf(why, whylen, "--syscalls: unknown syscall or operation '%s'", bad);
 		return n;
 	}
-	st->uring = uring;
+	st->uring_ops = uring;
 	set_path_prefixes(st, cfg);
-	ro->trace_uring = (__u8)uring;
+	ro->trace_uring = uring != 0;
 	ro->self_tgid = (__u32)getpid();
 	ro->trace_all = (__u8)!!cfg->all;
 	ro->filter_pids = cfg->npids > 0;
@@ -398,7 +401,7 @@ static int ebpf_init(void **state, struct iorec_ctx *ctx, char *why, size_t whyl
 		goto fail;
 	}
 	iot_writer_set_metaf(ctx->w, "ebpf.ringbuf_bytes", "%zu", ebpf_ringbuf_size(cfg->ringbuf_bytes));
-	iot_writer_set_meta(ctx->w, "ebpf.io_uring", st->uring ? "on" : "off");
+	iot_writer_set_meta(ctx->w, "ebpf.io_uring", st->uring_ops ? "on" : "off");
 	if (st->missing[0]) {
 		iot_writer_set_meta(ctx->w, "ebpf.missing", st->missing);
 		if (!cfg->quiet)

@@ -151,19 +151,35 @@ static int name_matches(const struct ebpf_syscall *s, const char *name)
 	}
 }
 
+/* io_uring ops a name selects (a mask of EBPF_URING_BIT). */
+static unsigned uring_ops_of(const char *name)
+{
+	static const uint16_t ops[] = { IOT_OP_IOURING_READ, IOT_OP_IOURING_WRITE,
+					IOT_OP_IOURING_FSYNC, IOT_OP_IOURING_OTHER };
+	unsigned mask = 0;
+
+	if (!strcmp(name, "io_uring"))
+		return EBPF_URING_ALL;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (!strcmp(name, iot_op_name(ops[i])) ||
+		    (match_kind(name) == M_CATEGORY &&
+		     !strcmp(name, iot_category_name(iot_op_category(ops[i])))))
+			mask |= EBPF_URING_BIT(ops[i]);
+	return mask;
+}
+
 int ebpf_syscalls_select(uint32_t *spec, size_t nspec, char *const *names,
-			 size_t nnames, int *uring, char *bad, size_t badlen)
+			 size_t nnames, unsigned *uring_ops, char *bad, size_t badlen)
 {
 	int selected = 0;
 
 	memset(spec, 0, nspec * sizeof(*spec));
-	*uring = nnames == 0;
+	*uring_ops = nnames == 0 ? EBPF_URING_ALL : 0;
 	for (size_t j = 0; j < nnames; j++) {
-		if (!strcmp(names[j], "io_uring")) {
-			*uring = 1;
-			continue;
-		}
-		if (match_kind(names[j]) == M_NONE) {
+		unsigned u = uring_ops_of(names[j]);
+
+		*uring_ops |= u;
+		if (!u && match_kind(names[j]) == M_NONE) {
 			snprintf(bad, badlen, "%s", names[j]);
 			return -EINVAL;
 		}

@@ -32,13 +32,19 @@ const struct ebpf_syscall *ebpf_syscall_at(size_t i);
 /* Entry for a syscall number, or NULL. */
 const struct ebpf_syscall *ebpf_syscall_by_nr(int nr);
 
+/* Bit of an io_uring op (IOT_OP_IOURING_*) in a uring_ops mask. */
+#define EBPF_URING_BIT(op) (1u << ((op) - IOT_OP_IOURING_READ))
+#define EBPF_URING_ALL 0xfu
+
 /* Fill spec[nr] (nspec entries) for the syscalls selected by names: NULL
  * or nnames == 0 selects all. A name is a syscall name ("pread64"), an op
- * name ("pread"), a category ("read", "write", "meta", "sync", "mmap")
- * or "io_uring". *uring is set to whether io_uring requests are traced.
- * Returns the number of syscalls selected, or -EINVAL with the unknown
- * name copied into bad. */
+ * name ("pread", "io_uring_read"), a category ("read", "write", "meta",
+ * "sync", "mmap"; a category also takes the io_uring ops in it) or
+ * "io_uring" (every io_uring request). *uring_ops is set to the mask of
+ * io_uring ops to record (0: none, io_uring tracing off). Returns the
+ * number of syscalls selected, or -EINVAL with the unknown name copied
+ * into bad. */
 int ebpf_syscalls_select(uint32_t *spec, size_t nspec, char *const *names,
-			 size_t nnames, int *uring, char *bad, size_t badlen);
+			 size_t nnames, unsigned *uring_ops, char *bad, size_t badlen);
 
 #endif

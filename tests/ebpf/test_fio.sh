@@ -37,6 +37,15 @@ run_fio io_uring_fixed io_uring io_uring_read io_uring_write --registerfiles=1 -
 # SQPOLL: a kernel thread of the process submits (made by create_io_thread,
 # which the fork tracepoint does not see)
 run_fio io_uring_sqpoll io_uring io_uring_read io_uring_write --sqthread_poll=1
+# --syscalls with an io_uring op: only those requests
+mkdir -p "$WORK/uw"
+record "$WORK/uw.iotr" --syscalls io_uring_write -- fio --name=t --directory="$WORK/uw" \
+	--ioengine=io_uring --rw=randrw --bs=4k --size=1M --iodepth=4 --randseed=3 \
+	--output-format=json --output="$WORK/uw.json" >/dev/null || fail "fio --syscalls io_uring_write"
+check "--syscalls io_uring_write: ops recorded" \
+	"$(events "$WORK/uw.iotr" | awk -F'\t' '$1=="IO" {print $2}' | sort | uniq -c | awk '{print $2, $1}')" \
+	"io_uring_write $(jq '[.jobs[].write.total_ios] | add' "$WORK/uw.json")"
+
 # io_uring events carry their source, the file's offset and the latency
 awk -F'\t' '$1=="IO" && $2 ~ /^io_uring_(read|write)$/ && ($9 != "io_uring" || $6 < 0 || $6 % 4096 || $7 != 4096)' \
 	"$WORK/io_uring.txt" | head -n 3 > "$WORK/bad.txt"
