@@ -71,3 +71,4 @@ $(EBPF_TEST_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/ebpf/%.o $(LIBS_LINK)
 BENCH_TARGETS += bench-ebpf
 bench-ebpf: all $(EBPF_TEST_BINS)
 	@BUILD=$(abspath $(BUILD)) SRC=$(CURDIR) scripts/bench/bench-ebpf.sh
+FUZZ_TARGETS += ebpf_event

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/sysmacros.h>
 
 #include "record/ebpf/ebpf_syscalls.h"
@@ -121,3 +122,23 @@ done:
 	return 1;
 }
 
+
+int ebpf_sample_parse(const void *data, size_t size, struct iorec_event *e,
+		      const char **path, const char **base)
+{
+	const char *p = (const char *)data + sizeof(*e);
+
+	*path = *base = NULL;
+	if (size < sizeof(*e))
+		return -EINVAL;
+	memcpy(e, data, sizeof(*e));
+	if (!e->path_len && !e->base_len)
+		return 0;
+	if (!e->path_len || e->path_len > IOREC_PATH_MAX || e->base_len > IOREC_PATH_MAX ||
+	    sizeof(*e) + e->path_len + e->base_len > size || p[e->path_len - 1] != 0 ||
+	    (e->base_len && p[e->path_len + e->base_len - 1] != 0))
+		return -EINVAL;
+	*path = p;
+	*base = e->base_len ? p + e->path_len : NULL;
+	return 0;
+}

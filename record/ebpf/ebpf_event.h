@@ -18,4 +18,11 @@
 int ebpf_event_to_io(const struct iorec_event *e, const char *path, const char *base,
 		     struct fdtable *fds, struct iot_io_event *out);
 
+/* Check one ring-buffer sample of size bytes and copy its event into *e
+ * (the sample may be unaligned); *path and *base point into data or are
+ * NULL. Returns 0, or -EINVAL for a sample that is too short, whose
+ * lengths overrun it or whose strings are not terminated. */
+int ebpf_sample_parse(const void *data, size_t size, struct iorec_event *e,
+		      const char **path, const char **base);
+
 #endif

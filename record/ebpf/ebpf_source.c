@@ -72,22 +72,9 @@ static int on_sample(void *arg, void *data, size_t size)
 	const char *path = NULL, *base = NULL;
 	int rc;
 
-	if (size < sizeof(e)) {
+	if (ebpf_sample_parse(data, size, &e, &path, &base)) {
 		st->bad++;
 		return 0;
-	}
-	memcpy(&e, data, sizeof(e));
-	if (e.path_len || e.base_len) {
-		const char *p = (const char *)data + sizeof(e);
-
-		if (!e.path_len || e.path_len > IOREC_PATH_MAX || e.base_len > IOREC_PATH_MAX ||
-		    sizeof(e) + e.path_len + e.base_len > size || p[e.path_len - 1] != 0 ||
-		    (e.base_len && p[e.path_len + e.base_len - 1] != 0)) {
-			st->bad++;
-			return 0;
-		}
-		path = p;
-		base = e.base_len ? p + e.path_len : NULL;
 	}
 	if (e.pid != st->last_pid) {
 		iorec_note_process(st->ctx, e.pid);
