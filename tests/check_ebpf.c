@@ -280,6 +280,14 @@ START_TEST(convert_events)
 	ck_assert_int_eq(ebpf_event_to_io(&e, "/nope/x", NULL, t, &io), 1);
 	ck_assert_int_eq(io.fd, -1);
 	ck_assert_int_eq(io.result, -ENOENT);
+	/* fcntl(F_DUPFD) = 12 names the same file */
+	e = ev(SYS_fcntl, 3, -1, 0, 12);
+	e.flags = F_DUPFD;
+	ck_assert_int_eq(ebpf_event_to_io(&e, NULL, NULL, t, &io), 1);
+	e = ev(SYS_read, 12, 0, 10, 10);
+	e.ino = 0; /* no identity from the kernel: the table alone must know */
+	ck_assert_int_eq(ebpf_event_to_io(&e, NULL, NULL, t, &io), 1);
+	ck_assert_uint_eq(io.file_id, open_id);
 	/* close forgets the fd */
 	e = ev(SYS_close, 3, -1, 0, 0);
 	ck_assert_int_eq(ebpf_event_to_io(&e, NULL, NULL, t, &io), 1);

@@ -103,7 +103,7 @@ int ebpf_event_to_io(const struct iorec_event *e, const char *path, const char *
 		fdtable_close(fds, e->pid, e->fd);
 		break;
 	case EBPF_SC_CLOSE_RANGE:
-		if (e->result == 0)
+		if (e->result == 0 && !(e->flags & 4)) /* CLOSE_RANGE_CLOEXEC only marks */
 			fdtable_close_range(fds, e->pid, (unsigned)e->fd, (unsigned)e->size);
 		break;
 	case EBPF_SC_NONE:
@@ -111,6 +111,9 @@ int ebpf_event_to_io(const struct iorec_event *e, const char *path, const char *
 		break;
 	default:
 		f = fdtable_lookup(fds, e->pid, e->fd, &id);
+		if (io.op == IOT_OP_FCNTL && e->result >= 0 &&
+		    (e->flags == F_DUPFD || e->flags == F_DUPFD_CLOEXEC))
+			fdtable_dup(fds, e->pid, e->fd, (int)e->result);
 		break;
 	}
 done:
