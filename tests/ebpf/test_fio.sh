@@ -31,6 +31,14 @@ run_fio() { # name engine readop writeop [fio options]
 }
 
 run_fio psync psync pread pwrite
+# end to end: ioanalyze's summary of the trace agrees with fio too (the data
+# files also get fio's layout writes, so compare reads, and pwrite ops)
+if [[ -x $BUILD/bin/ioanalyze ]]; then
+	got=$("$BUILD/bin/ioanalyze" summary --format json "$WORK/psync.iotr" |
+		jq --arg d "$WORK/psync/" '[.files[] | select(.path | startswith($d))] | [(map(.read_ops) | add), (map(.read_bytes) | add)] | join(" ")' -r)
+	check "ioanalyze summary: reads of fio's files" "$got" \
+		"$(jq '[.jobs[].read.total_ios] | add' "$WORK/psync.json") $(jq '[.jobs[].read.io_bytes] | add' "$WORK/psync.json")"
+fi
 run_fio io_uring io_uring io_uring_read io_uring_write
 # registered files and buffers: READ_FIXED/WRITE_FIXED on fixed-file indexes
 run_fio io_uring_fixed io_uring io_uring_read io_uring_write --registerfiles=1 --fixedbufs=1
