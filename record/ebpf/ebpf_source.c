@@ -387,10 +387,10 @@ static int ebpf_init(void **state, struct iorec_ctx *ctx, char *why, size_t whyl
 		snprintf(why, whylen, "cannot map the ring buffer: %s", strerror(errno));
 		goto fail;
 	}
-	iot_writer_set_metaf(ctx->w, "ebpf.ringbuf_bytes", "%zu", ebpf_ringbuf_size(cfg->ringbuf_bytes));
-	iot_writer_set_meta(ctx->w, "ebpf.io_uring", st->uring_ops ? "on" : "off");
+	iot_writer_set_metaf(ctx->w, "source.ebpf.ringbuf_bytes", "%zu", ebpf_ringbuf_size(cfg->ringbuf_bytes));
+	iot_writer_set_meta(ctx->w, "source.ebpf.io_uring", st->uring_ops ? "on" : "off");
 	if (st->missing[0]) {
-		iot_writer_set_meta(ctx->w, "ebpf.missing", st->missing);
+		iot_writer_set_meta(ctx->w, "source.ebpf.missing", st->missing);
 		if (!cfg->quiet)
 			fprintf(stderr, "iorec: ebpf: this kernel lacks %s; recording without it\n",
 				st->missing);
@@ -461,13 +461,13 @@ static int ebpf_stop(void *state, struct iorec_ctx *ctx)
 	struct ebpf_state *st = state;
 	int rc = drain(st, iot_now_mono_ns());
 
-	iot_writer_set_metaf(ctx->w, "ebpf.events", "%llu", (unsigned long long)st->events);
-	iot_writer_set_metaf(ctx->w, "ebpf.lost", "%llu", (unsigned long long)total_lost(st));
+	iot_writer_set_metaf(ctx->w, "source.ebpf.events", "%llu", (unsigned long long)st->events);
+	iot_writer_set_metaf(ctx->w, "source.ebpf.lost", "%llu", (unsigned long long)total_lost(st));
 	if (ctx->cfg->npaths)
-		iot_writer_set_metaf(ctx->w, "ebpf.filtered_by_path", "%llu",
+		iot_writer_set_metaf(ctx->w, "source.ebpf.filtered_by_path", "%llu",
 				     (unsigned long long)(st->dropped + counter_sum(st, IOREC_C_PATH_DROP)));
 	if (st->bad)
-		iot_writer_set_metaf(ctx->w, "ebpf.bad_samples", "%llu", (unsigned long long)st->bad);
+		iot_writer_set_metaf(ctx->w, "source.ebpf.bad_samples", "%llu", (unsigned long long)st->bad);
 	return rc < 0 ? rc : 0;
 }
 

@@ -46,15 +46,14 @@ for i in $(seq "$RUNS"); do
 	timed "$W/t" "$IOREC" -q -s ebpf -o "$W/run.iotr" -- "$LOOP" "$W/data.bin" "$CALLS" 4096
 	loop_s < "$W/out" >> "$W/rec"
 	awk '/^loop_s/ {print $4}' "$W/out" >> "$W/reccpu"
-	read -r wall u s < "$W/t"
-	echo "$wall" >> "$W/recwall"
-	# iorec's own CPU = iorec + child, minus what the child used itself
-	awk -v u="$u" -v s="$s" '/^loop_s/ {print u + s - $4}' "$W/out" >> "$W/drain"
+	awk '{print $1}' "$W/t" >> "$W/recwall"
+	# iorec's own CPU (user+sys, without COMMAND's), as it wrote it into the trace
+	"$EVENTS" "$W/run.iotr" | awk -F'\t' '$1=="META" && $2=="rec.self_cpu_ns" {print $3 / 1e9}' >> "$W/drain"
 done
 base=$(median < "$W/base"); rec=$(median < "$W/rec")
 basewall=$(median < "$W/basewall"); recwall=$(median < "$W/recwall")
 "$EVENTS" "$W/run.iotr" > "$W/run.txt"
-events=$(awk -F'\t' '$1=="META" && $2=="ebpf.events" {print $3}' "$W/run.txt")
+events=$(awk -F'\t' '$1=="META" && $2=="source.ebpf.events" {print $3}' "$W/run.txt")
 lost=$(awk -F'\t' '$1=="LOSS" {s+=$4} END {print s+0}' "$W/run.txt")
 preads=$(awk -F'\t' -v f="$W/data.bin" '$1=="IO" && $2=="pread" && $14==f' "$W/run.txt" | wc -l)
 size=$(stat -c %s "$W/run.iotr")

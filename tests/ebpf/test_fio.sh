@@ -27,7 +27,7 @@ run_fio() { # name engine readop writeop [fio options]
 	check "$name read ops, bytes" "$got" "$want_r $want_rb"
 	got=$(awk -F'\t' -v d="$D/" -v op="$wop" '$1=="IO" && $2==op && index($14, d)==1 {n++; b+=$8} END {print n+0, b+0}' "$WORK/$name.txt")
 	check "$name write ops, bytes" "$got" "$want_w $want_wb"
-	check "$name lost events" "$(awk -F'\t' '$1=="META" && $2=="ebpf.lost" {print $3}' "$WORK/$name.txt")" 0
+	check "$name lost events" "$(awk -F'\t' '$1=="META" && $2=="source.ebpf.lost" {print $3}' "$WORK/$name.txt")" 0
 }
 
 run_fio psync psync pread pwrite

@@ -55,5 +55,5 @@ diff -u "$WORK/want.txt" "$WORK/got.txt" || fail "O_APPEND/dup2 events differ"
 echo "ok: O_APPEND offsets and dup2"
 check "write into a pipe: offset, type" \
 	"$(awk -F'\t' '$1=="IO" && $2=="write" && $10=="fifo" {print $6, $7, $8, ($14 ~ /^pipe:\[[0-9]+\]$/)}' "$WORK/k.txt")" "-1 3 3 1"
-grep -q $'^META\tebpf.lost\t0$' "$WORK/k.txt" || fail "ebpf.lost meta not 0"
+grep -q $'^META\tsource.ebpf.lost\t0$' "$WORK/k.txt" || fail "source.ebpf.lost meta not 0"
 echo PASS

@@ -11,12 +11,12 @@ record "$WORK/loss.iotr" --ringbuf-size 4096 -- "$T/pread_loop" "$WORK/data.bin"
 	fail "pread_loop with a tiny ring buffer"
 events "$WORK/loss.iotr" > "$WORK/loss.txt"
 lost=$(awk -F'\t' '$1=="LOSS" {s+=$4} END {print s+0}' "$WORK/loss.txt")
-meta=$(awk -F'\t' '$1=="META" && $2=="ebpf.lost" {print $3}' "$WORK/loss.txt")
+meta=$(awk -F'\t' '$1=="META" && $2=="source.ebpf.lost" {print $3}' "$WORK/loss.txt")
 got=$(awk -F'\t' -v f="$WORK/data.bin" '$1=="IO" && $2=="pread" && $14==f' "$WORK/loss.txt" | wc -l)
 all=$(awk -F'\t' '$1=="IO"' "$WORK/loss.txt" | wc -l)
 echo "preads recorded $got, events $all, lost $lost (meta $meta)"
 ((lost > 0)) || fail "a 4 KiB ring buffer lost nothing?"
-check "loss records sum to ebpf.lost" "$lost" "$meta"
+check "loss records sum to source.ebpf.lost" "$lost" "$meta"
 check "loss reason is ringbuf full (1), source ebpf (1)" \
 	"$(awk -F'\t' '$1=="LOSS" {print $2, $5}' "$WORK/loss.txt" | sort -u)" "1 1"
 # every pread is either recorded or counted; the other calls of the
