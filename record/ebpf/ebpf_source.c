@@ -78,10 +78,16 @@ static int on_sample(void *arg, void *data, size_t size)
 	}
 	if (e.pid != st->last_pid) {
 		iorec_note_process(st->ctx, e.pid);
+		if (e.type != IOREC_EV_FORK) /* a child copies its parent's table */
+			fdtable_scan_once(st->fds, e.pid);
 		st->last_pid = e.pid;
 	}
 	if (e.type == IOREC_EV_FORK) {
+		/* The parent may have opened the fds it hands down before we
+		 * looked: learn them now, while it most likely still lives. */
+		fdtable_scan_once(st->fds, (uint32_t)e.result);
 		fdtable_fork(st->fds, (uint32_t)e.result, e.pid);
+		fdtable_scan_once(st->fds, e.pid); /* marks it: the copy is its table */
 		return 0;
 	}
 	if (e.type == IOREC_EV_EXIT) {

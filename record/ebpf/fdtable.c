@@ -504,3 +504,19 @@ int fdtable_scan(struct fdtable *t, uint32_t pid)
 	closedir(d);
 	return n;
 }
+
+int fdtable_scan_once(struct fdtable *t, uint32_t pid)
+{
+	/* The marker is an entry for fd 0xffffffff: lookups never ask for
+	 * it (fd < 0), fdtable_exit() removes it with the rest. */
+	uint64_t key = (uint64_t)pid << 32 | 0xffffffffu;
+	struct slot *s;
+
+	if (map_find(&t->fds, key, 0))
+		return 0;
+	s = map_put(&t->fds, key, 0);
+	if (!s)
+		return 0;
+	fdtable_scan(t, pid);
+	return 1;
+}

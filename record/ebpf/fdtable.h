@@ -66,6 +66,10 @@ void fdtable_fork(struct fdtable *t, uint32_t parent, uint32_t child);
 /* Learn every fd pid holds now from /proc/PID/fd (fds opened before
  * recording). Returns the number of fds found or -errno. */
 int fdtable_scan(struct fdtable *t, uint32_t pid);
+/* fdtable_scan() the first time pid is seen (its fds are then known
+ * while it lives; a child that inherits them and exits quickly gets the
+ * names through fdtable_fork()). Returns 1 if it scanned, 0 if not. */
+int fdtable_scan_once(struct fdtable *t, uint32_t pid);
 /* Forget every fd of an exited process. */
 void fdtable_exit(struct fdtable *t, uint32_t pid);
 
