@@ -58,8 +58,8 @@ $(LIBIOREC_EBPF): $(EBPF_OBJS)
 # Test helpers (built by make test-bins, used by tests/ebpf/test_*.sh):
 #   ebpf_drive    records COMMAND with the eBPF source alone (a minimal core)
 #   iotr_events   prints a trace's I/O events as tab-separated lines
-#   known_io, threads_fork, pread_loop   workloads with known I/O
-EBPF_TEST_NAMES := ebpf_drive iotr_events known_io threads_fork pread_loop
+#   known_io, threads_fork, pread_loop, compat_call   workloads with known I/O
+EBPF_TEST_NAMES := ebpf_drive iotr_events known_io threads_fork pread_loop compat_call
 EBPF_TEST_BINS := $(EBPF_TEST_NAMES:%=$(BUILD)/tests/%)
 test-bins: $(EBPF_TEST_BINS)
 

@@ -342,6 +342,10 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	if (!spec)
 		return 0;
 	task = bpf_get_current_task_btf();
+#if defined(__TARGET_ARCH_x86)
+	if (task->thread_info.status & 0x0002)
+		return 0; /* TS_COMPAT: an ia32 syscall, whose numbers differ */
+#endif
 	st = traced_task(task);
 	if (!st)
 		return 0;
