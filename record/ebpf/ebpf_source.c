@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -57,7 +56,7 @@ size_t ebpf_ringbuf_size(size_t want)
 
 	if (!want)
 		return EBPF_DEFAULT_RINGBUF;
-	while (sz < want && sz < ((size_t)1 << 40))
+	while (sz < want && sz < ((size_t)1 << 31)) /* max_entries is 32-bit */
 		sz <<= 1;
 	return sz;
 }
