@@ -468,9 +468,14 @@ static int ebpf_stop(void *state, struct iorec_ctx *ctx)
 
 	iot_writer_set_metaf(ctx->w, "source.ebpf.events", "%llu", (unsigned long long)st->events);
 	iot_writer_set_metaf(ctx->w, "source.ebpf.lost", "%llu", (unsigned long long)total_lost(st));
-	if (ctx->cfg->npaths)
+	if (ctx->cfg->npaths) {
+		uint64_t in_kernel = counter_sum(st, IOREC_C_PATH_DROP);
+
 		iot_writer_set_metaf(ctx->w, "source.ebpf.filtered_by_path", "%llu",
-				     (unsigned long long)(st->dropped + counter_sum(st, IOREC_C_PATH_DROP)));
+				     (unsigned long long)(st->dropped + in_kernel));
+		iot_writer_set_metaf(ctx->w, "source.ebpf.filtered_in_kernel", "%llu",
+				     (unsigned long long)in_kernel);
+	}
 	if (st->bad)
 		iot_writer_set_metaf(ctx->w, "source.ebpf.bad_samples", "%llu", (unsigned long long)st->bad);
 	return rc < 0 ? rc : 0;
