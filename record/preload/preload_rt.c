@@ -1,0 +1,754 @@
+/* preload_rt.c - per-thread rings, the per-process shard writer, fork,
+ * exec and exit handling for libiorec-preload.so. */
+#include "record/preload/preload_rt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "format/iotrace.h"
+#include "record/preload/preload_fd.h"
+
+#define RING_SLOTS 4096u            /* power of two: 256 KiB per thread */
+#define RING_DRAIN_AT (RING_SLOTS / 4)
+#define MAX_RINGS 4096u
+#define PATH_SLOTS_MAX 64u          /* paths longer than 64*64-1 are cut */
+
+/* One raw record in a ring: an I/O event, or a file record followed by
+ * its path in the next slots. 64 bytes, one cache line. */
+enum preload_slot_kind { PRELOAD_SLOT_IO = 1, PRELOAD_SLOT_FILE = 2 };
+struct preload_slot {
+	uint64_t ts_ns;
+	uint64_t dur_ns;
+	uint64_t file_id;
+	int64_t offset;  /* FILE: st_dev */
+	uint64_t size;   /* FILE: st_ino */
+	int64_t result;
+	int32_t fd;
+	uint32_t flags;  /* FILE: path length */
+	uint16_t op;
+	uint8_t ftype;
+	uint8_t eflags;
+	uint8_t kind;
+	uint8_t extra;   /* FILE: number of path slots that follow */
+	uint8_t pad[2];
+};
+_Static_assert(sizeof(struct preload_slot) == 64, "one cache line per event");
+
+struct preload_ring {
+	_Atomic uint32_t head;      /* written by the owner thread only */
+	char pad1[60];
+	_Atomic uint32_t tail;      /* written by the drainer (lock held) */
+	char pad2[60];
+	uint32_t tid;
+	uint32_t reg;               /* index in the registry */
+	_Atomic uint64_t drops;     /* events dropped on a full ring */
+	struct preload_slot slots[RING_SLOTS];
+};
+
+/* The runtime object. */
+static struct {
+	pthread_mutex_t lock;       /* guards w and the drain of every ring */
+	iot_writer *w;
+	int fork_locked;
+	pid_t pid;
+	pthread_key_t key;
+	int key_ok;
+	char spool[PATH_MAX - 64];
+	char shard[PATH_MAX];       /* current shard path (".open") */
+	const char *job;
+	_Atomic uint64_t last_drain_ns;
+	struct preload_ring *_Atomic rings[MAX_RINGS];
+	_Atomic uint64_t ring_alloc_fail;
+	int initialized;
+} rt = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+__thread struct preload_tls preload_tls __attribute__((tls_model("initial-exec")));
+volatile int preload_active;
+volatile int preload_shard_fd = -1;
+volatile int preload_capturing_fd;
+
+uint64_t preload_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------------ */
+/* Rings                                                               */
+/* ------------------------------------------------------------------ */
+
+static void thread_exit(void *arg);
+
+static struct preload_ring *ring_create(void)
+{
+	struct preload_ring *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (r == MAP_FAILED) {
+		atomic_fetch_add(&rt.ring_alloc_fail, 1);
+		return NULL;
+	}
+	r->tid = (uint32_t)syscall(SYS_gettid);
+	for (uint32_t i = 0; i < MAX_RINGS; i++) {
+		struct preload_ring *none = NULL;
+		if (atomic_compare_exchange_strong(&rt.rings[i], &none, r)) {
+			r->reg = i;
+			if (rt.key_ok)
+				pthread_setspecific(rt.key, r);
+			return r;
+		}
+	}
+	munmap(r, sizeof(*r));
+	atomic_fetch_add(&rt.ring_alloc_fail, 1);
+	return NULL;
+}
+
+static inline struct preload_ring *ring_get(void)
+{
+	struct preload_ring *r = preload_tls.ring;
+
+	if (__builtin_expect(r == NULL, 0))
+		r = preload_tls.ring = ring_create();
+	return r;
+}
+
+/* Decode and hand one ring's records to the writer. Lock held. */
+static void ring_drain(struct preload_ring *r)
+{
+	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+	uint64_t drops;
+	char path[PATH_SLOTS_MAX * sizeof(struct preload_slot)];
+
+	while (tail != head) {
+		const struct preload_slot *s = &r->slots[tail & (RING_SLOTS - 1)];
+		if (rt.w && s->kind == PRELOAD_SLOT_IO) {
+			struct iot_io_event ev = {
+				.ts_ns = s->ts_ns, .dur_ns = s->dur_ns,
+				.pid = (uint32_t)rt.pid, .tid = r->tid, .op = s->op,
+				.source = IOT_SRC_PRELOAD, .ftype = s->ftype,
+				.fd = s->fd, .flags = s->flags, .eflags = s->eflags,
+				.file_id = s->file_id, .offset = s->offset,
+				.size = s->size, .result = s->result,
+			};
+			iot_writer_add_io(rt.w, &ev);
+		} else if (rt.w && s->kind == PRELOAD_SLOT_FILE) {
+			uint32_t len = s->flags;
+			for (uint32_t k = 0; k < s->extra; k++)
+				memcpy(path + k * sizeof(*s),
+				       &r->slots[(tail + 1 + k) & (RING_SLOTS - 1)], sizeof(*s));
+			path[len] = 0;
+			struct iot_file f = {
+				.id = s->file_id, .dev = (uint64_t)s->offset, .ino = s->size,
+				.type = s->ftype, .path = path,
+			};
+			iot_writer_add_file(rt.w, &f);
+		}
+		tail += 1u + s->extra;
+	}
+	atomic_store_explicit(&r->tail, tail, memory_order_release);
+	drops = atomic_exchange(&r->drops, 0);
+	if (drops && rt.w) {
+		struct iot_loss l = {
+			.ts_ns = preload_now(), .source = IOT_SRC_PRELOAD, .cpu = r->tid,
+			.count = drops, .reason = IOT_LOSS_BUFFER_FULL, .pid = (uint32_t)rt.pid,
+		};
+		iot_writer_add_loss(rt.w, &l);
+	}
+}
+
+static void drain_all(void)
+{
+	for (uint32_t i = 0; i < MAX_RINGS; i++) {
+		struct preload_ring *r = atomic_load(&rt.rings[i]);
+		if (r)
+			ring_drain(r);
+	}
+	atomic_store_explicit(&rt.last_drain_ns, preload_now(), memory_order_relaxed);
+}
+
+/* Room for n slots, draining if we may; 0 if the ring stays full. */
+static int ring_reserve(struct preload_ring *r, uint32_t n, uint32_t *head)
+{
+	*head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+
+	if (*head - tail + n <= RING_SLOTS)
+		return 1;
+	if (preload_tls.sig_depth == 0 && pthread_mutex_trylock(&rt.lock) == 0) {
+		ring_drain(r);
+		pthread_mutex_unlock(&rt.lock);
+		tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+		return *head - tail + n <= RING_SLOTS;
+	}
+	return 0;
+}
+
+/* After an append: drain this ring when it fills up, every ring when
+ * they are old. Never waits for the lock; never in a signal handler,
+ * where the writer's malloc could deadlock. */
+static void maybe_drain(struct preload_ring *r, uint64_t now)
+{
+	uint32_t used = atomic_load_explicit(&r->head, memory_order_relaxed) -
+			atomic_load_explicit(&r->tail, memory_order_relaxed);
+	int old = now - atomic_load_explicit(&rt.last_drain_ns, memory_order_relaxed) >
+		  PRELOAD_AGE_NS;
+
+	if ((used < RING_DRAIN_AT && !old) || preload_tls.sig_depth)
+		return;
+	if (pthread_mutex_trylock(&rt.lock) != 0)
+		return;
+	if (old) {
+		drain_all();
+		if (rt.w)
+			iot_writer_tick(rt.w);
+	} else {
+		ring_drain(r);
+	}
+	pthread_mutex_unlock(&rt.lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Files                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Queue a FILE record (id, dev, ino, type, path) in the thread's ring. */
+static void emit_file(struct preload_ring *r, uint64_t id, uint64_t dev, uint64_t ino,
+		      uint8_t ftype, const char *path)
+{
+	size_t len = strlen(path);
+	uint32_t nslots, head;
+	const size_t cap = PATH_SLOTS_MAX * sizeof(struct preload_slot) - 1;
+
+	if (len > cap) /* keep the tail: it names the file */
+		path += len - cap, len = cap;
+	nslots = (uint32_t)((len + sizeof(struct preload_slot)) / sizeof(struct preload_slot));
+	if (!ring_reserve(r, 1 + nslots, &head)) {
+		atomic_fetch_add(&r->drops, 1);
+		return;
+	}
+	struct preload_slot *s = &r->slots[head & (RING_SLOTS - 1)];
+	*s = (struct preload_slot){
+		.file_id = id, .offset = (int64_t)dev, .size = ino, .ftype = ftype,
+		.flags = (uint32_t)len, .kind = PRELOAD_SLOT_FILE, .extra = (uint8_t)nslots,
+	};
+	for (uint32_t k = 0; k < nslots; k++) {
+		size_t off = k * sizeof(*s), n = len - off < sizeof(*s) ? len - off : sizeof(*s);
+		if (off < len)
+			memcpy(&r->slots[(head + 1 + k) & (RING_SLOTS - 1)], path + off, n);
+	}
+	atomic_store_explicit(&r->head, head + 1 + nslots, memory_order_release);
+}
+
+/* Absolute form of (dirfd, path) in buf; path itself if that fails. */
+static const char *full_path(int dirfd, const char *path, char *buf, size_t len)
+{
+	char link[64];
+	size_t n;
+
+	if (!path || path[0] == '/')
+		return path;
+	if (dirfd == AT_FDCWD) {
+		if (!getcwd(buf, len))
+			return path;
+	} else {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+		ssize_t k = readlink(link, buf, len - 1);
+		if (k <= 0)
+			return path;
+		buf[k] = 0;
+	}
+	n = strlen(buf);
+	if (n + 1 + strlen(path) + 1 > len)
+		return path;
+	buf[n] = '/';
+	strcpy(buf + n + 1, path);
+	return buf;
+}
+
+/* Path of an open descriptor ("/proc/self/fd/N"'s target). */
+static const char *fd_path(int fd, char *buf, size_t len)
+{
+	char link[64];
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t k = readlink(link, buf, len - 1);
+	if (k <= 0)
+		return NULL;
+	buf[k] = 0;
+	return buf;
+}
+
+/* Learn a descriptor: type, file id (FILE record on first sight),
+ * position. path may be NULL (then /proc/self/fd tells). */
+static struct preload_ofd *fd_learn(struct preload_ring *r, int fd, int dirfd,
+				    const char *path, int oflags, int just_opened)
+{
+	struct stat st;
+	char buf[PATH_MAX];
+	int is_new;
+	int64_t pos = -1;
+
+	if (fstat(fd, &st) != 0)
+		return NULL;
+	uint8_t ftype = (uint8_t)iot_file_type_from_mode(st.st_mode);
+	int seekable = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
+	uint64_t id = preload_file_id(preload_key_devino(st.st_dev, st.st_ino), &is_new);
+	if (is_new) {
+		const char *p = path && path[0] == '/' ? path : NULL;
+		if (!p && path && just_opened && dirfd == AT_FDCWD)
+			p = full_path(dirfd, path, buf, sizeof(buf));
+		if (!p || p[0] != '/')
+			p = fd_path(fd, buf, sizeof(buf));
+		emit_file(r, id, st.st_dev, st.st_ino, ftype, p ? p : "?");
+	}
+	if (seekable)
+		pos = just_opened ? ((oflags & O_APPEND) ? -1 : 0) : lseek(fd, 0, SEEK_CUR);
+	if (pos < 0)
+		pos = -1;
+	return preload_fd_new(fd, id, ftype, seekable, pos, oflags < 0 ? 0 : (uint32_t)oflags);
+}
+
+/* File id for a call naming a path (stat, unlink, failed open, ...). */
+static uint64_t path_file_id(struct preload_ring *r, const struct preload_call *c)
+{
+	char buf[PATH_MAX];
+	int is_new;
+	uint64_t key, dev = 0, ino = 0;
+	uint8_t ftype = 0;
+	const char *p;
+
+	if (c->st && c->result == 0) {
+		if (c->st_kind == 1) {
+			const struct stat *st = c->st;
+			dev = st->st_dev, ino = st->st_ino;
+			ftype = (uint8_t)iot_file_type_from_mode(st->st_mode);
+		} else {
+			const struct statx *sx = c->st;
+			if (sx->stx_mask & STATX_INO) {
+				dev = makedev(sx->stx_dev_major, sx->stx_dev_minor);
+				ino = sx->stx_ino;
+				ftype = (uint8_t)iot_file_type_from_mode(sx->stx_mode);
+			}
+		}
+	}
+	p = full_path(c->dirfd, c->path, buf, sizeof(buf));
+	if (!p || !*p)
+		return 0;
+	key = ino ? preload_key_devino(dev, ino) : preload_key_path(p);
+	uint64_t id = preload_file_id(key, &is_new);
+	if (is_new)
+		emit_file(r, id, dev, ino, ftype, p);
+	return id;
+}
+
+/* ------------------------------------------------------------------ */
+/* Recording                                                           */
+/* ------------------------------------------------------------------ */
+
+void preload_missed(void)
+{
+	struct preload_ring *r = preload_tls.ring;
+
+	if (r)
+		atomic_fetch_add(&r->drops, 1);
+}
+
+/* Offset of the call and the descriptor's new position. */
+static int64_t call_offset(struct preload_ofd *o, const struct preload_call *c, uint8_t *eflags)
+{
+	int64_t moved = c->result > 0 ? c->result : 0, off = -1;
+
+	switch (c->at) {
+	case PRELOAD_AT_GIVEN:
+		return c->offset;
+	case PRELOAD_AT_CUR:
+		if (o && o->seekable && !(o->oflags & O_APPEND)) {
+			off = atomic_fetch_add_explicit(&o->offset, moved, memory_order_relaxed);
+			if (off < 0) /* position unknown: stays unknown */
+				atomic_store(&o->offset, -1);
+		}
+		break;
+	case PRELOAD_AT_STDIO:
+		if (o) {
+			off = atomic_fetch_add_explicit(&o->stdio_pos, moved, memory_order_relaxed);
+			if (off < 0)
+				atomic_store(&o->stdio_pos, -1);
+		}
+		break;
+	case PRELOAD_AT_SEEK:
+		if (o && c->result >= 0)
+			atomic_store(&o->offset, c->result);
+		return c->result >= 0 ? c->result : -1;
+	case PRELOAD_AT_STDIO_SET:
+		if (o)
+			atomic_store(&o->stdio_pos, c->offset);
+		return c->offset;
+	default:
+		return -1;
+	}
+	if (off < 0) {
+		*eflags |= IOT_EV_OFFSET_UNKNOWN;
+		off = -1;
+	}
+	return off;
+}
+
+/* Descriptor table after close and dup calls. */
+static void fd_update(const struct preload_call *c)
+{
+	if (c->result < 0)
+		return;
+	switch (c->op) {
+	case IOT_OP_CLOSE:
+	case IOT_OP_FCLOSE:
+		preload_fd_close(c->fd);
+		break;
+	case IOT_OP_DUP:
+	case IOT_OP_DUP2:
+	case IOT_OP_DUP3:
+	case IOT_OP_FCNTL:
+		preload_fd_dup(c->fd, (int)c->result);
+		break;
+	default:
+		break;
+	}
+}
+
+void preload_record(struct preload_call *c)
+{
+	uint64_t t1 = preload_now();
+	struct preload_ring *r;
+	struct preload_ofd *o = NULL;
+	uint64_t file_id = 0;
+	uint8_t eflags = 0, ftype = 0;
+	uint32_t head;
+
+	preload_tls.guard = 1;
+	r = ring_get();
+	if (!r)
+		goto out;
+	if (c->opened && c->result >= 0) {
+		o = fd_learn(r, (int)c->result, c->dirfd, c->path, (int)c->flags, 1);
+	} else if (c->fd >= 0) {
+		o = preload_fd_get(c->fd);
+		if (!o && c->result >= 0 && c->op != IOT_OP_CLOSE) {
+			/* First sight of an inherited descriptor: its position
+			 * is already past this call. */
+			o = fd_learn(r, c->fd, AT_FDCWD, NULL, -1, 0);
+			if (o && c->at == PRELOAD_AT_CUR && o->offset >= 0) {
+				c->at = PRELOAD_AT_GIVEN;
+				c->offset = o->offset - c->result;
+			}
+		}
+		if (o && !o->seekable && c->at == PRELOAD_AT_CUR)
+			c->at = PRELOAD_AT_NONE;
+	}
+	if (o) {
+		file_id = o->file_id;
+		ftype = o->ftype;
+		if (o->oflags & O_DIRECT)
+			eflags |= IOT_EV_DIRECT;
+	} else if (c->path) {
+		file_id = path_file_id(r, c);
+	}
+	int64_t off = call_offset(o, c, &eflags);
+	if (c->size && c->result >= 0 && (uint64_t)c->result < c->size &&
+	    iot_op_category(c->op) <= IOT_CAT_WRITE && iot_op_category(c->op) >= IOT_CAT_READ)
+		eflags |= IOT_EV_PARTIAL;
+	if (!ring_reserve(r, 1, &head)) {
+		atomic_fetch_add(&r->drops, 1);
+		goto out;
+	}
+	r->slots[head & (RING_SLOTS - 1)] = (struct preload_slot){
+		.ts_ns = c->t0, .dur_ns = t1 - c->t0, .file_id = file_id, .offset = off,
+		.size = c->size, .result = c->result,
+		.fd = c->opened && c->result >= 0 ? (int32_t)c->result : c->fd,
+		.flags = c->flags, .op = c->op, .ftype = ftype, .eflags = eflags,
+		.kind = PRELOAD_SLOT_IO,
+	};
+	atomic_store_explicit(&r->head, head + 1, memory_order_release);
+	maybe_drain(r, t1);
+out:
+	fd_update(c);
+	preload_tls.guard = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Shards                                                              */
+/* ------------------------------------------------------------------ */
+
+int preload_relocate_fd(int fd)
+{
+	struct rlimit rl;
+	int floor = 900, nfd;
+
+	if (fd < 0)
+		return fd;
+	/* Out of the low range that daemons close and shells dup onto. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1024)
+		floor = (int)rl.rlim_cur * 3 / 4;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, floor);
+	if (nfd >= 0) {
+		close(fd);
+		fd = nfd;
+	}
+	preload_shard_fd = fd;
+	return fd;
+}
+
+static void read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	for (ssize_t i = 0; i + 1 < n; i++) /* cmdline: NULs between args */
+		if (buf[i] == 0)
+			buf[i] = ' ';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+}
+
+static void add_proc(uint64_t exit_ns)
+{
+	char comm[17] = "", exe[PATH_MAX], cmdline[4096];
+	ssize_t n;
+
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = 0;
+	read_small("/proc/self/cmdline", cmdline, sizeof(cmdline));
+	struct iot_proc p = {
+		.ts_ns = preload_now(), .start_ns = exit_ns ? 0 : preload_now(),
+		.exit_ns = exit_ns, .pid = (uint32_t)rt.pid, .ppid = (uint32_t)getppid(),
+		.uid = getuid(), .gid = getgid(), .exit_status = -1,
+		.comm = comm, .exe = exe[0] ? exe : NULL,
+		.cmdline = cmdline[0] ? cmdline : NULL, .job_id = rt.job,
+	};
+	iot_writer_add_proc(rt.w, &p);
+}
+
+/* Open this process's shard. Lock held, guard set. */
+static int shard_open(void)
+{
+	uint32_t nonce = 0;
+	struct iot_writer_opts o = {
+		.flags = IOT_W_DIRECT | IOT_W_NO_AUTO_META,
+		.chunk_records = 32768,
+		.flush_age_ns = PRELOAD_AGE_NS,
+	};
+	int rc;
+
+	if (getrandom(&nonce, sizeof(nonce), GRND_NONBLOCK) != sizeof(nonce))
+		nonce = (uint32_t)preload_now();
+	/* Ids: high 32 bits unique per shard, writer strings from the low
+	 * half, our file ids from 2^31 up. */
+	o.id_base = ((uint64_t)((nonce ^ ((uint32_t)rt.pid << 8)) | 1u)) << 32;
+	snprintf(rt.shard, sizeof(rt.shard), "%s/%d-%08x%s", rt.spool, (int)rt.pid, nonce,
+		 PRELOAD_SHARD_OPEN_SUFFIX);
+	preload_capturing_fd = 1;
+	rc = iot_writer_open(&rt.w, rt.shard, &o);
+	preload_capturing_fd = 0;
+	if (rc < 0) {
+		rt.w = NULL;
+		preload_shard_fd = -1;
+		return rc;
+	}
+	preload_file_id_base(o.id_base + (1ull << 31));
+	add_proc(0);
+	atomic_store(&rt.last_drain_ns, preload_now());
+	preload_active = 1;
+	return 0;
+}
+
+/* Flush and close the shard (footer) and mark it complete. Lock held. */
+static void shard_close(void)
+{
+	char done[PATH_MAX];
+	size_t n;
+
+	if (!rt.w)
+		return;
+	drain_all();
+	add_proc(preload_now());
+	iot_writer_close(rt.w);
+	rt.w = NULL;
+	preload_shard_fd = -1;
+	n = strlen(rt.shard) - strlen(PRELOAD_SHARD_OPEN_SUFFIX);
+	snprintf(done, sizeof(done), "%.*s%s", (int)n, rt.shard, PRELOAD_SHARD_DONE_SUFFIX);
+	rename(rt.shard, done);
+}
+
+/* ------------------------------------------------------------------ */
+/* Threads, fork, exec, exit                                           */
+/* ------------------------------------------------------------------ */
+
+static void thread_exit(void *arg)
+{
+	struct preload_ring *r = arg;
+
+	preload_tls.guard = 1;
+	pthread_mutex_lock(&rt.lock);
+	ring_drain(r);
+	atomic_store(&rt.rings[r->reg], NULL);
+	pthread_mutex_unlock(&rt.lock);
+	preload_tls.ring = NULL;
+	munmap(r, sizeof(*r));
+	preload_tls.guard = 0;
+}
+
+static void fork_prepare(void)
+{
+	if (!preload_active || preload_tls.sig_depth)
+		return;
+	preload_tls.guard = 1;
+	pthread_mutex_lock(&rt.lock);
+	rt.fork_locked = 1;
+	drain_all();
+	if (rt.w)
+		iot_writer_flush(rt.w);
+}
+
+static void fork_parent(void)
+{
+	if (rt.fork_locked) {
+		rt.fork_locked = 0;
+		pthread_mutex_unlock(&rt.lock);
+	}
+	preload_tls.guard = 0;
+}
+
+/* The child starts its own shard. The parent's writer (its buffers and
+ * descriptor) is abandoned without touching the parent's file. */
+static void fork_child(void)
+{
+	struct preload_ring *mine = preload_tls.ring;
+
+	pthread_mutex_init(&rt.lock, NULL);
+	rt.fork_locked = 0;
+	rt.pid = getpid();
+	for (uint32_t i = 0; i < MAX_RINGS; i++) {
+		struct preload_ring *r = atomic_load(&rt.rings[i]);
+		if (r && r != mine) { /* threads that do not exist here */
+			atomic_store(&rt.rings[i], NULL);
+			munmap(r, sizeof(*r));
+		}
+	}
+	if (mine) {
+		mine->tid = (uint32_t)syscall(SYS_gettid);
+		atomic_store(&mine->tail, atomic_load(&mine->head)); /* the parent's */
+		atomic_store(&mine->drops, 0);
+	}
+	if (!preload_active) {
+		preload_tls.guard = 0;
+		return;
+	}
+	preload_tls.guard = 1;
+	if (rt.w) {
+		/* Leak the parent's writer: closing it would write to the parent's shard. */
+		if (preload_shard_fd >= 0)
+			close(preload_shard_fd);
+		rt.w = NULL;
+		preload_shard_fd = -1;
+	}
+	if (shard_open() < 0)
+		preload_active = 0;
+	preload_tls.guard = 0;
+}
+
+/* A vfork child shares our memory: it must not touch the writer. */
+static int in_own_process(void)
+{
+	return getpid() == rt.pid;
+}
+
+void preload_before_exec(void)
+{
+	if (!preload_active || preload_tls.sig_depth || !in_own_process())
+		return;
+	preload_tls.guard = 1;
+	pthread_mutex_lock(&rt.lock);
+	shard_close();
+	pthread_mutex_unlock(&rt.lock);
+	preload_tls.guard = 0;
+}
+
+void preload_after_failed_exec(void)
+{
+	if (!preload_active || preload_tls.sig_depth || !in_own_process())
+		return;
+	preload_tls.guard = 1;
+	pthread_mutex_lock(&rt.lock);
+	if (!rt.w && shard_open() < 0)
+		preload_active = 0;
+	pthread_mutex_unlock(&rt.lock);
+	preload_tls.guard = 0;
+}
+
+void preload_before_exit(void)
+{
+	if (!preload_active || preload_tls.sig_depth || !in_own_process())
+		return;
+	preload_tls.guard = 1;
+	pthread_mutex_lock(&rt.lock);
+	shard_close();
+	preload_active = 0;
+	pthread_mutex_unlock(&rt.lock);
+	/* guard stays set: nothing after this is recorded */
+}
+
+void preload_init(void)
+{
+	const char *spool;
+
+	if (rt.initialized)
+		return;
+	rt.initialized = 1;
+	spool = getenv(PRELOAD_ENV_SPOOL);
+	if (!spool || !*spool || strlen(spool) >= sizeof(rt.spool))
+		return;
+	snprintf(rt.spool, sizeof(rt.spool), "%s", spool);
+	rt.job = getenv(PRELOAD_ENV_JOB);
+	if (rt.job && !*rt.job)
+		rt.job = NULL;
+	rt.pid = getpid();
+	if (preload_fd_init() < 0)
+		return;
+	rt.key_ok = pthread_key_create(&rt.key, thread_exit) == 0;
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	preload_tls.guard = 1;
+	pthread_mutex_lock(&rt.lock);
+	shard_open();
+	pthread_mutex_unlock(&rt.lock);
+	preload_tls.guard = 0;
+}
+
+__attribute__((constructor)) static void preload_ctor(void)
+{
+	preload_init();
+}
+
+__attribute__((destructor)) static void preload_dtor(void)
+{
+	preload_before_exit();
+}

@@ -1,0 +1,114 @@
+/* preload_rt.h - the runtime object of libiorec-preload.so.
+ *
+ * One object per process (the only global state of the library): the
+ * shard writer, its lock, the registry of per-thread event rings and the
+ * clock. Wrappers call in here to record.
+ *
+ * Recording path (no lock, no malloc): an event is appended to the
+ * calling thread's ring (a single-producer ring in mmap'd memory). A ring
+ * that is a quarter full, or a process whose rings were last drained
+ * more than PRELOAD_AGE_NS ago, is drained into the writer by whoever
+ * wins a trylock on the writer lock; a thread that loses the race, or
+ * runs inside a signal handler, never waits: its event stays in the ring,
+ * or is counted as dropped when the ring is full (written later as a
+ * loss record).
+ */
+#ifndef IOREC_PRELOAD_RT_H
+#define IOREC_PRELOAD_RT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Environment variables shared with record/preload/preload_source.c. */
+#define PRELOAD_ENV_SPOOL "IOREC_PRELOAD_SPOOL" /* spool directory; unset = off */
+#define PRELOAD_ENV_JOB "IOREC_PRELOAD_JOB"     /* job id for process records */
+
+/* Shard names: "<pid>-<nonce>.open" while written, renamed to
+ * "<pid>-<nonce>.iotr" when the process closed it cleanly. */
+#define PRELOAD_SHARD_OPEN_SUFFIX ".open"
+#define PRELOAD_SHARD_DONE_SUFFIX ".iotr"
+
+/* Age after which rings are drained and chunks flushed (on the call
+ * path); two stages of this keep a SIGKILL's loss under one second. */
+#define PRELOAD_AGE_NS 400000000ull
+
+/* How a call's file offset is found. */
+enum preload_at {
+	PRELOAD_AT_NONE = 0,   /* no offset (metadata call) */
+	PRELOAD_AT_GIVEN,      /* explicit offset argument (pread, ...) */
+	PRELOAD_AT_CUR,        /* the descriptor's position, advanced by result */
+	PRELOAD_AT_STDIO,      /* the FILE position, advanced by result */
+	PRELOAD_AT_SEEK,       /* result is the new position (lseek) */
+	PRELOAD_AT_STDIO_SET,  /* offset is the new FILE position (fseek, fopen) */
+};
+
+/* One intercepted call, filled by a wrapper after the real call. */
+struct preload_call {
+	uint64_t t0;        /* preload_now() before the call */
+	int64_t offset;
+	uint64_t size;      /* bytes requested */
+	int64_t result;     /* bytes, fd, 0 or -errno */
+	const char *path;   /* path argument, or NULL */
+	int dirfd;          /* for *at calls with a relative path */
+	int fd;             /* descriptor the call works on, -1 if none */
+	uint32_t flags;     /* call flags (open flags, whence, RWF_*) */
+	uint16_t op;        /* enum iot_op */
+	uint8_t at;         /* enum preload_at */
+	uint8_t opened;     /* result is a new descriptor (open family) */
+	const void *st;     /* struct stat / statx filled by a stat call */
+	uint8_t st_kind;    /* 1 = struct stat, 2 = struct statx */
+};
+
+/* Per-thread state, in static TLS (small: the ring is mmap'd). */
+struct preload_tls {
+	int guard;           /* inside the library: do not record */
+	int sig_depth;       /* inside an application signal handler */
+	struct preload_ring *ring;
+};
+extern __thread struct preload_tls preload_tls __attribute__((tls_model("initial-exec")));
+
+/* 1 while the process records (spool set, shard open). */
+extern volatile int preload_active;
+
+/* Current time on CLOCK_MONOTONIC in ns (the recording clock). */
+uint64_t preload_now(void);
+
+/* Count a call that could not be recorded (library busy in a handler). */
+void preload_missed(void);
+
+/* Should this call be recorded? Not when inactive or re-entered; an
+ * application signal handler that interrupted the library loses its
+ * event, counted as a drop. */
+static inline int preload_want(void)
+{
+	if (__builtin_expect(!preload_active, 0))
+		return 0;
+	if (__builtin_expect(preload_tls.guard, 0)) {
+		if (preload_tls.sig_depth)
+			preload_missed();
+		return 0;
+	}
+	return 1;
+}
+
+/* Record one completed call. errno must be saved by the caller. */
+void preload_record(struct preload_call *c);
+
+/* Before exec (flush and close the shard) and after a failed exec. */
+void preload_before_exec(void);
+void preload_after_failed_exec(void);
+/* Before _exit: flush and close (not in a vfork child or a handler). */
+void preload_before_exit(void);
+
+/* The shard's descriptor, or -1: the application may not close it. */
+extern volatile int preload_shard_fd;
+/* Set while the writer opens its file: the open wrappers hand the new
+ * descriptor to preload_relocate_fd(), which moves it out of the
+ * application's usual range and remembers it. */
+extern volatile int preload_capturing_fd;
+int preload_relocate_fd(int fd);
+
+/* Process-level initialization (constructor; idempotent). */
+void preload_init(void);
+
+#endif

@@ -1,0 +1,209 @@
+/* preload_source.c - iorec's side of the preload source: find the
+ * library, make the spool, inject into COMMAND, merge the shards. */
+#include "record/preload/preload_spool.h"
+#include "record/source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "record/preload/preload_rt.h"
+
+#define FIRST_CHECKS_NS 50000000ull /* poll often until COMMAND has exec'd */
+#define MERGE_EVERY_NS 1000000000ull
+
+struct preload_state {
+	char so[PATH_MAX];
+	char spool[PATH_MAX];
+	int spool_created;
+	pid_t target;
+	int exe_checked;          /* COMMAND's executable looked at */
+	int static_reported;
+	char self_exe[PATH_MAX];
+	struct preload_merge_stats st;
+};
+
+/* Static-binary markers left by the library's exec wrapper. */
+static void report_markers(struct preload_state *s, struct iorec_ctx *ctx)
+{
+	(void)s;
+	(void)ctx;
+}
+
+/* ------------------------------------------------------------------ */
+/* The source                                                          */
+/* ------------------------------------------------------------------ */
+
+static int pl_available(const struct iorec_config *cfg, char *why, size_t whylen)
+{
+	char so[PATH_MAX];
+
+	return preload_find_library(cfg->exe_dir, so, sizeof(so), why, whylen) == 0;
+}
+
+static int make_spool(struct preload_state *s, const struct iorec_config *cfg, char *why,
+		      size_t whylen)
+{
+	struct stat st;
+
+	if (cfg->spool_dir && *cfg->spool_dir) {
+		snprintf(s->spool, sizeof(s->spool), "%s", cfg->spool_dir);
+		if (mkdir(s->spool, 0700) == 0) {
+			s->spool_created = 1;
+			return 0;
+		}
+		if (errno != EEXIST || lstat(s->spool, &st) != 0 || !S_ISDIR(st.st_mode) ||
+		    st.st_uid != getuid() || (st.st_mode & 077)) {
+			snprintf(why, whylen, "spool directory %s: %s", s->spool,
+				 errno == EEXIST ? "exists but is not a private (0700) directory of ours"
+						 : strerror(errno));
+			return -EPERM;
+		}
+		return 0;
+	}
+	const char *tmp = getenv("TMPDIR");
+	snprintf(s->spool, sizeof(s->spool), "%s/iorec-spool.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(s->spool)) {
+		int e = errno;
+		snprintf(why, whylen, "cannot create spool directory %s: %s", s->spool, strerror(e));
+		return -e;
+	}
+	s->spool_created = 1;
+	return 0;
+}
+
+static int pl_init(void **state, struct iorec_ctx *ctx, char *why, size_t whylen)
+{
+	struct preload_state *s = calloc(1, sizeof(*s));
+	int rc;
+	ssize_t n;
+
+	if (!s)
+		return -ENOMEM;
+	*state = s;
+	if ((rc = preload_find_library(ctx->cfg->exe_dir, s->so, sizeof(s->so), why, whylen)) < 0)
+		return rc;
+	if ((rc = make_spool(s, ctx->cfg, why, whylen)) < 0)
+		return rc;
+	n = readlink("/proc/self/exe", s->self_exe, sizeof(s->self_exe) - 1);
+	s->self_exe[n > 0 ? n : 0] = 0;
+	return 0;
+}
+
+static int pl_prepare_child(void *state, struct iorec_ctx *ctx, struct iorec_env *env)
+{
+	struct preload_state *s = state;
+	const char *old = iorec_env_get(env, "LD_PRELOAD");
+	char *val;
+	int rc;
+
+	if (old && *old) {
+		size_t n = strlen(s->so) + strlen(old) + 2;
+		if (!(val = malloc(n)))
+			return -ENOMEM;
+		snprintf(val, n, "%s %s", s->so, old);
+	} else if (!(val = strdup(s->so))) {
+		return -ENOMEM;
+	}
+	rc = iorec_env_set(env, "LD_PRELOAD", val);
+	free(val);
+	if (!rc)
+		rc = iorec_env_set(env, PRELOAD_ENV_SPOOL, s->spool);
+	if (!rc && ctx->cfg->job_id)
+		rc = iorec_env_set(env, PRELOAD_ENV_JOB, ctx->cfg->job_id);
+	return rc;
+}
+
+static int pl_start(void *state, struct iorec_ctx *ctx)
+{
+	struct preload_state *s = state;
+
+	s->target = ctx->target_pid;
+	return 0;
+}
+
+/* Once COMMAND has exec'd, look at what it runs. */
+static void check_target(struct preload_state *s, struct iorec_ctx *ctx)
+{
+	char link[64], exe[PATH_MAX], why[PATH_MAX + 200];
+	ssize_t n;
+
+	if (s->exe_checked || s->target <= 0)
+		return;
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)s->target);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n <= 0) {
+		s->exe_checked = 1; /* gone */
+		return;
+	}
+	exe[n] = 0;
+	if (strcmp(exe, s->self_exe) == 0)
+		return; /* not exec'd yet */
+	s->exe_checked = 1;
+	if (preload_check_interposable(link, why, sizeof(why)) == 0) {
+		/* name the file, not /proc/PID/exe */
+		preload_check_interposable(exe, why, sizeof(why));
+		s->static_reported = 1;
+		iot_writer_set_meta(ctx->w, "source.preload.warning", why);
+	}
+}
+
+static int pl_poll(void *state, struct iorec_ctx *ctx, uint64_t now_ns, uint64_t *next_ns)
+{
+	struct preload_state *s = state;
+	int rc;
+
+	check_target(s, ctx);
+	report_markers(s, ctx);
+	rc = preload_merge_spool(ctx->w, s->spool, 0, &s->st);
+	*next_ns = now_ns + (s->exe_checked ? MERGE_EVERY_NS : FIRST_CHECKS_NS);
+	return rc < 0 ? rc : 0;
+}
+
+static int pl_stop(void *state, struct iorec_ctx *ctx)
+{
+	struct preload_state *s = state;
+	int rc;
+
+	check_target(s, ctx);
+	report_markers(s, ctx);
+	rc = preload_merge_spool(ctx->w, s->spool, 1, &s->st);
+	iot_writer_set_metaf(ctx->w, "source.preload.shards", "%u", s->st.shards);
+	iot_writer_set_metaf(ctx->w, "source.preload.shards_unclosed", "%u", s->st.unclosed);
+	if (s->st.failed)
+		iot_writer_set_metaf(ctx->w, "source.preload.shards_failed", "%u: %s", s->st.failed,
+				     s->st.first_error);
+	if (s->st.bad_chunks || s->st.dropped_bytes)
+		iot_writer_set_metaf(ctx->w, "source.preload.shard_damage",
+				     "%u corrupt chunks, %llu bytes of cut tails", s->st.bad_chunks,
+				     (unsigned long long)s->st.dropped_bytes);
+	return rc < 0 ? rc : 0;
+}
+
+static void pl_destroy(void *state)
+{
+	struct preload_state *s = state;
+
+	if (!s)
+		return;
+	if (s->spool_created && s->spool[0])
+		rmdir(s->spool); /* fails, keeping them, if shards were left */
+	free(s);
+}
+
+const struct iorec_source_ops iorec_source_preload = {
+	.name = "preload",
+	.kind = IOREC_SRC_EVENTS,
+	.available = pl_available,
+	.init = pl_init,
+	.prepare_child = pl_prepare_child,
+	.start = pl_start,
+	.poll = pl_poll,
+	.stop = pl_stop,
+	.destroy = pl_destroy,
+};

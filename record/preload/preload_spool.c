@@ -1,0 +1,139 @@
+/* preload_spool.c - shards, the library and executables: the parts of
+ * the preload source that do not need the recorder core. */
+#include "record/preload/preload_spool.h"
+
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "record/preload/preload_rt.h"
+
+/* ------------------------------------------------------------------ */
+/* Library and executables                                             */
+/* ------------------------------------------------------------------ */
+
+int preload_find_library(const char *exe_dir, char *out, size_t outlen, char *why,
+			 size_t whylen)
+{
+	static const char *const rel[] = { "/../lib/iorec/", "/../lib/" };
+	const char *env = getenv("IOREC_PRELOAD_LIB");
+	char cand[PATH_MAX];
+
+	if (env && *env) {
+		if (access(env, R_OK) == 0 && realpath(env, cand) && strlen(cand) < outlen)
+			goto found;
+		snprintf(why, whylen, "IOREC_PRELOAD_LIB=%s: not readable", env);
+		return -ENOENT;
+	}
+	for (size_t i = 0; exe_dir && i < sizeof(rel) / sizeof(rel[0]); i++) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s%s%s", exe_dir, rel[i], PRELOAD_SO_NAME);
+		if (access(path, R_OK) == 0 && realpath(path, cand) && strlen(cand) < outlen)
+			goto found;
+	}
+	snprintf(why, whylen, "%s not found in %s/../lib/iorec/ or %s/../lib/", PRELOAD_SO_NAME,
+		 exe_dir ? exe_dir : "?", exe_dir ? exe_dir : "?");
+	return -ENOENT;
+found:
+	/* LD_PRELOAD splits on spaces and colons. */
+	if (strpbrk(cand, " :")) {
+		snprintf(why, whylen, "%s: LD_PRELOAD cannot name a path with spaces or colons", cand);
+		return -EINVAL;
+	}
+	snprintf(out, outlen, "%s", cand);
+	return 0;
+}
+
+int preload_check_interposable(const char *path, char *why, size_t whylen)
+{
+	Elf64_Ehdr eh;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 1;
+
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64)
+		goto out; /* a script or a foreign file: its interpreter runs */
+	rc = 0;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) !=
+		    (ssize_t)sizeof(ph))
+			break;
+		if (ph.p_type == PT_INTERP)
+			rc = 1;
+	}
+	if (!rc)
+		snprintf(why, whylen,
+			 "%s is statically linked: LD_PRELOAD cannot reach it, so its I/O is not "
+			 "traced (use -s ebpf as root, or a dynamically linked build)", path);
+out:
+	close(fd);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Shards                                                              */
+/* ------------------------------------------------------------------ */
+
+static int has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), k = strlen(suf);
+	return n > k && strcmp(s + n - k, suf) == 0;
+}
+
+static int merge_one(iot_writer *w, const char *path, int closed, struct preload_merge_stats *st)
+{
+	uint64_t dropped = 0;
+	uint32_t bad = 0;
+	struct iot_error err = { 0 };
+	int rc = iot_writer_append_trace(w, path, &dropped, &bad, &err);
+
+	if (rc < 0) {
+		st->failed++;
+		if (!st->first_error[0])
+			snprintf(st->first_error, sizeof(st->first_error), "%.150s: %.100s", path,
+				 err.msg[0] ? err.msg : iot_strerror(rc));
+		/* An empty shard (process killed before its header) is no loss. */
+		return rc == IOT_E_EMPTY || rc == IOT_E_TRUNCATED ? 0 : rc;
+	}
+	st->shards++;
+	st->unclosed += !closed;
+	st->bad_chunks += bad;
+	st->dropped_bytes += dropped;
+	return 0;
+}
+
+int preload_merge_spool(iot_writer *w, const char *spool, int all, struct preload_merge_stats *st)
+{
+	DIR *d = opendir(spool);
+	struct dirent *de;
+	int rc = 0, merged = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		int done = has_suffix(de->d_name, PRELOAD_SHARD_DONE_SUFFIX);
+		if (!done && !(all && has_suffix(de->d_name, PRELOAD_SHARD_OPEN_SUFFIX)))
+			continue;
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/%s", spool, de->d_name);
+		int r = merge_one(w, path, done, st);
+		if (r < 0) {
+			/* the output itself failed: stop, keep the shards */
+			rc = r;
+			break;
+		}
+		merged++;
+		unlink(path);
+	}
+	closedir(d);
+	return rc < 0 ? rc : merged;
+}
+
