@@ -71,7 +71,7 @@ static struct {
 	char spool[PATH_MAX - 64];
 	char shard[PATH_MAX];       /* current shard path (".open") */
 	const char *job;
-	_Atomic uint64_t last_drain_ns;
+	_Atomic uint64_t last_drain_tick;
 	struct preload_ring *_Atomic rings[MAX_RINGS];
 	_Atomic uint64_t ring_alloc_fail;
 	int initialized;
@@ -82,12 +82,73 @@ volatile int preload_active;
 volatile int preload_shard_fd = -1;
 volatile int preload_capturing_fd;
 
-uint64_t preload_now(void)
+int preload_use_tsc;
+
+uint64_t preload_mono_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* An invariant TSC ticks at a constant rate in every state and on every
+ * CPU (cpuid 0x80000007, EDX bit 8). */
+static int tsc_invariant(void)
+{
+#if defined(__x86_64__)
+	uint32_t a = 0x80000000u, b, c, d;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+	if (a < 0x80000007u)
+		return 0;
+	a = 0x80000007u;
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+	return (d >> 8) & 1;
+#else
+	return 0;
+#endif
+}
+
+/* Ticks to ns: the first anchor (tick0, mono0) is taken at startup, the
+ * rate is measured again at every drain over the whole life of the
+ * process. Lock held (or single-threaded). */
+static struct {
+	uint64_t tick0, mono0;
+	double ns_per_tick;
+	uint64_t age_ticks;  /* PRELOAD_AGE_NS in ticks */
+} clk;
+
+static void clock_init(void)
+{
+	preload_use_tsc = tsc_invariant();
+	clk.mono0 = preload_mono_ns();
+	clk.tick0 = preload_now();
+	clk.ns_per_tick = preload_use_tsc ? 1.0 / 3.0 : 1.0; /* until measured */
+	clk.age_ticks = (uint64_t)(PRELOAD_AGE_NS / clk.ns_per_tick);
+}
+
+static void clock_update(void)
+{
+	if (!preload_use_tsc)
+		return;
+	uint64_t m = preload_mono_ns(), t = preload_now();
+	if (m - clk.mono0 > 20000 && t > clk.tick0) { /* 20 us: enough for 1e-3 */
+		clk.ns_per_tick = (double)(m - clk.mono0) / (double)(t - clk.tick0);
+		clk.age_ticks = (uint64_t)(PRELOAD_AGE_NS / clk.ns_per_tick);
+	}
+}
+
+static uint64_t ticks_to_ns(uint64_t t)
+{
+	if (!preload_use_tsc)
+		return t;
+	return clk.mono0 + (uint64_t)((double)(int64_t)(t - clk.tick0) * clk.ns_per_tick);
+}
+
+static uint64_t ticks_dur_ns(uint64_t d)
+{
+	return preload_use_tsc ? (uint64_t)((double)d * clk.ns_per_tick) : d;
 }
 
 /* ------------------------------------------------------------------ */
@@ -141,7 +202,7 @@ static void ring_drain(struct preload_ring *r)
 		const struct preload_slot *s = &r->slots[tail & (RING_SLOTS - 1)];
 		if (rt.w && s->kind == PRELOAD_SLOT_IO) {
 			struct iot_io_event ev = {
-				.ts_ns = s->ts_ns, .dur_ns = s->dur_ns,
+				.ts_ns = ticks_to_ns(s->ts_ns), .dur_ns = ticks_dur_ns(s->dur_ns),
 				.pid = (uint32_t)rt.pid, .tid = r->tid, .op = s->op,
 				.source = IOT_SRC_PRELOAD, .ftype = s->ftype,
 				.fd = s->fd, .flags = s->flags, .eflags = s->eflags,
@@ -167,7 +228,7 @@ static void ring_drain(struct preload_ring *r)
 	drops = atomic_exchange(&r->drops, 0);
 	if (drops && rt.w) {
 		struct iot_loss l = {
-			.ts_ns = preload_now(), .source = IOT_SRC_PRELOAD, .cpu = r->tid,
+			.ts_ns = preload_mono_ns(), .source = IOT_SRC_PRELOAD, .cpu = r->tid,
 			.count = drops, .reason = IOT_LOSS_BUFFER_FULL, .pid = (uint32_t)rt.pid,
 		};
 		iot_writer_add_loss(rt.w, &l);
@@ -176,12 +237,13 @@ static void ring_drain(struct preload_ring *r)
 
 static void drain_all(void)
 {
+	clock_update();
 	for (uint32_t i = 0; i < MAX_RINGS; i++) {
 		struct preload_ring *r = atomic_load(&rt.rings[i]);
 		if (r)
 			ring_drain(r);
 	}
-	atomic_store_explicit(&rt.last_drain_ns, preload_now(), memory_order_relaxed);
+	atomic_store_explicit(&rt.last_drain_tick, preload_now(), memory_order_relaxed);
 }
 
 /* Room for n slots, draining if we may; 0 if the ring stays full. */
@@ -193,6 +255,7 @@ static int ring_reserve(struct preload_ring *r, uint32_t n, uint32_t *head)
 	if (*head - tail + n <= RING_SLOTS)
 		return 1;
 	if (preload_tls.sig_depth == 0 && pthread_mutex_trylock(&rt.lock) == 0) {
+		clock_update();
 		ring_drain(r);
 		pthread_mutex_unlock(&rt.lock);
 		tail = atomic_load_explicit(&r->tail, memory_order_acquire);
@@ -208,8 +271,8 @@ static void maybe_drain(struct preload_ring *r, uint64_t now)
 {
 	uint32_t used = atomic_load_explicit(&r->head, memory_order_relaxed) -
 			atomic_load_explicit(&r->tail, memory_order_relaxed);
-	int old = now - atomic_load_explicit(&rt.last_drain_ns, memory_order_relaxed) >
-		  PRELOAD_AGE_NS;
+	int old = now - atomic_load_explicit(&rt.last_drain_tick, memory_order_relaxed) >
+		  clk.age_ticks;
 
 	if ((used < RING_DRAIN_AT && !old) || preload_tls.sig_depth)
 		return;
@@ -220,6 +283,7 @@ static void maybe_drain(struct preload_ring *r, uint64_t now)
 		if (rt.w)
 			iot_writer_tick(rt.w);
 	} else {
+		clock_update();
 		ring_drain(r);
 	}
 	pthread_mutex_unlock(&rt.lock);
@@ -432,6 +496,13 @@ static void fd_update(const struct preload_call *c)
 	}
 }
 
+/* Categories from the one operation list, without a call per event. */
+static const uint8_t op_category[IOT_OP__COUNT] = {
+#define PRELOAD_X_CAT(e, name, cat) [IOT_OP_##e] = IOT_CAT_##cat,
+	IOT_OPS(PRELOAD_X_CAT)
+#undef PRELOAD_X_CAT
+};
+
 void preload_record(struct preload_call *c)
 {
 	uint64_t t1 = preload_now();
@@ -470,8 +541,8 @@ void preload_record(struct preload_call *c)
 		file_id = path_file_id(r, c);
 	}
 	int64_t off = call_offset(o, c, &eflags);
-	if (c->size && c->result >= 0 && (uint64_t)c->result < c->size &&
-	    iot_op_category(c->op) <= IOT_CAT_WRITE && iot_op_category(c->op) >= IOT_CAT_READ)
+	if (c->size && c->result >= 0 && (uint64_t)c->result < c->size && c->op < IOT_OP__COUNT &&
+	    (op_category[c->op] == IOT_CAT_READ || op_category[c->op] == IOT_CAT_WRITE))
 		eflags |= IOT_EV_PARTIAL;
 	if (!ring_reserve(r, 1, &head)) {
 		atomic_fetch_add(&r->drops, 1);
@@ -539,7 +610,7 @@ static void add_proc(uint64_t exit_ns)
 	exe[n > 0 ? n : 0] = 0;
 	read_small("/proc/self/cmdline", cmdline, sizeof(cmdline));
 	struct iot_proc p = {
-		.ts_ns = preload_now(), .start_ns = exit_ns ? 0 : preload_now(),
+		.ts_ns = preload_mono_ns(), .start_ns = exit_ns ? 0 : preload_mono_ns(),
 		.exit_ns = exit_ns, .pid = (uint32_t)rt.pid, .ppid = (uint32_t)getppid(),
 		.uid = getuid(), .gid = getgid(), .exit_status = -1,
 		.comm = comm, .exe = exe[0] ? exe : NULL,
@@ -560,7 +631,7 @@ static int shard_open(void)
 	int rc;
 
 	if (getrandom(&nonce, sizeof(nonce), GRND_NONBLOCK) != sizeof(nonce))
-		nonce = (uint32_t)preload_now();
+		nonce = (uint32_t)preload_mono_ns();
 	/* Ids: high 32 bits unique per shard, writer strings from the low
 	 * half, our file ids from 2^31 up. */
 	o.id_base = ((uint64_t)((nonce ^ ((uint32_t)rt.pid << 8)) | 1u)) << 32;
@@ -576,7 +647,7 @@ static int shard_open(void)
 	}
 	preload_file_id_base(o.id_base + (1ull << 31));
 	add_proc(0);
-	atomic_store(&rt.last_drain_ns, preload_now());
+	atomic_store(&rt.last_drain_tick, preload_now());
 	preload_active = 1;
 	return 0;
 }
@@ -590,7 +661,7 @@ static void shard_close(void)
 	if (!rt.w)
 		return;
 	drain_all();
-	add_proc(preload_now());
+	add_proc(preload_mono_ns());
 	iot_writer_close(rt.w);
 	rt.w = NULL;
 	preload_shard_fd = -1;
@@ -609,6 +680,7 @@ static void thread_exit(void *arg)
 
 	preload_tls.guard = 1;
 	pthread_mutex_lock(&rt.lock);
+	clock_update();
 	ring_drain(r);
 	atomic_store(&rt.rings[r->reg], NULL);
 	pthread_mutex_unlock(&rt.lock);
@@ -732,6 +804,7 @@ void preload_init(void)
 	if (rt.job && !*rt.job)
 		rt.job = NULL;
 	rt.pid = getpid();
+	clock_init();
 	if (preload_fd_init() < 0)
 		return;
 	rt.key_ok = pthread_key_create(&rt.key, thread_exit) == 0;

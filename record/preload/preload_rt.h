@@ -44,7 +44,7 @@ enum preload_at {
 
 /* One intercepted call, filled by a wrapper after the real call. */
 struct preload_call {
-	uint64_t t0;        /* preload_now() before the call */
+	uint64_t t0;        /* preload_now() ticks before the call */
 	int64_t offset;
 	uint64_t size;      /* bytes requested */
 	int64_t result;     /* bytes, fd, 0 or -errno */
@@ -70,8 +70,24 @@ extern __thread struct preload_tls preload_tls __attribute__((tls_model("initial
 /* 1 while the process records (spool set, shard open). */
 extern volatile int preload_active;
 
-/* Current time on CLOCK_MONOTONIC in ns (the recording clock). */
-uint64_t preload_now(void);
+/* Timestamps on the call path are clock ticks: the TSC where it is
+ * invariant (cpuid), which costs a few ns instead of two vDSO
+ * clock_gettime calls per event; else CLOCK_MONOTONIC ns. Rings keep
+ * ticks; the drain converts them to CLOCK_MONOTONIC ns (the recording
+ * clock) from (TSC, monotonic) anchor pairs. */
+extern int preload_use_tsc;
+uint64_t preload_mono_ns(void);
+static inline uint64_t preload_now(void)
+{
+#if defined(__x86_64__)
+	if (__builtin_expect(preload_use_tsc, 1)) {
+		uint32_t lo, hi;
+		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		return ((uint64_t)hi << 32) | lo;
+	}
+#endif
+	return preload_mono_ns();
+}
 
 /* Count a call that could not be recorded (library busy in a handler). */
 void preload_missed(void);
