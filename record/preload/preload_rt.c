@@ -652,8 +652,9 @@ static int shard_open(void)
 	return 0;
 }
 
-/* Flush and close the shard (footer) and mark it complete. Lock held. */
-static void shard_close(void)
+/* Flush and close the shard (footer) and mark it complete; exiting
+ * writes the exit time (not at exec: the process goes on). Lock held. */
+static void shard_close(int exiting)
 {
 	char done[PATH_MAX];
 	size_t n;
@@ -661,7 +662,8 @@ static void shard_close(void)
 	if (!rt.w)
 		return;
 	drain_all();
-	add_proc(preload_mono_ns());
+	if (exiting)
+		add_proc(preload_mono_ns());
 	iot_writer_close(rt.w);
 	rt.w = NULL;
 	preload_shard_fd = -1;
@@ -760,7 +762,7 @@ void preload_before_exec(void)
 		return;
 	preload_tls.guard = 1;
 	pthread_mutex_lock(&rt.lock);
-	shard_close();
+	shard_close(0);
 	pthread_mutex_unlock(&rt.lock);
 	preload_tls.guard = 0;
 }
@@ -783,7 +785,7 @@ void preload_before_exit(void)
 		return;
 	preload_tls.guard = 1;
 	pthread_mutex_lock(&rt.lock);
-	shard_close();
+	shard_close(1);
 	preload_active = 0;
 	pthread_mutex_unlock(&rt.lock);
 	/* guard stays set: nothing after this is recorded */

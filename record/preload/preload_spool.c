@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "record/preload/preload_rt.h"
@@ -110,21 +112,72 @@ static int merge_one(iot_writer *w, const char *path, int closed, struct preload
 	return 0;
 }
 
-int preload_merge_spool(iot_writer *w, const char *spool, int all, struct preload_merge_stats *st)
+struct shard_ent {
+	char name[256];
+	struct timespec mtime;
+	int done;
+};
+
+/* Oldest first: the shards of one pid (before and after exec) follow
+ * each other in the order the images ran. */
+static int shard_cmp(const void *a, const void *b)
+{
+	const struct shard_ent *x = a, *y = b;
+
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
+	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+		return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int list_shards(const char *spool, int all, struct shard_ent **out, size_t *n)
 {
 	DIR *d = opendir(spool);
 	struct dirent *de;
-	int rc = 0, merged = 0;
+	size_t cap = 0;
+	struct shard_ent *v = NULL;
 
+	*n = 0;
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
 		int done = has_suffix(de->d_name, PRELOAD_SHARD_DONE_SUFFIX);
-		if (!done && !(all && has_suffix(de->d_name, PRELOAD_SHARD_OPEN_SUFFIX)))
+		struct stat st;
+		if ((!done && !(all && has_suffix(de->d_name, PRELOAD_SHARD_OPEN_SUFFIX))) ||
+		    strlen(de->d_name) >= sizeof(v->name) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
 			continue;
+		if (*n == cap) {
+			struct shard_ent *nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+			if (!nv) {
+				free(v);
+				closedir(d);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		snprintf(v[*n].name, sizeof(v[*n].name), "%s", de->d_name);
+		v[*n].mtime = st.st_mtim;
+		v[(*n)++].done = done;
+	}
+	closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof(*v), shard_cmp);
+	*out = v;
+	return 0;
+}
+
+int preload_merge_spool(iot_writer *w, const char *spool, int all, struct preload_merge_stats *st)
+{
+	struct shard_ent *v = NULL;
+	size_t n;
+	int rc = list_shards(spool, all, &v, &n), merged = 0;
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
 		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s/%s", spool, de->d_name);
-		int r = merge_one(w, path, done, st);
+		snprintf(path, sizeof(path), "%s/%s", spool, v[i].name);
+		int r = merge_one(w, path, v[i].done, st);
 		if (r < 0) {
 			/* the output itself failed: stop, keep the shards */
 			rc = r;
@@ -133,7 +186,7 @@ int preload_merge_spool(iot_writer *w, const char *spool, int all, struct preloa
 		merged++;
 		unlink(path);
 	}
-	closedir(d);
+	free(v);
 	return rc < 0 ? rc : merged;
 }
 
