@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# python3 reading and writing files, and a forking, exec'ing shell
+# pipeline: every process gets its own shard, all are merged, outputs and
+# exit codes are those of untraced runs.
+source "$(dirname "$0")/lib.sh"
+cd "$WORK" || exit 1
+
+cat >rw.py <<'PY'
+import os, sys
+d = sys.argv[1]
+with open(os.path.join(d, "py.out"), "wb") as f:
+    for i in range(100):
+        f.write(b"z" * 1000)
+total = 0
+with open(os.path.join(d, "py.out"), "rb") as f:
+    while True:
+        b = f.read(4096)
+        if not b:
+            break
+        total += len(b)
+os.rename(os.path.join(d, "py.out"), os.path.join(d, "py.renamed"))
+print("read", total)
+PY
+python3 rw.py "$WORK" >u.out 2>&1; rc1=$?
+mv py.renamed u.renamed
+traced python3 rw.py "$WORK" >t.out 2>&1; rc2=$?
+expect_eq "python exit code" "$rc2" "$rc1"
+cmp -s u.out t.out || fail "python stdout differs"
+cmp -s u.renamed py.renamed || fail "python output file differs"
+merge --dump
+# python buffers writes: 100000 bytes reach the file in write() calls
+expect_eq "python: bytes written to py.out" "$(ev_sum "$WORK/py.out" write | cut -d' ' -f2)" 100000
+expect_eq "python: bytes read from py.out" "$(ev_sum "$WORK/py.out" read | cut -d' ' -f2)" 100000
+grep -q "^ev .* rename -1 -1 0 0 0 $WORK/py.out\$" stats || fail "rename not recorded"
+
+# A pipeline: bash forks, each child execs; a subshell forks without exec.
+seq 1 20000 >nums
+echo sub >sub.in
+pipeline='cat nums | sort -rn | (head -n 5; cat >/dev/null) | tee pipe.out | wc -l; (read -r x <sub.in; echo $x); sh -c "exit 3"'
+bash -c "$pipeline" >u.out 2>&1; rc1=$?
+mv pipe.out u.pipe.out
+traced bash -c "$pipeline" >t.out 2>&1; rc2=$?
+expect_eq "pipeline exit code" "$rc2" "$rc1"
+cmp -s u.out t.out || fail "pipeline stdout differs"
+cmp -s u.pipe.out pipe.out || fail "pipeline output differs"
+nshards=$(ls "$SPOOL" | wc -l)
+merge --dump
+expect_eq "pipeline: shards merged" "$(awk '/^merged/ {print $2}' stats)" "$nshards"
+expect_eq "pipeline: shards left open" "$(awk '/^merged/ {print $4}' stats)" 0
+for c in bash cat sort head tee wc sh; do
+	grep -q "^pid [0-9]* comm $c " stats || fail "no process $c in the trace"
+done
+expect_eq "pipeline: bytes read from nums" "$(ev_sum "$WORK/nums" read | cut -d' ' -f2)" "$(stat -c %s nums)"
+# the subshell (fork without exec, bash's read builtin) has its own shard
+expect_eq "subshell: bytes read from sub.in" "$(ev_sum "$WORK/sub.in" read | cut -d' ' -f2)" 4
+echo "python and pipeline: all good"

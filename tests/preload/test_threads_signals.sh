@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Threads with known I/O (per-thread counts and bytes exact), write()
+# from a signal handler (no deadlock, every call recorded or counted as
+# lost), and a process that closes every descriptor.
+source "$(dirname "$0")/lib.sh"
+cd "$WORK" || exit 1
+
+traced "$HELP/mt_io" "$WORK" 4 300 >mt.out || fail "mt_io failed"
+merge
+[[ $(wc -l <mt.out) == 4 ]] || fail "mt_io printed $(wc -l <mt.out) lines"
+while read -r _ tid _ wn _ wb _ rn _ rb; do
+	line=$(awk -v t="$tid" '$1 == "tid" && $3 == t' stats)
+	[[ -n $line ]] || fail "thread $tid missing from the trace"
+	set -- $line
+	# open, writes, preads, close and the fflush of its report line
+	expect_eq "thread $tid events" "$5" "$((wn + rn + 3))"
+	expect_eq "thread $tid write bytes" "$9" "$wb"
+	expect_eq "thread $tid read bytes" "$7" "$rb"
+done <mt.out
+
+timeout 60 env IOREC_PRELOAD_SPOOL="$SPOOL" LD_PRELOAD="$SO" true # warm
+rm -rf "$SPOOL"; mkdir -m 0700 "$SPOOL"
+IOREC_PRELOAD_SPOOL=$SPOOL LD_PRELOAD=$SO timeout 60 "$HELP/sig_write" "$WORK/sig" 1500 >sig.out
+rc=$?
+[[ $rc == 0 ]] || fail "sig_write exit $rc (124 = deadlock, killed by timeout)"
+merge --dump
+read -r _ hw _ mw <sig.out
+got=$(ev_sum "$WORK/sig" write | cut -d' ' -f1)
+loss=$(awk '/^loss/ {print $2}' stats)
+echo "handler writes $hw, recorded $got, lost $loss"
+((hw > 100)) || fail "the timer fired only $hw times"
+((got + loss >= hw && got <= hw)) || fail "handler writes: $got recorded + $loss lost != $hw"
+expect_eq "main-thread writes" "$(ev_sum "$WORK/sig.main" write | cut -d' ' -f1)" "$mw"
+
+# A daemon-like program closes every descriptor, then writes a file.
+cat >closeall.py <<'PY'
+import os, sys
+os.closerange(0, 4096)
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600)
+os.write(fd, b"after close-all\n")
+os.close(fd)
+PY
+traced python3 closeall.py "$WORK/after" || fail "closeall.py failed"
+merge --dump
+expect_eq "writes after closing every descriptor" "$(ev_sum "$WORK/after" write)" "1 16"
+echo "threads, signals, close-all: all good"
