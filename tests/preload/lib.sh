@@ -37,7 +37,7 @@ stat_field() {
 
 # ev_sum PATH OPS: "count bytes" of events on PATH whose op is in OPS (a|b).
 ev_sum() {
-	awk -v p="$1" -v ops="^($2)\$" '$1 == "ev" && $11 == p && $5 ~ ops { n++; if ($9 > 0) b += $9 } END { printf "%d %d\n", n, b }' "$WORK/stats"
+	awk -v p="$1" -v ops="^($2)\$" '$1 == "ev" && $11 == p && $5 ~ ops { n++; if ($9 > 0) b += $9 } END { printf "%d %.0f\n", n, b }' "$WORK/stats"
 }
 
 expect_eq() { # what got want

@@ -21,8 +21,8 @@ check_fio() { # label, extra fio options
 	want_w=$(jq '[.jobs[].write.total_ios] | add' fio.json)
 	want_wb=$(jq '[.jobs[].write.io_bytes] | add' fio.json)
 	local got_r got_w
-	got_r=$(awk -v d="$WORK/data/" '$1 == "ev" && index($11, d) == 1 && $5 == "pread" { n++; b += $9 } END { printf "%d %d", n, b }' stats)
-	got_w=$(awk -v d="$WORK/data/" '$1 == "ev" && index($11, d) == 1 && $5 == "pwrite" { n++; b += $9 } END { printf "%d %d", n, b }' stats)
+	got_r=$(awk -v d="$WORK/data/" '$1 == "ev" && index($11, d) == 1 && $5 == "pread" { n++; b += $9 } END { printf "%d %.0f", n, b }' stats)
+	got_w=$(awk -v d="$WORK/data/" '$1 == "ev" && index($11, d) == 1 && $5 == "pwrite" { n++; b += $9 } END { printf "%d %.0f", n, b }' stats)
 	expect_eq "$label: read ops and bytes" "$got_r" "$want_r $want_rb"
 	expect_eq "$label: write ops and bytes" "$got_w" "$want_w $want_wb"
 	expect_eq "$label: lost events" "$(awk '/^loss/ {print $2}' stats)" 0
