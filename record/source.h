@@ -96,4 +96,30 @@ extern const struct iorec_source_ops iorec_source_diskstats;
 extern const struct iorec_source_ops iorec_source_procio;
 extern const struct iorec_source_ops iorec_source_jobstats;
 
+/* ---- Added by the core (record/): helpers every source may use. ---- */
+
+/* The table of sources iorec knows (record/sources.c), in preference
+ * order; a plain array so that adding a source is one line. */
+extern const struct iorec_source_ops *const iorec_sources[];
+extern const size_t iorec_nsources;
+
+/* Print "iorec: SOURCE: message" on stderr unless -q. Sources call it
+ * once per distinct problem (they keep their own "already said" flags);
+ * counts of repeated problems go into the trace instead. */
+void iorec_report(struct iorec_ctx *ctx, const char *source, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* With --anonymize: replace every component of path by a keyed hash
+ * (same input, same output within one recording; the key is never
+ * written). Without --anonymize: copy path. Returns out. */
+const char *iorec_anon_path(struct iorec_ctx *ctx, const char *path, char *out, size_t outlen);
+
+/* iot_loss.source values used by the polling sources (after the
+ * enum iot_source_kind values of the event sources). */
+enum iorec_poll_loss_source {
+	IOREC_LOSS_SRC_DISKSTATS = 16,
+	IOREC_LOSS_SRC_PROCIO = 17,
+	IOREC_LOSS_SRC_JOBSTATS = 18,
+};
+
 #endif

@@ -1,0 +1,339 @@
+/* proctab.c - process table: /proc readers and a pid hash. */
+#include "record/proctab.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { SLOT_EMPTY = 0, SLOT_LIVE = 1, SLOT_EXITED = 2 };
+
+struct slot {
+	uint32_t pid;
+	uint32_t state;
+	uint32_t ppid, uid, gid;
+	uint64_t start_ns;
+};
+
+struct proctab {
+	struct proctab_opts opts;
+	char *job_id;
+	struct slot *slots;
+	size_t cap, used; /* used counts non-empty slots */
+	uint64_t noted;
+};
+
+/* Job id variables of the batch systems, in the order we trust them. */
+static const char *const job_env_vars[] = {"SLURM_JOB_ID", "PBS_JOBID", "LSB_JOBID",
+					   "FLUX_JOB_ID"};
+
+struct proctab *proctab_new(const struct proctab_opts *opts)
+{
+	struct proctab *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->opts = *opts;
+	if (opts->job_id && !(t->job_id = strdup(opts->job_id)))
+		goto fail;
+	t->cap = 1024;
+	if (!(t->slots = calloc(t->cap, sizeof *t->slots)))
+		goto fail;
+	t->opts.job_id = t->job_id;
+	return t;
+fail:
+	proctab_free(t);
+	return NULL;
+}
+
+void proctab_free(struct proctab *t)
+{
+	if (!t)
+		return;
+	free(t->slots);
+	free(t->job_id);
+	free(t);
+}
+
+uint64_t proctab_count(const struct proctab *t)
+{
+	return t->noted;
+}
+
+static size_t hash_pid(uint32_t pid, size_t cap)
+{
+	return (size_t)((pid * 2654435761u) & (cap - 1));
+}
+
+static struct slot *find_slot(struct proctab *t, uint32_t pid)
+{
+	size_t i = hash_pid(pid, t->cap);
+	while (t->slots[i].state != SLOT_EMPTY && t->slots[i].pid != pid)
+		i = (i + 1) & (t->cap - 1);
+	return &t->slots[i];
+}
+
+static int grow(struct proctab *t)
+{
+	struct slot *old = t->slots;
+	size_t oldcap = t->cap;
+	t->slots = calloc(oldcap * 2, sizeof *t->slots);
+	if (!t->slots) {
+		t->slots = old;
+		return -ENOMEM;
+	}
+	t->cap = oldcap * 2;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].state != SLOT_EMPTY)
+			*find_slot(t, old[i].pid) = old[i];
+	free(old);
+	return 0;
+}
+
+/* Read a small /proc file; returns bytes or -errno. */
+static ssize_t read_small(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n, total = 0;
+	if (fd < 0)
+		return -errno;
+	while ((size_t)total < cap - 1 &&
+	       (n = read(fd, buf + total, cap - 1 - (size_t)total)) > 0)
+		total += n;
+	if (total == 0 && n < 0)
+		total = -errno;
+	close(fd);
+	if (total >= 0)
+		buf[total] = '\0';
+	return total;
+}
+
+/* Monotonic ns of a start time given in clock ticks since boot. */
+static uint64_t boot_ticks_to_mono(unsigned long long ticks)
+{
+	struct timespec bt, mt;
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t boot_ns, since_boot, mono_ns, suspended;
+	if (hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &bt) < 0 ||
+	    clock_gettime(CLOCK_MONOTONIC, &mt) < 0)
+		return 0;
+	boot_ns = (uint64_t)bt.tv_sec * 1000000000ull + (uint64_t)bt.tv_nsec;
+	mono_ns = (uint64_t)mt.tv_sec * 1000000000ull + (uint64_t)mt.tv_nsec;
+	since_boot = (uint64_t)ticks * (1000000000ull / (uint64_t)hz);
+	/* time spent suspended separates the two clocks (read one after the
+	 * other, monotonic may even be a little ahead) */
+	suspended = boot_ns > mono_ns ? boot_ns - mono_ns : 0;
+	if (suspended > since_boot)
+		return 0;
+	return since_boot - suspended;
+}
+
+struct pinfo {
+	uint32_t ppid, uid, gid;
+	uint64_t start_ns;
+	char comm[64];
+	char exe[4096];
+	char cmdline[4096];
+	char cgroup[1024];
+	char job[256];
+};
+
+static int read_stat(uint32_t pid, struct pinfo *pi)
+{
+	char path[64], buf[1024], *rp;
+	unsigned long long start = 0;
+	int ppid = 0;
+	snprintf(path, sizeof path, "/proc/%u/stat", pid);
+	if (read_small(path, buf, sizeof buf) <= 0)
+		return -ESRCH;
+	/* comm may hold spaces and ')': the last ')' ends it */
+	rp = strrchr(buf, ')');
+	if (!rp || sscanf(rp + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+				  "%*d %*d %*d %*d %llu", &ppid, &start) != 2)
+		return -EINVAL;
+	pi->ppid = (uint32_t)ppid;
+	pi->start_ns = boot_ticks_to_mono(start);
+	return 0;
+}
+
+static void read_status_ids(uint32_t pid, struct pinfo *pi)
+{
+	char path[64], buf[4096], *p;
+	unsigned id;
+	snprintf(path, sizeof path, "/proc/%u/status", pid);
+	if (read_small(path, buf, sizeof buf) <= 0)
+		return;
+	if ((p = strstr(buf, "\nUid:")) && sscanf(p + 5, "%u", &id) == 1)
+		pi->uid = id;
+	if ((p = strstr(buf, "\nGid:")) && sscanf(p + 5, "%u", &id) == 1)
+		pi->gid = id;
+}
+
+static void read_texts(uint32_t pid, struct pinfo *pi)
+{
+	char path[64];
+	ssize_t n;
+	snprintf(path, sizeof path, "/proc/%u/comm", pid);
+	if ((n = read_small(path, pi->comm, sizeof pi->comm)) > 0 && pi->comm[n - 1] == '\n')
+		pi->comm[n - 1] = '\0';
+	snprintf(path, sizeof path, "/proc/%u/exe", pid);
+	n = readlink(path, pi->exe, sizeof pi->exe - 1);
+	pi->exe[n > 0 ? n : 0] = '\0';
+	snprintf(path, sizeof path, "/proc/%u/cmdline", pid);
+	n = read_small(path, pi->cmdline, sizeof pi->cmdline);
+	/* arguments are NUL-separated: join them with spaces */
+	for (ssize_t i = 0; i < n; i++)
+		if (pi->cmdline[i] == '\0')
+			pi->cmdline[i] = ' ';
+	while (n > 0 && pi->cmdline[n - 1] == ' ')
+		pi->cmdline[--n] = '\0';
+	snprintf(path, sizeof path, "/proc/%u/cgroup", pid);
+	if (read_small(path, pi->cgroup, sizeof pi->cgroup) > 0) {
+		/* cgroup v2: "0::/path"; v1: keep the first line */
+		char *v2 = strstr(pi->cgroup, "0::");
+		char *src = (v2 && (v2 == pi->cgroup || v2[-1] == '\n')) ? v2 + 3 : pi->cgroup;
+		size_t len = strcspn(src, "\n");
+		memmove(pi->cgroup, src, len);
+		pi->cgroup[len] = '\0';
+	}
+}
+
+int proctab_environ_get(uint32_t pid, const char *name, char *out, size_t outlen)
+{
+	char path[64];
+	const size_t cap = 256 * 1024;
+	char *buf = malloc(cap);
+	size_t nl = strlen(name);
+	ssize_t n;
+	int rc = -ENOENT;
+	if (!buf)
+		return -ENOMEM;
+	snprintf(path, sizeof path, "/proc/%u/environ", pid);
+	if ((n = read_small(path, buf, cap)) < 0)
+		rc = (int)n;
+	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1) {
+		if (strncmp(buf + i, name, nl) == 0 && buf[i + (ssize_t)nl] == '=') {
+			snprintf(out, outlen, "%s", buf + i + nl + 1);
+			rc = 0;
+			break;
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+static void read_job(const struct proctab *t, uint32_t pid, struct pinfo *pi)
+{
+	if (t->opts.job_from_environ) {
+		for (size_t i = 0; i < sizeof job_env_vars / sizeof job_env_vars[0]; i++)
+			if (proctab_environ_get(pid, job_env_vars[i], pi->job, sizeof pi->job) == 0)
+				return;
+	}
+	if (t->opts.job_id)
+		snprintf(pi->job, sizeof pi->job, "%s", t->opts.job_id);
+}
+
+/* --anonymize: hash the exe and every argument that looks like a path. */
+static void anonymize(const struct anon_key *key, struct pinfo *pi)
+{
+	char tmp[4096], out[4096];
+	size_t o = 0;
+	char *save = NULL, *arg;
+	anon_path(key, pi->exe, tmp, sizeof tmp);
+	snprintf(pi->exe, sizeof pi->exe, "%s", tmp);
+	snprintf(tmp, sizeof tmp, "%s", pi->cmdline);
+	out[0] = '\0';
+	for (arg = strtok_r(tmp, " ", &save); arg; arg = strtok_r(NULL, " ", &save)) {
+		char h[1024];
+		const char *w = strchr(arg, '/') ? anon_path(key, arg, h, sizeof h) : arg;
+		int k = snprintf(out + o, sizeof out - o, "%s%s", o ? " " : "", w);
+		if (k < 0 || (size_t)k >= sizeof out - o)
+			break;
+		o += (size_t)k;
+	}
+	snprintf(pi->cmdline, sizeof pi->cmdline, "%s", out);
+}
+
+static int write_proc(iot_writer *w, uint32_t pid, const struct pinfo *pi, uint64_t ts)
+{
+	struct iot_proc p = {
+		.ts_ns = ts,
+		.start_ns = pi->start_ns,
+		.pid = pid,
+		.ppid = pi->ppid,
+		.uid = pi->uid,
+		.gid = pi->gid,
+		.exit_status = -1,
+		.comm = pi->comm[0] ? pi->comm : NULL,
+		.exe = pi->exe[0] ? pi->exe : NULL,
+		.cmdline = pi->cmdline[0] ? pi->cmdline : NULL,
+		.cgroup = pi->cgroup[0] ? pi->cgroup : NULL,
+		.job_id = pi->job[0] ? pi->job : NULL,
+	};
+	return iot_writer_add_proc(w, &p);
+}
+
+int proctab_note(struct proctab *t, iot_writer *w, uint32_t pid, uint64_t now_ns)
+{
+	struct slot *s = find_slot(t, pid);
+	struct pinfo *pi;
+	int rc;
+	if (s->state == SLOT_LIVE)
+		return 0;
+	if (!(pi = calloc(1, sizeof *pi)))
+		return -ENOMEM;
+	rc = read_stat(pid, pi);
+	if (rc < 0) {
+		free(pi);
+		return 0; /* gone already: nothing to say about it */
+	}
+	read_status_ids(pid, pi);
+	read_texts(pid, pi);
+	read_job(t, pid, pi);
+	if (t->opts.anon)
+		anonymize(t->opts.anon, pi);
+	if (s->state == SLOT_EMPTY)
+		t->used++;
+	*s = (struct slot){pid, SLOT_LIVE, pi->ppid, pi->uid, pi->gid, pi->start_ns};
+	t->noted++;
+	rc = write_proc(w, pid, pi, now_ns);
+	free(pi);
+	if (rc == 0 && t->used * 2 > t->cap)
+		rc = grow(t);
+	return rc;
+}
+
+int proctab_exit(struct proctab *t, iot_writer *w, uint32_t pid, uint64_t ts_ns, int status)
+{
+	struct slot *s = find_slot(t, pid);
+	struct iot_proc p;
+	if (s->state == SLOT_EXITED)
+		return 0;
+	if (s->state == SLOT_EMPTY) {
+		int rc = proctab_note(t, w, pid, ts_ns);
+		if (rc < 0)
+			return rc;
+		s = find_slot(t, pid);
+		if (s->state == SLOT_EMPTY) {
+			/* never seen alive: remember the pid with what we know */
+			*s = (struct slot){.pid = pid, .state = SLOT_LIVE};
+			t->used++;
+		}
+	}
+	s->state = SLOT_EXITED;
+	p = (struct iot_proc){
+		.ts_ns = ts_ns,
+		.start_ns = s->start_ns,
+		.exit_ns = ts_ns,
+		.pid = pid,
+		.ppid = s->ppid,
+		.uid = s->uid,
+		.gid = s->gid,
+		.exit_status = status,
+	};
+	if (t->used * 2 > t->cap && grow(t) < 0)
+		return -ENOMEM;
+	return iot_writer_add_proc(w, &p);
+}
