@@ -4,6 +4,7 @@
 #include "record/source.h"
 
 const struct iorec_source_ops *const iorec_sources[] = {
+	&iorec_source_preload,
 	&iorec_source_diskstats,
 	&iorec_source_procio,
 	&iorec_source_jobstats,

@@ -22,6 +22,7 @@
 
 #include "format/iotrace.h"
 #include "record/preload/preload_fd.h"
+#include "record/preload/preload_spool.h"
 
 #define RING_SLOTS 4096u            /* power of two: 256 KiB per thread */
 #define RING_DRAIN_AT (RING_SLOTS / 4)
@@ -756,11 +757,30 @@ static int in_own_process(void)
 	return getpid() == rt.pid;
 }
 
-void preload_before_exec(void)
+static void note_static(const char *file, int search)
+{
+	char buf[PATH_MAX], why[PATH_MAX + 256], marker[PATH_MAX];
+	const char *path = search ? preload_which(file, buf, sizeof(buf)) : file;
+	static unsigned seq;
+
+	if (!path || preload_check_interposable(path, why, sizeof(why)) != 0)
+		return;
+	snprintf(marker, sizeof(marker), "%s/%s%d-%u.txt", rt.spool, PRELOAD_STATIC_PREFIX,
+		 (int)rt.pid, seq++);
+	int fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		ssize_t unused = write(fd, path, strlen(path));
+		(void)unused;
+		close(fd);
+	}
+}
+
+void preload_before_exec(const char *file, int search)
 {
 	if (!preload_active || preload_tls.sig_depth || !in_own_process())
 		return;
 	preload_tls.guard = 1;
+	note_static(file, search);
 	pthread_mutex_lock(&rt.lock);
 	shard_close(0);
 	pthread_mutex_unlock(&rt.lock);

@@ -27,6 +27,7 @@
  * "<pid>-<nonce>.iotr" when the process closed it cleanly. */
 #define PRELOAD_SHARD_OPEN_SUFFIX ".open"
 #define PRELOAD_SHARD_DONE_SUFFIX ".iotr"
+#define PRELOAD_STATIC_PREFIX "static-"
 
 /* Age after which rings are drained and chunks flushed (on the call
  * path); two stages of this keep a SIGKILL's loss under one second. */
@@ -110,8 +111,11 @@ static inline int preload_want(void)
 /* Record one completed call. errno must be saved by the caller. */
 void preload_record(struct preload_call *c);
 
-/* Before exec (flush and close the shard) and after a failed exec. */
-void preload_before_exec(void);
+/* Before exec (flush and close the shard) and after a failed exec.
+ * file is what will run (searched in PATH when search is set): a
+ * statically linked one, which the library cannot follow, is named in a
+ * marker file "static-PID-N.txt" in the spool for iorec to report. */
+void preload_before_exec(const char *file, int search);
 void preload_after_failed_exec(void);
 /* Before _exit: flush and close (not in a vfork child or a handler). */
 void preload_before_exit(void);

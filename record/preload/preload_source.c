@@ -3,6 +3,7 @@
 #include "record/preload/preload_spool.h"
 #include "record/source.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,7 +15,6 @@
 
 #include "record/preload/preload_rt.h"
 
-#define FIRST_CHECKS_NS 50000000ull /* poll often until COMMAND has exec'd */
 #define MERGE_EVERY_NS 1000000000ull
 
 struct preload_state {
@@ -22,22 +22,69 @@ struct preload_state {
 	char spool[PATH_MAX];
 	int spool_created;
 	pid_t target;
-	int exe_checked;          /* COMMAND's executable looked at */
-	int static_reported;
-	char self_exe[PATH_MAX];
+	char statics[8][PATH_MAX];  /* messages already given */
+	unsigned nstatic;
 	struct preload_merge_stats st;
 };
+
+/* Say once per program that it cannot be traced. */
+static void report_static(struct preload_state *s, struct iorec_ctx *ctx, const char *why)
+{
+	char key[64];
+
+	for (unsigned i = 0; i < s->nstatic; i++)
+		if (strcmp(s->statics[i], why) == 0)
+			return;
+	if (s->nstatic < sizeof(s->statics) / sizeof(s->statics[0]))
+		snprintf(s->statics[s->nstatic], sizeof(s->statics[0]), "%s", why);
+	snprintf(key, sizeof(key), "source.preload.static.%u", s->nstatic++);
+	iorec_report(ctx, "preload", "%s", why);
+	iot_writer_set_meta(ctx->w, key, why);
+}
 
 /* Static-binary markers left by the library's exec wrapper. */
 static void report_markers(struct preload_state *s, struct iorec_ctx *ctx)
 {
-	(void)s;
-	(void)ctx;
+	DIR *d = opendir(s->spool);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[PATH_MAX], exe[PATH_MAX], why[PATH_MAX + 256];
+		if (strncmp(de->d_name, PRELOAD_STATIC_PREFIX, strlen(PRELOAD_STATIC_PREFIX)) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%.*s/%.200s", PATH_MAX - 256, s->spool, de->d_name);
+		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, exe, sizeof(exe) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		unlink(path);
+		if (n <= 0)
+			continue;
+		exe[n] = 0;
+		if (preload_check_interposable(exe, why, sizeof(why)) == 0)
+			report_static(s, ctx, why);
+	}
+	closedir(d);
 }
 
 /* ------------------------------------------------------------------ */
 /* The source                                                          */
 /* ------------------------------------------------------------------ */
+
+/* COMMAND itself is started by iorec, not by a traced process. */
+static void check_command(struct preload_state *s, struct iorec_ctx *ctx)
+{
+	char buf[PATH_MAX], why[PATH_MAX + 256];
+	const char *path;
+
+	if (!ctx->cfg->command || !ctx->cfg->command[0])
+		return;
+	path = preload_which(ctx->cfg->command[0], buf, sizeof(buf));
+	if (path && preload_check_interposable(path, why, sizeof(why)) == 0)
+		report_static(s, ctx, why);
+}
 
 static int pl_available(const struct iorec_config *cfg, char *why, size_t whylen)
 {
@@ -81,7 +128,6 @@ static int pl_init(void **state, struct iorec_ctx *ctx, char *why, size_t whylen
 {
 	struct preload_state *s = calloc(1, sizeof(*s));
 	int rc;
-	ssize_t n;
 
 	if (!s)
 		return -ENOMEM;
@@ -90,8 +136,7 @@ static int pl_init(void **state, struct iorec_ctx *ctx, char *why, size_t whylen
 		return rc;
 	if ((rc = make_spool(s, ctx->cfg, why, whylen)) < 0)
 		return rc;
-	n = readlink("/proc/self/exe", s->self_exe, sizeof(s->self_exe) - 1);
-	s->self_exe[n > 0 ? n : 0] = 0;
+	check_command(s, ctx);
 	return 0;
 }
 
@@ -127,41 +172,14 @@ static int pl_start(void *state, struct iorec_ctx *ctx)
 	return 0;
 }
 
-/* Once COMMAND has exec'd, look at what it runs. */
-static void check_target(struct preload_state *s, struct iorec_ctx *ctx)
-{
-	char link[64], exe[PATH_MAX], why[PATH_MAX + 200];
-	ssize_t n;
-
-	if (s->exe_checked || s->target <= 0)
-		return;
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)s->target);
-	n = readlink(link, exe, sizeof(exe) - 1);
-	if (n <= 0) {
-		s->exe_checked = 1; /* gone */
-		return;
-	}
-	exe[n] = 0;
-	if (strcmp(exe, s->self_exe) == 0)
-		return; /* not exec'd yet */
-	s->exe_checked = 1;
-	if (preload_check_interposable(link, why, sizeof(why)) == 0) {
-		/* name the file, not /proc/PID/exe */
-		preload_check_interposable(exe, why, sizeof(why));
-		s->static_reported = 1;
-		iot_writer_set_meta(ctx->w, "source.preload.warning", why);
-	}
-}
-
 static int pl_poll(void *state, struct iorec_ctx *ctx, uint64_t now_ns, uint64_t *next_ns)
 {
 	struct preload_state *s = state;
 	int rc;
 
-	check_target(s, ctx);
 	report_markers(s, ctx);
 	rc = preload_merge_spool(ctx->w, s->spool, 0, &s->st);
-	*next_ns = now_ns + (s->exe_checked ? MERGE_EVERY_NS : FIRST_CHECKS_NS);
+	*next_ns = now_ns + MERGE_EVERY_NS;
 	return rc < 0 ? rc : 0;
 }
 
@@ -170,7 +188,6 @@ static int pl_stop(void *state, struct iorec_ctx *ctx)
 	struct preload_state *s = state;
 	int rc;
 
-	check_target(s, ctx);
 	report_markers(s, ctx);
 	rc = preload_merge_spool(ctx->w, s->spool, 1, &s->st);
 	iot_writer_set_metaf(ctx->w, "source.preload.shards", "%u", s->st.shards);

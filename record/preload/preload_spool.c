@@ -25,7 +25,7 @@ int preload_find_library(const char *exe_dir, char *out, size_t outlen, char *wh
 {
 	static const char *const rel[] = { "/../lib/iorec/", "/../lib/" };
 	const char *env = getenv("IOREC_PRELOAD_LIB");
-	char cand[PATH_MAX];
+	char cand[PATH_MAX], self[PATH_MAX];
 
 	if (env && *env) {
 		if (access(env, R_OK) == 0 && realpath(env, cand) && strlen(cand) < outlen)
@@ -33,9 +33,18 @@ int preload_find_library(const char *exe_dir, char *out, size_t outlen, char *wh
 		snprintf(why, whylen, "IOREC_PRELOAD_LIB=%s: not readable", env);
 		return -ENOENT;
 	}
+	if (!exe_dir) { /* the directory of the running program */
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		char *slash;
+		self[n > 0 ? n : 0] = 0;
+		if ((slash = strrchr(self, '/')))
+			*slash = 0, exe_dir = self;
+	}
 	for (size_t i = 0; exe_dir && i < sizeof(rel) / sizeof(rel[0]); i++) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s%s%s", exe_dir, rel[i], PRELOAD_SO_NAME);
+		char path[PATH_MAX + 64];
+		if (snprintf(path, sizeof(path), "%.*s%s%s", PATH_MAX - 1, exe_dir, rel[i],
+			     PRELOAD_SO_NAME) >= (int)sizeof(path))
+			continue;
 		if (access(path, R_OK) == 0 && realpath(path, cand) && strlen(cand) < outlen)
 			goto found;
 	}
@@ -50,6 +59,22 @@ found:
 	}
 	snprintf(out, outlen, "%s", cand);
 	return 0;
+}
+
+const char *preload_which(const char *file, char *buf, size_t len)
+{
+	const char *path = getenv("PATH");
+
+	if (!file || strchr(file, '/'))
+		return file;
+	for (const char *p = path ? path : "/bin:/usr/bin"; *p;) {
+		size_t n = strcspn(p, ":");
+		if (n && (size_t)snprintf(buf, len, "%.*s/%s", (int)n, p, file) < len &&
+		    access(buf, X_OK) == 0)
+			return buf;
+		p += n + (p[n] == ':');
+	}
+	return NULL;
 }
 
 int preload_check_interposable(const char *path, char *why, size_t whylen)

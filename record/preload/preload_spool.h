@@ -47,4 +47,9 @@ int preload_find_library(const char *exe_dir, char *out, size_t outlen,
  * a negative code if it cannot be read. */
 int preload_check_interposable(const char *path, char *why, size_t whylen);
 
+/* Resolve a command name like execvp does: file itself if it has a
+ * slash, else the first executable PATH entry (written to buf), or
+ * NULL. */
+const char *preload_which(const char *file, char *buf, size_t len);
+
 #endif

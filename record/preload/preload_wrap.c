@@ -816,8 +816,8 @@ EXPORT off_t ftello64(FILE *fp) { FTELL_BODY(off_t, REAL(ftello64)(fp)); }
 /* exec and exit: the shard is closed first                            */
 /* ------------------------------------------------------------------ */
 
-#define EXEC_BODY(call)                                                             \
-	preload_before_exec();                                                      \
+#define EXEC_BODY(file, search, call)                                                \
+	preload_before_exec(file, search);                                          \
 	int r = call;                                                               \
 	int e = errno;                                                              \
 	preload_after_failed_exec();                                                \
@@ -826,18 +826,20 @@ EXPORT off_t ftello64(FILE *fp) { FTELL_BODY(off_t, REAL(ftello64)(fp)); }
 
 EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-	EXEC_BODY(REAL(execve)(path, argv, envp));
+	EXEC_BODY(path, 0, REAL(execve)(path, argv, envp));
 }
 
-EXPORT int execv(const char *path, char *const argv[]) { EXEC_BODY(REAL(execv)(path, argv)); }
-EXPORT int execvp(const char *file, char *const argv[]) { EXEC_BODY(REAL(execvp)(file, argv)); }
+EXPORT int execv(const char *path, char *const argv[]) { EXEC_BODY(path, 0, REAL(execv)(path, argv)); }
+EXPORT int execvp(const char *file, char *const argv[]) { EXEC_BODY(file, 1, REAL(execvp)(file, argv)); }
 EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	EXEC_BODY(REAL(execvpe)(file, argv, envp));
+	EXEC_BODY(file, 1, REAL(execvpe)(file, argv, envp));
 }
 EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	EXEC_BODY(REAL(fexecve)(fd, argv, envp));
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	EXEC_BODY(self, 0, REAL(fexecve)(fd, argv, envp));
 }
 
 /* execl family: collect the arguments, then the execv* wrappers. */
