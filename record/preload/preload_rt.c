@@ -766,7 +766,7 @@ static void note_static(const char *file, int search)
 	if (!path || preload_check_interposable(path, why, sizeof(why)) != 0)
 		return;
 	snprintf(marker, sizeof(marker), "%s/%s%d-%u.txt", rt.spool, PRELOAD_STATIC_PREFIX,
-		 (int)rt.pid, seq++);
+		 (int)getpid(), seq++);
 	int fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		ssize_t unused = write(fd, path, strlen(path));
@@ -777,10 +777,15 @@ static void note_static(const char *file, int search)
 
 void preload_before_exec(const char *file, int search)
 {
-	if (!preload_active || preload_tls.sig_depth || !in_own_process())
+	if (!preload_active || preload_tls.sig_depth)
 		return;
+	/* also in a vfork child (dash runs commands so): only syscalls */
 	preload_tls.guard = 1;
 	note_static(file, search);
+	preload_tls.guard = 0;
+	if (!in_own_process())
+		return;
+	preload_tls.guard = 1;
 	pthread_mutex_lock(&rt.lock);
 	shard_close(0);
 	pthread_mutex_unlock(&rt.lock);

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# iorec -s preload end to end: COMMAND's exit status and output are those
+# of an untraced run, the trace holds the I/O of COMMAND and its
+# children, no shard or spool is left behind, and a statically linked
+# COMMAND is reported as not traceable.
+source "$(dirname "$0")/lib.sh"
+IOREC=$BIN/iorec
+[[ -x $IOREC ]] || fail "missing $IOREC"
+cd "$WORK" || exit 1
+export TMPDIR=$WORK/tmp
+mkdir "$TMPDIR"
+
+head -c 1000000 /dev/urandom >in.bin
+cmd='cat in.bin | gzip -1 >in.gz; gzip -dc in.gz >back.bin; cmp in.bin back.bin && echo same; exit 7'
+bash -c "$cmd" >u.out 2>u.err; rc1=$?
+"$IOREC" -q -s preload -o run.iotr -- bash -c "$cmd" >t.out 2>t.err; rc2=$?
+expect_eq "exit status through iorec" "$rc2" "$rc1"
+cmp -s u.out t.out || fail "stdout differs"
+cmp -s u.err t.err || fail "stderr differs: $(cat t.err)"
+[[ -z $(ls -A "$TMPDIR") ]] || fail "spool left behind: $(ls -A "$TMPDIR")"
+"$STATS" --dump run.iotr >"$WORK/stats" || fail "cannot read run.iotr"
+# cat and cmp read it
+expect_eq "bytes read from in.bin" "$(ev_sum "$WORK/in.bin" read | cut -d" " -f2)" 2000000
+expect_eq "bytes written to back.bin" "$(ev_sum "$WORK/back.bin" write | cut -d' ' -f2)" 1000000
+for c in bash cat gzip cmp; do
+	grep -q "^pid [0-9]* comm $c " stats || fail "no process $c in the trace"
+done
+
+# A statically linked COMMAND, and one started by a traced shell.
+printf '#include <stdio.h>\nint main(void) { puts("static"); return 4; }\n' >st.c
+if ! ${CC:-cc} -static -o st st.c 2>/dev/null; then
+	echo "no static libc to build a static test program"; exit 77
+fi
+"$IOREC" -s preload -o st1.iotr -- ./st >st.out 2>st.err; rc=$?
+expect_eq "static COMMAND exit status" "$rc" 4
+grep -q "^iorec: preload: ./st is statically linked" st.err || fail "no static message: $(cat st.err)"
+"$IOREC" -s preload -o st2.iotr -- sh -c './st; ./st; exit 0' >st.out 2>st.err; rc=$?
+expect_eq "static grandchild exit status" "$rc" 0
+expect_eq "static messages (once per program)" "$(grep -c 'st is statically linked' st.err)" 1
+echo "iorec -s preload: all good"
