@@ -44,3 +44,24 @@ traced python3 closeall.py "$WORK/after" || fail "closeall.py failed"
 merge --dump
 expect_eq "writes after closing every descriptor" "$(ev_sum "$WORK/after" write)" "1 16"
 echo "threads, signals, close-all: all good"
+
+# cwd change, chroot and setuid: the shard was opened at start, so the
+# events after them still reach it.
+if [[ $(id -u) == 0 ]]; then
+	mkdir -p "$WORK/jail"
+	chmod 0777 "$WORK/jail"
+	cat >jail.py <<'PY'
+import os, sys
+os.chdir(sys.argv[1])
+os.chroot(sys.argv[1])
+os.setgid(65534)
+os.setuid(65534)
+fd = os.open("/inside", os.O_WRONLY | os.O_CREAT, 0o600)
+os.write(fd, b"jailed\n")
+os.close(fd)
+PY
+	traced python3 jail.py "$WORK/jail" || fail "jail.py failed"
+	merge --dump
+	expect_eq "writes after chdir, chroot, setuid" "$(ev_sum /inside write)" "1 7"
+fi
+echo "cwd, chroot, setuid: all good"
