@@ -21,7 +21,7 @@ PRELOAD_TEST_BINS := $(addprefix $(BUILD)/tests/preload/, iotr_stats mt_io sig_w
 
 # Applications pass NULL where glibc headers say nonnull (fstatat with
 # AT_EMPTY_PATH, ...): keep our NULL checks.
-$(BUILD)/obj/record/preload/%.o: CFLAGS_ALL += -fvisibility=hidden -fno-delete-null-pointer-checks -Wno-nonnull-compare
+$(BUILD)/obj/record/preload/%.o: CFLAGS_ALL += -fvisibility=hidden -fno-delete-null-pointer-checks
 
 $(PRELOAD_SO): $(PRELOAD_SO_OBJS) $(LIBIOTRACE)
 	@mkdir -p $(dir $@)

@@ -507,9 +507,11 @@ EXPORT int __lxstat64(int ver, const char *path, struct stat *st) { PATH_BODY(LS
 		return call;                                                        \
 	uint64_t t0 = preload_now();                                                \
 	int r = call;                                                               \
-	int on_fd = path && !*path && (fl & AT_EMPTY_PATH);                         \
+	const char *p_ = path; /* glibc says nonnull; callers may pass NULL */      \
+	__asm__("" : "+r"(p_));                                                     \
+	int on_fd = (!p_ || !*p_) && (fl & AT_EMPTY_PATH);                          \
 	RECORD(ZERO_OR_NEG(r), .t0 = t0, .op = IOT_OP_##OPC, .fd = on_fd ? dirfd : -1, \
-	       .path = on_fd ? NULL : path, .dirfd = dirfd, .st = (stp), .st_kind = (kind), \
+	       .path = on_fd ? NULL : p_, .dirfd = dirfd, .st = (stp), .st_kind = (kind), \
 	       .flags = (uint32_t)fl);                                              \
 	return r
 
