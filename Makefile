@@ -32,7 +32,8 @@ endif
 LDLIBS_ALL := $(PKG_LIBS) -lelf -lm -lpthread -lrt
 
 # Filled by the fragments.
-BINS :=            # programs -> build/bin
+BINS :=            # installed programs -> build/bin
+TOOL_BINS :=       # test and benchmark programs -> build/bin, not installed
 LIBS_LINK :=       # static libraries, most dependent first
 CHECK_PROGS :=     # Check unit-test programs -> build/tests
 FUZZ_TARGETS :=    # names of tests/fuzz/fuzz_<name>.c
@@ -41,6 +42,7 @@ INSTALL_LIBS :=    # shared objects -> PREFIX/lib/iorec
 EXTRA_ALL :=       # other build outputs
 
 .PHONY: all check bench demo install clean fuzz deps test-bins fuzz-replays
+.SECONDARY:
 all:
 
 include format/format.mk
@@ -51,7 +53,7 @@ include format/format.mk
 -include tui/tui.mk
 include tests/tests.mk
 
-all: $(BINS) $(EXTRA_ALL) $(INSTALL_LIBS)
+all: $(BINS) $(TOOL_BINS) $(EXTRA_ALL) $(INSTALL_LIBS)
 
 # Generic compile rule with header dependencies.
 $(BUILD)/obj/%.o: %.c
@@ -60,7 +62,7 @@ $(BUILD)/obj/%.o: %.c
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
-# Programs: a fragment says BINS += $(BUILD)/bin/NAME and MAIN_NAME := the
+# Programs: a fragment says BINS (or TOOL_BINS) += $(BUILD)/bin/NAME and MAIN_NAME := the
 # objects only NAME has (its main); every program links every project
 # library (LIBS_LINK, expanded after all fragments are read).
 .SECONDEXPANSION:

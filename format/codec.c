@@ -166,6 +166,25 @@ static int encoder_fit(struct encoder *e, size_t n)
 	return 0;
 }
 
+/* Load one column of n records into v[], sign-extended for signed columns. */
+static void gather(uint64_t *v, const uint8_t *p, size_t stride, size_t n, const struct col_desc *c)
+{
+#define GATHER(T, CAST)                                      \
+	for (size_t i = 0; i < n; i++, p += stride) {        \
+		T x;                                         \
+		memcpy(&x, p, sizeof x);                     \
+		v[i] = (uint64_t)(CAST)x;                    \
+	}
+	bool s = c->kind == COL_S;
+	switch (c->size) {
+	case 1: if (s) { GATHER(int8_t, int64_t) } else { GATHER(uint8_t, uint64_t) } break;
+	case 2: if (s) { GATHER(int16_t, int64_t) } else { GATHER(uint16_t, uint64_t) } break;
+	case 4: if (s) { GATHER(int32_t, int64_t) } else { GATHER(uint32_t, uint64_t) } break;
+	default: GATHER(uint64_t, uint64_t) break;
+	}
+#undef GATHER
+}
+
 static unsigned ctz64(uint64_t v) { return v ? (unsigned)__builtin_ctzll(v) : 0; }
 
 /* Try a dictionary of at most 255 values; returns its size in entries or 0. */
@@ -212,7 +231,8 @@ static int emit_column(struct buf *b, uint8_t enc, const uint8_t *body_hdr, size
 		return rc;
 	b->p[b->len++] = enc;
 	b->len = (size_t)(varint_put(b->p + b->len, body_len) - b->p);
-	memcpy(b->p + b->len, body_hdr, hdr_len);
+	if (hdr_len)
+		memcpy(b->p + b->len, body_hdr, hdr_len);
 	b->len += hdr_len;
 	return 0;
 }
@@ -249,16 +269,19 @@ static int encode_num_col(struct encoder *e, const struct col_desc *c, const str
 			  const uint8_t *recs, size_t stride, size_t n, struct buf *b)
 {
 	uint64_t *v = e->vals;
-	uint64_t or_m = 0, or_d = 0;
-	bool same = true;
-	for (size_t i = 0; i < n; i++) {
-		v[i] = field_load(recs + i * stride, c);
-		or_m |= map_val(c, v[i]);
-		if (i) {
-			or_d |= v[i] - v[i - 1];
-			same &= v[i] == v[0];
-		}
+	gather(v, recs + c->offset, stride, n, c);
+	uint64_t or_m = 0, or_d = 0, diff = 0;
+	if (c->kind == COL_S)
+		for (size_t i = 0; i < n; i++)
+			or_m |= zigzag((int64_t)v[i]);
+	else
+		for (size_t i = 0; i < n; i++)
+			or_m |= v[i];
+	for (size_t i = 1; i < n; i++) {
+		or_d |= v[i] - v[i - 1];
+		diff |= v[i] ^ v[0];
 	}
+	bool same = diff == 0;
 	uint8_t hdr[16];
 	if (same) {
 		size_t hl = (size_t)(varint_put(hdr, map_val(c, v[0])) - hdr);
@@ -455,7 +478,8 @@ int codec_decode(const struct stream_schema *s, const uint8_t *payload, size_t l
 		 unsigned ncols, size_t n, void *dst_v, size_t stride, struct arena *strings)
 {
 	uint8_t *dst = dst_v;
-	const uint8_t *p = payload, *end = payload + len;
+	static const uint8_t none[1];
+	const uint8_t *p = payload ? payload : none, *end = p + (payload ? len : 0);
 	memset(dst, 0, n * stride);
 	const struct col_desc *prev = NULL;
 	for (unsigned ci = 0; ci < ncols; ci++) {

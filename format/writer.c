@@ -155,8 +155,12 @@ static int build_aggs(iot_writer *w, const struct wstream *ws, uint32_t *nagg)
 	struct iot_pid_agg *a = NULL;
 	size_t na = 0, cap = 0;
 	int rc = 0;
+	uint32_t last_pid = 0;
+	uint64_t k = UINT64_MAX;
 	for (size_t i = 0; i < ws->n; i++) {
-		uint64_t k;
+		if (k != UINT64_MAX && ev[i].pid == last_pid)
+			goto have_slot; /* runs of one pid are the common case */
+		last_pid = ev[i].pid;
 		if (!u64map_get(&slot, ev[i].pid, &k)) {
 			if (na == cap) {
 				cap = cap ? cap * 2 : 16;
@@ -173,6 +177,7 @@ static int build_aggs(iot_writer *w, const struct wstream *ws, uint32_t *nagg)
 			if ((rc = u64map_put(&slot, ev[i].pid, k)))
 				goto out;
 		}
+have_slot:;
 		struct iot_pid_agg *g = &a[k];
 		uint64_t bytes = ev[i].result > 0 ? (uint64_t)ev[i].result : 0;
 		switch (iot_op_category(ev[i].op)) {
@@ -185,8 +190,8 @@ static int build_aggs(iot_writer *w, const struct wstream *ws, uint32_t *nagg)
 	w->aggbuf.len = 0;
 	if ((rc = buf_reserve(&w->aggbuf, na * IOT_AGG_ENTRY_SIZE)))
 		goto out;
-	for (size_t k = 0; k < na; k++)
-		agg_pack(&a[k], w->aggbuf.p + k * IOT_AGG_ENTRY_SIZE);
+	for (size_t j = 0; j < na; j++)
+		agg_pack(&a[j], w->aggbuf.p + j * IOT_AGG_ENTRY_SIZE);
 	w->aggbuf.len = na * IOT_AGG_ENTRY_SIZE;
 	*nagg = (uint32_t)na;
 out:
@@ -333,7 +338,8 @@ static int add_record(iot_writer *w, unsigned sid, const void *rec)
 		return rc;
 	uint8_t *slot = ws->recs + ws->n * ws->s->rec_size;
 	memcpy(slot, rec, ws->s->rec_size);
-	if ((rc = copy_strings(ws, slot)))
+	/* only table streams carry strings */
+	if (ws->s->table && (rc = copy_strings(ws, slot)))
 		return fail(w, rc);
 	if (ws->n++ == 0)
 		ws->since_ns = coarse_ns();

@@ -96,7 +96,7 @@ static int grow(struct proctab *t)
 static ssize_t read_small(const char *path, char *buf, size_t cap)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n, total = 0;
+	ssize_t n = 0, total = 0;
 	if (fd < 0)
 		return -errno;
 	while ((size_t)total < cap - 1 &&

@@ -1,0 +1,25 @@
+# analyze/: ioanalyze and libanalyze (aggregation, jobstats deltas, iostat
+# metrics, inputs, replay, reports). The viewer links libanalyze too.
+ANALYZE_MAIN := analyze/main.c
+ANALYZE_SRCS := $(filter-out $(ANALYZE_MAIN),$(wildcard analyze/*.c))
+ANALYZE_OBJS := $(ANALYZE_SRCS:%.c=$(BUILD)/obj/%.o)
+LIBANALYZE := $(BUILD)/libanalyze.a
+LIBS_LINK := $(LIBANALYZE) $(LIBS_LINK)
+BINS += $(BUILD)/bin/ioanalyze
+MAIN_ioanalyze := $(BUILD)/obj/analyze/main.o
+BENCH_TARGETS += bench-analyze
+
+$(LIBANALYZE): $(ANALYZE_OBJS)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(if $(filter 1,$(V)),,@echo "  AR      $@";) ar rcs $@ $^
+
+# Test helpers: the golden-trace generator (written with libiotrace).
+BINS += $(BUILD)/bin/iotr-gen
+MAIN_iotr-gen := $(BUILD)/obj/tests/analyze/gen_traces.o
+
+# bench-analyze runs every script in scripts/bench/analyze-*.sh in order;
+# each prints BENCH lines. Add a benchmark by adding a script.
+.PHONY: bench-analyze
+bench-analyze: $(BUILD)/bin/ioanalyze $(BUILD)/bin/iotr-gen
+	@set -e; for s in scripts/bench/analyze-*.sh; do BUILD=$(abspath $(BUILD)) bash $$s; done
