@@ -129,10 +129,10 @@ START_TEST(merge_spool_closed_and_killed)
 	ck_assert_int_eq(iot_writer_open(&w, out, NULL), 0);
 	struct preload_merge_stats st = { 0 };
 	/* while running: only closed shards */
-	ck_assert_int_eq(preload_merge_spool(w, dir, 0, &st), 1);
+	ck_assert_int_eq(preload_merge_spool(w, dir, 0, &st, NULL, NULL), 1);
 	ck_assert_uint_eq(st.shards, 1);
 	/* at the end: the rest; the empty one is counted, not fatal */
-	ck_assert_int_eq(preload_merge_spool(w, dir, 1, &st), 2);
+	ck_assert_int_eq(preload_merge_spool(w, dir, 1, &st, NULL, NULL), 2);
 	ck_assert_uint_eq(st.shards, 2);
 	ck_assert_uint_eq(st.unclosed, 1);
 	ck_assert_uint_eq(st.failed, 1);

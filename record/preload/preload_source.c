@@ -172,13 +172,24 @@ static int pl_start(void *state, struct iorec_ctx *ctx)
 	return 0;
 }
 
+static const char *anon_path(void *arg, const char *path, char *out, size_t outlen)
+{
+	return iorec_anon_path(arg, path, out, outlen);
+}
+
+static int merge(struct preload_state *s, struct iorec_ctx *ctx, int all)
+{
+	return preload_merge_spool(ctx->w, s->spool, all, &s->st,
+				   ctx->cfg->anonymize ? anon_path : NULL, ctx);
+}
+
 static int pl_poll(void *state, struct iorec_ctx *ctx, uint64_t now_ns, uint64_t *next_ns)
 {
 	struct preload_state *s = state;
 	int rc;
 
 	report_markers(s, ctx);
-	rc = preload_merge_spool(ctx->w, s->spool, 0, &s->st);
+	rc = merge(s, ctx, 0);
 	*next_ns = now_ns + MERGE_EVERY_NS;
 	return rc < 0 ? rc : 0;
 }
@@ -189,7 +200,7 @@ static int pl_stop(void *state, struct iorec_ctx *ctx)
 	int rc;
 
 	report_markers(s, ctx);
-	rc = preload_merge_spool(ctx->w, s->spool, 1, &s->st);
+	rc = merge(s, ctx, 1);
 	iot_writer_set_metaf(ctx->w, "source.preload.shards", "%u", s->st.shards);
 	iot_writer_set_metaf(ctx->w, "source.preload.shards_unclosed", "%u", s->st.unclosed);
 	if (s->st.failed)

@@ -115,12 +115,82 @@ static int has_suffix(const char *s, const char *suf)
 	return n > k && strcmp(s + n - k, suf) == 0;
 }
 
-static int merge_one(iot_writer *w, const char *path, int closed, struct preload_merge_stats *st)
+/* cmdline with every word that holds a '/' rewritten. */
+static const char *anon_cmdline(const char *cmd, char *out, size_t outlen, preload_path_fn anon,
+				void *arg)
+{
+	size_t o = 0;
+
+	out[0] = 0;
+	while (cmd && *cmd && o + 1 < outlen) {
+		size_t n = strcspn(cmd, " ");
+		char word[PATH_MAX], h[PATH_MAX];
+		snprintf(word, sizeof(word), "%.*s", (int)(n < sizeof(word) ? n : sizeof(word) - 1), cmd);
+		const char *w = strchr(word, '/') ? anon(arg, word, h, sizeof(h)) : word;
+		o += (size_t)snprintf(out + o, outlen - o, "%s%s", o ? " " : "", w);
+		cmd += n;
+		cmd += strspn(cmd, " ");
+	}
+	return out;
+}
+
+/* Decode a shard and write its records again, paths rewritten. */
+static int copy_anonymized(iot_writer *w, iot_reader *r, preload_path_fn anon, void *arg)
+{
+	char p1[PATH_MAX], p2[PATH_MAX], cmd[8192];
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < iot_reader_file_count(r); i++) {
+		struct iot_file f = *iot_reader_file_at(r, i);
+		f.path = f.path ? anon(arg, f.path, p1, sizeof(p1)) : NULL;
+		rc = iot_writer_add_file(w, &f);
+	}
+	for (size_t i = 0; !rc && i < iot_reader_proc_count(r); i++) {
+		struct iot_proc p = *iot_reader_proc_at(r, i);
+		p.exe = p.exe ? anon(arg, p.exe, p2, sizeof(p2)) : NULL;
+		p.cmdline = p.cmdline ? anon_cmdline(p.cmdline, cmd, sizeof(cmd), anon, arg) : NULL;
+		rc = iot_writer_add_proc(w, &p);
+	}
+	for (size_t i = 0; !rc && i < iot_reader_chunk_count(r); i++) {
+		const struct iot_record *recs;
+		size_t n;
+		if (iot_reader_decode_chunk(r, i, &recs, &n) < 0)
+			continue; /* corrupt: counted by the reader */
+		for (size_t j = 0; !rc && j < n; j++) {
+			if (recs[j].stream == IOT_STREAM_IO)
+				rc = iot_writer_add_io(w, &recs[j].u.io);
+			else if (recs[j].stream == IOT_STREAM_LOSS)
+				rc = iot_writer_add_loss(w, &recs[j].u.loss);
+		}
+	}
+	return rc;
+}
+
+static int append_anonymized(iot_writer *w, const char *path, uint64_t *dropped, uint32_t *bad,
+			     struct iot_error *err, preload_path_fn anon, void *arg)
+{
+	iot_reader *r;
+	struct iot_integrity in;
+	int rc = iot_reader_open(&r, path, err);
+
+	if (rc < 0)
+		return rc;
+	rc = copy_anonymized(w, r, anon, arg);
+	iot_reader_integrity(r, &in);
+	*dropped = in.dropped_bytes;
+	*bad = in.corrupt_chunks;
+	iot_reader_close(r);
+	return rc;
+}
+
+static int merge_one(iot_writer *w, const char *path, int closed, struct preload_merge_stats *st,
+		     preload_path_fn anon, void *arg)
 {
 	uint64_t dropped = 0;
 	uint32_t bad = 0;
 	struct iot_error err = { 0 };
-	int rc = iot_writer_append_trace(w, path, &dropped, &bad, &err);
+	int rc = anon ? append_anonymized(w, path, &dropped, &bad, &err, anon, arg)
+		      : iot_writer_append_trace(w, path, &dropped, &bad, &err);
 
 	if (rc < 0) {
 		st->failed++;
@@ -193,7 +263,8 @@ static int list_shards(const char *spool, int all, struct shard_ent **out, size_
 	return 0;
 }
 
-int preload_merge_spool(iot_writer *w, const char *spool, int all, struct preload_merge_stats *st)
+int preload_merge_spool(iot_writer *w, const char *spool, int all, struct preload_merge_stats *st,
+			preload_path_fn anon, void *anon_arg)
 {
 	struct shard_ent *v = NULL;
 	size_t n;
@@ -202,7 +273,7 @@ int preload_merge_spool(iot_writer *w, const char *spool, int all, struct preloa
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		char path[PATH_MAX];
 		snprintf(path, sizeof(path), "%s/%s", spool, v[i].name);
-		int r = merge_one(w, path, v[i].done, st);
+		int r = merge_one(w, path, v[i].done, st, anon, anon_arg);
 		if (r < 0) {
 			/* the output itself failed: stop, keep the shards */
 			rc = r;

@@ -30,11 +30,18 @@ struct preload_merge_stats {
 	char first_error[256];    /* first failure, "path: message", or "" */
 };
 
+/* Rewrites a path for the output (--anonymize); returns out or path. */
+typedef const char *(*preload_path_fn)(void *arg, const char *path, char *out, size_t outlen);
+
 /* Merge the shards of spool into w and delete them: only completed
- * shards (".iotr") when all = 0, every shard when all = 1. Counts into
- * *st (not reset). Returns the number merged or a negative code. */
+ * shards (".iotr") when all = 0, every shard when all = 1. Chunks are
+ * copied as they are; with anon set, records are decoded and written
+ * again with every path (files, executables, path-like arguments)
+ * passed through anon, so that no clear path reaches the output.
+ * Counts into *st (not reset). Returns the number merged or a negative
+ * code. */
 int preload_merge_spool(iot_writer *w, const char *spool, int all,
-			struct preload_merge_stats *st);
+			struct preload_merge_stats *st, preload_path_fn anon, void *anon_arg);
 
 /* Find libiorec-preload.so for an iorec in exe_dir (see above) and
  * write its absolute path. 0, or -ENOENT with why filled. */

@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "iotr_stats: %s: %s\n", argv[i + 1], iot_strerror(rc));
 			return 1;
 		}
-		rc = preload_merge_spool(w, argv[i + 2], 1, &st);
+		rc = preload_merge_spool(w, argv[i + 2], 1, &st, NULL, NULL);
 		int crc = iot_writer_close(w);
 		printf("merged %u unclosed %u failed %u\n", st.shards, st.unclosed, st.failed);
 		if (rc < 0 || crc < 0) {

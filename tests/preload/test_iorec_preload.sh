@@ -26,6 +26,17 @@ for c in bash cat gzip cmp; do
 	grep -q "^pid [0-9]* comm $c " stats || fail "no process $c in the trace"
 done
 
+# --anonymize: shards are re-encoded with hashed paths; no clear path of
+# the run reaches the output, the I/O is all there.
+"$IOREC" -q -s preload --anonymize -o anon.iotr -- cat in.bin >/dev/null || fail "anonymized run failed"
+"$STATS" --dump anon.iotr >"$WORK/stats" || fail "cannot read anon.iotr"
+grep -q "^file .*in.bin" stats && fail "clear path in an anonymized trace"
+grep -q "$WORK" stats && fail "clear directory in an anonymized trace"
+grep -q '^op read count .* bytes 1000000 ' stats || fail "anonymized trace lost the reads: $(grep '^op read' stats)"
+"$BIN/ioanalyze" dump anon.iotr >anon.txt 2>&1 || fail "ioanalyze cannot read anon.iotr"
+grep -q "in.bin" anon.txt && fail "clear path in ioanalyze dump of an anonymized trace"
+echo "ok: --anonymize leaves no clear path"
+
 # A statically linked COMMAND, and one started by a traced shell.
 printf '#include <stdio.h>\nint main(void) { puts("static"); return 4; }\n' >st.c
 if ! ${CC:-cc} -static -o st st.c 2>/dev/null; then
