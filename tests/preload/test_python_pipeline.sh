@@ -20,7 +20,15 @@ with open(os.path.join(d, "py.out"), "rb") as f:
         total += len(b)
 os.rename(os.path.join(d, "py.out"), os.path.join(d, "py.renamed"))
 print("read", total)
+# children started by posix_spawn (subprocess) and system()
+import subprocess
+sys.stdout.flush()
+subprocess.run(["cat", os.path.join(d, "py.renamed")], stdout=subprocess.DEVNULL, check=True)
+os.posix_spawnp("cat", ["cat", os.path.join(d, "spawned")], os.environ)
+os.wait()
+os.system("cat " + os.path.join(d, "system") + " >/dev/null")
 PY
+echo spawned >spawned; echo system >system
 python3 rw.py "$WORK" >u.out 2>&1; rc1=$?
 mv py.renamed u.renamed
 traced python3 rw.py "$WORK" >t.out 2>&1; rc2=$?
@@ -32,6 +40,10 @@ merge --dump
 expect_eq "python: bytes written to py.out" "$(ev_sum "$WORK/py.out" write | cut -d' ' -f2)" 100000
 expect_eq "python: bytes read from py.out" "$(ev_sum "$WORK/py.out" read | cut -d' ' -f2)" 100000
 grep -q "^ev .* rename -1 -1 0 0 0 $WORK/py.out\$" stats || fail "rename not recorded"
+expect_eq "subprocess child: bytes read" "$(ev_sum "$WORK/py.renamed" read | cut -d' ' -f2)" 100000
+# (cat copies to a regular stdout with copy_file_range: count its opens)
+expect_eq "posix_spawn child: opens of the file" "$(ev_sum "$WORK/spawned" 'open|openat' | cut -d' ' -f1)" 1
+expect_eq "system() child: opens of the file" "$(ev_sum "$WORK/system" 'open|openat' | cut -d' ' -f1)" 1
 
 # A pipeline: bash forks, each child execs; a subshell forks without exec.
 seq 1 20000 >nums
