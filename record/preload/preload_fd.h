@@ -20,7 +20,8 @@ struct preload_ofd {
 	uint64_t file_id;
 	uint8_t ftype;               /* enum iot_file_type */
 	uint8_t seekable;            /* offset is meaningful */
-	uint8_t pad[6];
+	uint8_t muted;               /* outside the --path filter: not recorded */
+	uint8_t pad[5];
 };
 
 /* Map the tables (sized from RLIMIT_NOFILE, capped). 0 or -errno. */

@@ -57,9 +57,20 @@ struct preload_ring {
 	char pad2[60];
 	uint32_t tid;
 	uint32_t reg;               /* index in the registry */
+	int muted;                  /* thread outside the --tid filter */
 	_Atomic uint64_t drops;     /* events dropped on a full ring */
 	struct preload_slot slots[RING_SLOTS];
 };
+
+/* Filters, parsed once from the environment (see preload_rt.h). */
+#define FILTER_MAX 64
+static struct {
+	int has_ops;
+	uint64_t ops[(IOT_OP__COUNT + 63) / 64];
+	unsigned ntids, npaths, npids;
+	uint32_t tids[FILTER_MAX], pids[FILTER_MAX];
+	char *paths[FILTER_MAX];
+} filt;
 
 /* The runtime object. */
 static struct {
@@ -159,6 +170,34 @@ static uint64_t ticks_dur_ns(uint64_t d)
 
 static void thread_exit(void *arg);
 
+static int pid_wanted(uint32_t pid)
+{
+	for (unsigned i = 0; i < filt.npids; i++)
+		if (filt.pids[i] == pid)
+			return 1;
+	return filt.npids == 0;
+}
+
+static int tid_wanted(uint32_t tid)
+{
+	for (unsigned i = 0; i < filt.ntids; i++)
+		if (filt.tids[i] == tid)
+			return 1;
+	return filt.ntids == 0;
+}
+
+/* A path within one of the --path prefixes (a whole component). */
+static int path_wanted(const char *p)
+{
+	for (unsigned i = 0; p && i < filt.npaths; i++) {
+		size_t n = strlen(filt.paths[i]);
+		if (strncmp(p, filt.paths[i], n) == 0 &&
+		    (p[n] == 0 || p[n] == '/' || (n && filt.paths[i][n - 1] == '/')))
+			return 1;
+	}
+	return filt.npaths == 0;
+}
+
 static struct preload_ring *ring_create(void)
 {
 	struct preload_ring *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
@@ -169,6 +208,7 @@ static struct preload_ring *ring_create(void)
 		return NULL;
 	}
 	r->tid = (uint32_t)syscall(SYS_gettid);
+	r->muted = !tid_wanted(r->tid);
 	for (uint32_t i = 0; i < MAX_RINGS; i++) {
 		struct preload_ring *none = NULL;
 		if (atomic_compare_exchange_strong(&rt.rings[i], &none, r)) {
@@ -377,23 +417,31 @@ static struct preload_ofd *fd_learn(struct preload_ring *r, int fd, int dirfd,
 	uint8_t ftype = (uint8_t)iot_file_type_from_mode(st.st_mode);
 	int seekable = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
 	uint64_t id = preload_file_id(preload_key_devino(st.st_dev, st.st_ino), &is_new);
-	if (is_new) {
-		const char *p = path && path[0] == '/' ? path : NULL;
+	const char *p = NULL;
+	if (is_new || filt.npaths) {
+		p = path && path[0] == '/' ? path : NULL;
 		if (!p && path && just_opened && dirfd == AT_FDCWD)
 			p = full_path(dirfd, path, buf, sizeof(buf));
 		if (!p || p[0] != '/')
 			p = fd_path(fd, buf, sizeof(buf));
-		emit_file(r, id, st.st_dev, st.st_ino, ftype, p ? p : "?");
 	}
+	int wanted = path_wanted(p);
+	if (is_new && wanted)
+		emit_file(r, id, st.st_dev, st.st_ino, ftype, p ? p : "?");
 	if (seekable)
 		pos = just_opened ? ((oflags & O_APPEND) ? -1 : 0) : lseek(fd, 0, SEEK_CUR);
 	if (pos < 0)
 		pos = -1;
-	return preload_fd_new(fd, id, ftype, seekable, pos, oflags < 0 ? 0 : (uint32_t)oflags);
+	struct preload_ofd *o = preload_fd_new(fd, id, ftype, seekable, pos,
+					       oflags < 0 ? 0 : (uint32_t)oflags);
+	if (o)
+		o->muted = !wanted;
+	return o;
 }
 
-/* File id for a call naming a path (stat, unlink, failed open, ...). */
-static uint64_t path_file_id(struct preload_ring *r, const struct preload_call *c)
+/* File id for a call naming a path (stat, unlink, failed open, ...);
+ * *muted says whether the path is outside the --path filter. */
+static uint64_t path_file_id(struct preload_ring *r, const struct preload_call *c, int *muted)
 {
 	char buf[PATH_MAX];
 	int is_new;
@@ -416,11 +464,12 @@ static uint64_t path_file_id(struct preload_ring *r, const struct preload_call *
 		}
 	}
 	p = full_path(c->dirfd, c->path, buf, sizeof(buf));
+	*muted = !path_wanted(p);
 	if (!p || !*p)
 		return 0;
 	key = ino ? preload_key_devino(dev, ino) : preload_key_path(p);
 	uint64_t id = preload_file_id(key, &is_new);
-	if (is_new)
+	if (is_new && !*muted)
 		emit_file(r, id, dev, ino, ftype, p);
 	return id;
 }
@@ -513,6 +562,7 @@ void preload_record(struct preload_call *c)
 	uint64_t file_id = 0;
 	uint8_t eflags = 0, ftype = 0;
 	uint32_t head;
+	int mute = 0;
 
 	preload_tls.guard = 1;
 	r = ring_get();
@@ -540,8 +590,16 @@ void preload_record(struct preload_call *c)
 		if (o->oflags & O_DIRECT)
 			eflags |= IOT_EV_DIRECT;
 	} else if (c->path) {
-		file_id = path_file_id(r, c);
+		file_id = path_file_id(r, c, &mute);
+	} else if (filt.npaths) {
+		mute = 1; /* no file, so not within a --path */
 	}
+	if (o && o->muted)
+		mute = 1;
+	if (filt.has_ops && c->op < IOT_OP__COUNT && !((filt.ops[c->op / 64] >> (c->op % 64)) & 1))
+		mute = 1;
+	if (mute || r->muted)
+		goto out; /* bookkeeping done, nothing recorded */
 	int64_t off = call_offset(o, c, &eflags);
 	if (c->size && c->result >= 0 && (uint64_t)c->result < c->size && c->op < IOT_OP__COUNT &&
 	    (op_category[c->op] == IOT_CAT_READ || op_category[c->op] == IOT_CAT_WRITE))
@@ -755,8 +813,17 @@ static void fork_child(void)
 			munmap(r, sizeof(*r));
 		}
 	}
+	if (!pid_wanted((uint32_t)rt.pid) && preload_active) {
+		/* --pid: a child of a traced process is not one of them */
+		if (preload_shard_fd >= 0)
+			close(preload_shard_fd);
+		rt.w = NULL;
+		preload_shard_fd = -1;
+		preload_active = 0;
+	}
 	if (mine) {
 		mine->tid = (uint32_t)syscall(SYS_gettid);
+		mine->muted = !tid_wanted(mine->tid);
 		atomic_store(&mine->tail, atomic_load(&mine->head)); /* the parent's */
 		atomic_store(&mine->drops, 0);
 	}
@@ -842,6 +909,61 @@ void preload_before_exit(void)
 	/* guard stays set: nothing after this is recorded */
 }
 
+/* Split a comma list from the environment into malloc'd words. */
+static unsigned env_list(const char *name, char **out, unsigned max)
+{
+	const char *v = getenv(name);
+	unsigned n = 0;
+
+	while (v && *v && n < max) {
+		size_t len = strcspn(v, ",");
+		if (len && (out[n] = strndup(v, len)))
+			n++;
+		v += len + (v[len] == ',');
+	}
+	return n;
+}
+
+/* Parse the filters; 0 when this process is filtered out entirely
+ * (--comm, --pid): it then records nothing, its exec'd children decide
+ * again. */
+static int filters_init(void)
+{
+	char *w[FILTER_MAX], comm[17] = "";
+	unsigned n;
+	int ok;
+
+	n = env_list(PRELOAD_ENV_OPS, w, FILTER_MAX);
+	filt.has_ops = n > 0;
+	for (unsigned i = 0; i < n; i++) {
+		int op = iot_op_from_name(w[i]);
+		if (op >= 0 && op < IOT_OP__COUNT)
+			filt.ops[op / 64] |= 1ull << (op % 64);
+		free(w[i]);
+	}
+	n = env_list(PRELOAD_ENV_TIDS, w, FILTER_MAX);
+	for (unsigned i = 0; i < n; i++) {
+		filt.tids[filt.ntids++] = (uint32_t)strtoul(w[i], NULL, 10);
+		free(w[i]);
+	}
+	filt.npaths = env_list(PRELOAD_ENV_PATHS, filt.paths, FILTER_MAX);
+	n = env_list(PRELOAD_ENV_PIDS, w, FILTER_MAX);
+	for (unsigned i = 0; i < n; i++) {
+		filt.pids[filt.npids++] = (uint32_t)strtoul(w[i], NULL, 10);
+		free(w[i]);
+	}
+	if (!pid_wanted((uint32_t)rt.pid))
+		return 0;
+	n = env_list(PRELOAD_ENV_COMMS, w, FILTER_MAX);
+	ok = n == 0;
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	for (unsigned i = 0; i < n; i++) {
+		ok |= strcmp(w[i], comm) == 0;
+		free(w[i]);
+	}
+	return ok;
+}
+
 void preload_init(void)
 {
 	const char *spool;
@@ -857,6 +979,8 @@ void preload_init(void)
 	if (rt.job && !*rt.job)
 		rt.job = NULL;
 	rt.pid = getpid();
+	if (!filters_init())
+		return;
 	clock_init();
 	if (preload_fd_init() < 0)
 		return;

@@ -22,6 +22,13 @@
 /* Environment variables shared with record/preload/preload_source.c. */
 #define PRELOAD_ENV_SPOOL "IOREC_PRELOAD_SPOOL" /* spool directory; unset = off */
 #define PRELOAD_ENV_JOB "IOREC_PRELOAD_JOB"     /* job id for process records */
+/* Filters (iorec --syscalls, --comm, --pid, --tid, --path), comma lists;
+ * unset = no filter. Kinds combine with AND, values with OR. */
+#define PRELOAD_ENV_OPS "IOREC_PRELOAD_OPS"
+#define PRELOAD_ENV_COMMS "IOREC_PRELOAD_COMMS"
+#define PRELOAD_ENV_PIDS "IOREC_PRELOAD_PIDS"
+#define PRELOAD_ENV_TIDS "IOREC_PRELOAD_TIDS"
+#define PRELOAD_ENV_PATHS "IOREC_PRELOAD_PATHS"
 
 /* Shard names: "<pid>-<nonce>.open" while written, renamed to
  * "<pid>-<nonce>.iotr" when the process closed it cleanly. */

@@ -140,6 +140,43 @@ static int pl_init(void **state, struct iorec_ctx *ctx, char *why, size_t whylen
 	return 0;
 }
 
+/* A filter list for the library: "a,b,c". */
+static int set_list(struct iorec_env *env, const char *name, char **words, size_t n)
+{
+	size_t len = 1;
+	char *v;
+	int rc;
+
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(words[i]) + 1;
+	if (!(v = malloc(len)))
+		return -ENOMEM;
+	v[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(v, ",");
+		strcat(v, words[i]);
+	}
+	rc = iorec_env_set(env, name, v);
+	free(v);
+	return rc;
+}
+
+static int set_ids(struct iorec_env *env, const char *name, const uint32_t *ids, size_t n)
+{
+	char *words[64], buf[64][12];
+
+	if (n > 64)
+		n = 64;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(buf[i], sizeof(buf[i]), "%u", ids[i]);
+		words[i] = buf[i];
+	}
+	return set_list(env, name, words, n);
+}
+
 static int pl_prepare_child(void *state, struct iorec_ctx *ctx, struct iorec_env *env)
 {
 	struct preload_state *s = state;
@@ -161,6 +198,17 @@ static int pl_prepare_child(void *state, struct iorec_ctx *ctx, struct iorec_env
 		rc = iorec_env_set(env, PRELOAD_ENV_SPOOL, s->spool);
 	if (!rc && ctx->cfg->job_id)
 		rc = iorec_env_set(env, PRELOAD_ENV_JOB, ctx->cfg->job_id);
+	const struct iorec_config *c = ctx->cfg;
+	if (!rc)
+		rc = set_list(env, PRELOAD_ENV_OPS, c->syscalls, c->nsyscalls);
+	if (!rc)
+		rc = set_list(env, PRELOAD_ENV_COMMS, c->comms, c->ncomms);
+	if (!rc)
+		rc = set_list(env, PRELOAD_ENV_PATHS, c->paths, c->npaths);
+	if (!rc)
+		rc = set_ids(env, PRELOAD_ENV_PIDS, c->pids, c->npids);
+	if (!rc)
+		rc = set_ids(env, PRELOAD_ENV_TIDS, c->tids, c->ntids);
 	return rc;
 }
 

@@ -37,6 +37,14 @@ grep -q '^op read count .* bytes 1000000 ' stats || fail "anonymized trace lost 
 grep -q "in.bin" anon.txt && fail "clear path in ioanalyze dump of an anonymized trace"
 echo "ok: --anonymize leaves no clear path"
 
+# Filters: --comm, --syscalls and --path combine (AND), each list is an OR.
+"$IOREC" -q -s preload --comm cat --syscalls read,write --path "$WORK/in.bin" -o filt.iotr -- \
+	sh -c 'cat in.bin | cat >/dev/null; dd if=in.bin of=/dev/null bs=64k 2>/dev/null' || fail "filtered run failed"
+"$STATS" filt.iotr >"$WORK/stats" || fail "cannot read filt.iotr"
+expect_eq "filtered: operations and bytes" "$(awk '$1 == "op" {printf "%s:%s ", $2, $6}' stats)" "read:1000000 "
+expect_eq "filtered: processes with events" "$(awk '$1 == "pid" {print $4}' stats)" cat
+expect_eq "filtered: files" "$(awk '$1 == "file" {print $2}' stats)" "$WORK/in.bin"
+
 # A statically linked COMMAND, and one started by a traced shell.
 printf '#include <stdio.h>\nint main(void) { puts("static"); return 4; }\n' >st.c
 if ! ${CC:-cc} -static -o st st.c 2>/dev/null; then
