@@ -81,7 +81,6 @@ static struct {
 	pthread_key_t key;
 	int key_ok;
 	char spool[PATH_MAX - 64];
-	uint64_t start_ns;          /* this process's start (monotonic) */
 	char shard[PATH_MAX];       /* current shard path (".open") */
 	const char *job;
 	_Atomic uint64_t last_drain_tick;
@@ -660,30 +659,6 @@ static void read_small(const char *path, char *buf, size_t len)
 		buf[n - 1] = 0;
 }
 
-/* Process start on the monotonic clock, computed like the recorder core
- * does (record/proctab.c) from /proc/self/stat, so that its records and
- * ours describe the same process entry. 0 if unknown. */
-static uint64_t proc_start_ns(void)
-{
-	char buf[1024], *rp;
-	unsigned long long ticks = 0;
-	struct timespec bt, mt;
-	long hz = sysconf(_SC_CLK_TCK);
-
-	read_small("/proc/self/stat", buf, sizeof(buf));
-	rp = strrchr(buf, ')'); /* comm may hold spaces and ')' */
-	if (!rp || hz <= 0 ||
-	    sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-			   "%*d %*d %*d %*d %llu", &ticks) != 1 ||
-	    clock_gettime(CLOCK_BOOTTIME, &bt) < 0 || clock_gettime(CLOCK_MONOTONIC, &mt) < 0)
-		return 0;
-	uint64_t boot = (uint64_t)bt.tv_sec * 1000000000ull + (uint64_t)bt.tv_nsec;
-	uint64_t mono = (uint64_t)mt.tv_sec * 1000000000ull + (uint64_t)mt.tv_nsec;
-	uint64_t since_boot = (uint64_t)ticks * (1000000000ull / (uint64_t)hz);
-	uint64_t suspended = boot > mono ? boot - mono : 0;
-	return suspended > since_boot ? 0 : since_boot - suspended;
-}
-
 static void add_proc(uint64_t exit_ns)
 {
 	char comm[17] = "", exe[PATH_MAX], cmdline[4096];
@@ -694,7 +669,9 @@ static void add_proc(uint64_t exit_ns)
 	exe[n > 0 ? n : 0] = 0;
 	read_small("/proc/self/cmdline", cmdline, sizeof(cmdline));
 	struct iot_proc p = {
-		.ts_ns = preload_mono_ns(), .start_ns = rt.start_ns,
+		/* start 0: merged with the core's record of the same pid (its
+		 * start comes from /proc and would never be equal to ours) */
+		.ts_ns = preload_mono_ns(), .start_ns = 0,
 		.exit_ns = exit_ns, .pid = (uint32_t)rt.pid, .ppid = (uint32_t)getppid(),
 		.uid = getuid(), .gid = getgid(), .exit_status = -1,
 		.comm = comm, .exe = exe[0] ? exe : NULL,
@@ -730,7 +707,6 @@ static int shard_open(void)
 		return rc;
 	}
 	preload_file_id_base(o.id_base + (1ull << 31));
-	rt.start_ns = proc_start_ns();
 	add_proc(0);
 	atomic_store(&rt.last_drain_tick, preload_now());
 	preload_active = 1;
