@@ -725,7 +725,9 @@ static void shard_close(int exiting)
 	drain_all();
 	if (exiting)
 		add_proc(preload_mono_ns());
-	iot_writer_close(rt.w);
+	/* No footer, no fsync: iorec reads shards by scanning, and a shard
+	 * only has to outlive the process, not the node. */
+	iot_writer_abandon(rt.w);
 	rt.w = NULL;
 	preload_shard_fd = -1;
 	n = strlen(rt.shard) - strlen(PRELOAD_SHARD_OPEN_SUFFIX);
