@@ -132,6 +132,11 @@ static int pl_init(void **state, struct iorec_ctx *ctx, char *why, size_t whylen
 	if (!s)
 		return -ENOMEM;
 	*state = s;
+	if (ctx->cfg->all) {
+		snprintf(why, whylen, "preload follows a COMMAND and its children; "
+				      "recording the whole node (--all) needs the ebpf source");
+		return -ENOTSUP;
+	}
 	if ((rc = preload_find_library(ctx->cfg->exe_dir, s->so, sizeof(s->so), why, whylen)) < 0)
 		return rc;
 	if ((rc = make_spool(s, ctx->cfg, why, whylen)) < 0)
@@ -267,8 +272,18 @@ static void pl_destroy(void *state)
 
 	if (!s)
 		return;
-	if (s->spool_created && s->spool[0])
-		rmdir(s->spool); /* fails, keeping them, if shards were left */
+	if (s->spool_created && s->spool[0]) {
+		/* our own temporary directory: shards not merged (iorec failed
+		 * before stop) would only be litter */
+		DIR *d = opendir(s->spool);
+		struct dirent *de;
+		while (d && (de = readdir(d)))
+			if (de->d_name[0] != '.')
+				unlinkat(dirfd(d), de->d_name, 0);
+		if (d)
+			closedir(d);
+		rmdir(s->spool);
+	}
 	free(s);
 }
 
