@@ -296,9 +296,13 @@ static int ring_reserve(struct preload_ring *r, uint32_t n, uint32_t *head)
 	if (*head - tail + n <= RING_SLOTS)
 		return 1;
 	if (preload_tls.sig_depth == 0 && pthread_mutex_trylock(&rt.lock) == 0) {
+		preload_tls.guard = PRELOAD_GUARD_DRAIN;
 		clock_update();
 		ring_drain(r);
 		pthread_mutex_unlock(&rt.lock);
+		preload_tls.guard = PRELOAD_GUARD_BUSY;
+		/* a signal handler may have appended meanwhile */
+		*head = atomic_load_explicit(&r->head, memory_order_relaxed);
 		tail = atomic_load_explicit(&r->tail, memory_order_acquire);
 		return *head - tail + n <= RING_SLOTS;
 	}
@@ -319,6 +323,7 @@ static void maybe_drain(struct preload_ring *r, uint64_t now)
 		return;
 	if (pthread_mutex_trylock(&rt.lock) != 0)
 		return;
+	preload_tls.guard = PRELOAD_GUARD_DRAIN; /* our append is complete */
 	if (old) {
 		drain_all();
 		if (rt.w)
@@ -328,6 +333,7 @@ static void maybe_drain(struct preload_ring *r, uint64_t now)
 		ring_drain(r);
 	}
 	pthread_mutex_unlock(&rt.lock);
+	preload_tls.guard = PRELOAD_GUARD_BUSY;
 }
 
 /* ------------------------------------------------------------------ */
@@ -561,9 +567,9 @@ void preload_record(struct preload_call *c)
 	uint64_t file_id = 0;
 	uint8_t eflags = 0, ftype = 0;
 	uint32_t head;
-	int mute = 0;
+	int mute = 0, saved_guard = preload_tls.guard; /* a drain, in a handler */
 
-	preload_tls.guard = 1;
+	preload_tls.guard = PRELOAD_GUARD_BUSY;
 	r = ring_get();
 	if (!r)
 		goto out;
@@ -618,7 +624,7 @@ void preload_record(struct preload_call *c)
 	maybe_drain(r, t1);
 out:
 	fd_update(c);
-	preload_tls.guard = 0;
+	preload_tls.guard = saved_guard;
 }
 
 /* ------------------------------------------------------------------ */

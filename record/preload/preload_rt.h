@@ -68,8 +68,14 @@ struct preload_call {
 };
 
 /* Per-thread state, in static TLS (small: the ring is mmap'd). */
+enum preload_guard {
+	PRELOAD_GUARD_NONE = 0,
+	PRELOAD_GUARD_BUSY = 1,  /* in the library: its own I/O is not recorded */
+	PRELOAD_GUARD_DRAIN = 2, /* draining (lock held, append complete): a
+				  * signal handler may still append */
+};
 struct preload_tls {
-	int guard;           /* inside the library: do not record */
+	int guard;           /* enum preload_guard */
 	int sig_depth;       /* inside an application signal handler */
 	struct preload_ring *ring;
 };
@@ -101,15 +107,19 @@ static inline uint64_t preload_now(void)
 void preload_missed(void);
 
 /* Should this call be recorded? Not when inactive or re-entered; an
- * application signal handler that interrupted the library loses its
- * event, counted as a drop. */
+ * application signal handler that interrupted the library while it
+ * appended loses its event (counted as a drop); one that interrupted a
+ * drain records normally. */
 static inline int preload_want(void)
 {
 	if (__builtin_expect(!preload_active, 0))
 		return 0;
 	if (__builtin_expect(preload_tls.guard, 0)) {
-		if (preload_tls.sig_depth)
-			preload_missed();
+		if (!preload_tls.sig_depth)
+			return 0; /* the library's own I/O */
+		if (preload_tls.guard == PRELOAD_GUARD_DRAIN)
+			return 1; /* a handler interrupted a drain: rings are free */
+		preload_missed();
 		return 0;
 	}
 	return 1;
