@@ -552,6 +552,11 @@ static void fd_update(const struct preload_call *c)
 	}
 }
 
+int preload_in_vfork_child(void)
+{
+	return preload_active && getpid() != rt.pid;
+}
+
 /* Categories from the one operation list, without a call per event. */
 static const uint8_t op_category[IOT_OP__COUNT] = {
 #define PRELOAD_X_CAT(e, name, cat) [IOT_OP_##e] = IOT_CAT_##cat,
@@ -570,6 +575,15 @@ void preload_record(struct preload_call *c)
 	int mute = 0, saved_guard = preload_tls.guard; /* a drain, in a handler */
 
 	preload_tls.guard = PRELOAD_GUARD_BUSY;
+	/* A vfork child (dash, some spawn code) shares our memory: its
+	 * open/close/dup must not rewrite the parent's descriptor table.
+	 * These calls are rare enough to afford the getpid(). */
+	if ((c->opened || c->op == IOT_OP_CLOSE || c->op == IOT_OP_DUP || c->op == IOT_OP_DUP2 ||
+	     c->op == IOT_OP_DUP3 || c->op == IOT_OP_FCNTL || c->op == IOT_OP_FCLOSE) &&
+	    preload_in_vfork_child()) {
+		preload_tls.guard = saved_guard;
+		return;
+	}
 	r = ring_get();
 	if (!r)
 		goto out;

@@ -125,6 +125,9 @@ static inline int preload_want(void)
 	return 1;
 }
 
+/* In a vfork child (our memory, another pid)? Costs a getpid(). */
+int preload_in_vfork_child(void);
+
 /* Record one completed call. errno must be saved by the caller. */
 void preload_record(struct preload_call *c);
 

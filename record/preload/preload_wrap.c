@@ -220,7 +220,7 @@ EXPORT int close_range(unsigned first, unsigned last, int flags)
 	uint64_t t0 = preload_want() ? preload_now() : 0;
 	int r = close_range_split(first, last, flags);
 
-	if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
+	if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC) && !preload_in_vfork_child())
 		preload_fd_close_range(first, last);
 	if (t0)
 		RECORD(ZERO_OR_NEG(r), .t0 = t0, .op = IOT_OP_CLOSE_RANGE, .fd = (int)first,
@@ -240,7 +240,7 @@ EXPORT void closefrom(int lowfd)
 	} else {
 		REAL(closefrom)(lowfd);
 	}
-	if (lowfd >= 0)
+	if (lowfd >= 0 && !preload_in_vfork_child())
 		preload_fd_close_range((unsigned)lowfd, ~0u);
 	if (t0)
 		RECORD(0, .t0 = t0, .op = IOT_OP_CLOSE_RANGE, .fd = lowfd);

@@ -68,3 +68,11 @@ PY
 	expect_eq "writes after chdir, chroot, setuid" "$(ev_sum /inside write)" "1 7"
 fi
 echo "cwd, chroot, setuid: all good"
+
+# A vfork child shares the recorder's memory: its dup2 must not rewire
+# the parent's descriptor table.
+traced "$HELP/vfork_dup" "$WORK/vf.out" || fail "vfork_dup failed"
+merge --dump
+expect_eq "parent's write after a vfork child's dup2" "$(ev_sum "$WORK/vf.out" write)" "1 7"
+expect_eq "writes attributed to /dev/null" "$(ev_sum /dev/null write)" "0 0"
+echo "vfork: all good"
