@@ -716,8 +716,10 @@ static int shard_open(void)
 	/* Ids: high 32 bits unique per shard, writer strings from the low
 	 * half, our file ids from 2^31 up. */
 	o.id_base = ((uint64_t)((nonce ^ ((uint32_t)rt.pid << 8)) | 1u)) << 32;
-	snprintf(rt.shard, sizeof(rt.shard), "%s/%d-%08x%s", rt.spool, (int)rt.pid, nonce,
-		 PRELOAD_SHARD_OPEN_SUFFIX);
+	/* The name starts with the creation time: sorted by name, the shards
+	 * of one pid (before and after exec) come in the order they ran. */
+	snprintf(rt.shard, sizeof(rt.shard), "%s/%016llx-%d-%08x%s", rt.spool,
+		 (unsigned long long)preload_mono_ns(), (int)rt.pid, nonce, PRELOAD_SHARD_OPEN_SUFFIX);
 	preload_capturing_fd = 1;
 	rc = iot_writer_open(&rt.w, rt.shard, &o);
 	preload_capturing_fd = 0;

@@ -30,8 +30,8 @@
 #define PRELOAD_ENV_TIDS "IOREC_PRELOAD_TIDS"
 #define PRELOAD_ENV_PATHS "IOREC_PRELOAD_PATHS"
 
-/* Shard names: "<pid>-<nonce>.open" while written, renamed to
- * "<pid>-<nonce>.iotr" when the process closed it cleanly. */
+/* Shard names: "<mono ns, 16 hex>-<pid>-<nonce>.open" while written,
+ * renamed to ".iotr" when the process closed it cleanly. */
 #define PRELOAD_SHARD_OPEN_SUFFIX ".open"
 #define PRELOAD_SHARD_DONE_SUFFIX ".iotr"
 #define PRELOAD_STATIC_PREFIX "static-"

@@ -209,20 +209,16 @@ static int merge_one(iot_writer *w, const char *path, int closed, struct preload
 
 struct shard_ent {
 	char name[256];
-	struct timespec mtime;
 	int done;
 };
 
-/* Oldest first: the shards of one pid (before and after exec) follow
- * each other in the order the images ran. */
+/* Oldest first: names start with the creation time (fixed-width hex),
+ * so the shards of one pid (before and after exec) follow each other in
+ * the order the images ran; file times are too coarse for that. */
 static int shard_cmp(const void *a, const void *b)
 {
 	const struct shard_ent *x = a, *y = b;
 
-	if (x->mtime.tv_sec != y->mtime.tv_sec)
-		return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
-	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
-		return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
 	return strcmp(x->name, y->name);
 }
 
@@ -253,7 +249,6 @@ static int list_shards(const char *spool, int all, struct shard_ent **out, size_
 			v = nv;
 		}
 		snprintf(v[*n].name, sizeof(v[*n].name), "%s", de->d_name);
-		v[*n].mtime = st.st_mtim;
 		v[(*n)++].done = done;
 	}
 	closedir(d);
