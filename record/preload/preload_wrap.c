@@ -770,6 +770,52 @@ EXPORT int __fprintf_chk(FILE *fp, int flag, const char *fmt, ...)
 	return r;
 }
 
+/* printf family on stdout. */
+#define PRINTF_BODY(call)                                                           \
+	if (!preload_want())                                                        \
+		return call;                                                        \
+	FILE *fp = stdout;                                                          \
+	FPRINTF_BODY(call)
+
+EXPORT int vprintf(const char *fmt, va_list ap) { PRINTF_BODY(REAL(vprintf)(fmt, ap)); }
+EXPORT int __vprintf_chk(int flag, const char *fmt, va_list ap) { PRINTF_BODY(REAL(__vprintf_chk)(flag, fmt, ap)); }
+
+EXPORT int printf(const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vprintf(fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+EXPORT int __printf_chk(int flag, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = __vprintf_chk(flag, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* puts writes the string and a newline. */
+EXPORT int puts(const char *s)
+{
+	if (!preload_want())
+		return REAL(puts)(s);
+	int fd = stream_fd(stdout);
+	uint64_t t0 = preload_now();
+	int r = REAL(puts)(s);
+	uint64_t len = strlen(s) + 1;
+	RECORD(r >= 0 ? (int64_t)len : -(int64_t)e_, .t0 = t0, .op = IOT_OP_FPUTS, .fd = fd,
+	       .at = PRELOAD_AT_STDIO, .size = len);
+	return r;
+}
+
 EXPORT int fflush(FILE *fp)
 {
 	if (!preload_want())

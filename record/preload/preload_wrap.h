@@ -119,6 +119,11 @@
 	X(vfprintf, FPRINTF, int, (FILE *fp, const char *fmt, va_list ap))           \
 	X(__fprintf_chk, FPRINTF, int, (FILE *fp, int flag, const char *fmt, ...))   \
 	X(__vfprintf_chk, FPRINTF, int, (FILE *fp, int flag, const char *fmt, va_list ap)) \
+	X(vprintf, FPRINTF, int, (const char *fmt, va_list ap))                      \
+	X(__vprintf_chk, FPRINTF, int, (int flag, const char *fmt, va_list ap))      \
+	X(printf, FPRINTF, int, (const char *fmt, ...))                              \
+	X(__printf_chk, FPRINTF, int, (int flag, const char *fmt, ...))              \
+	X(puts, FPUTS, int, (const char *s))                                         \
 	X(fflush, FFLUSH, int, (FILE *fp))                                           \
 	X(fseek, FSEEK, int, (FILE *fp, long off, int whence))                       \
 	X(fseeko, FSEEK, int, (FILE *fp, off_t off, int whence))                     \
