@@ -12,8 +12,8 @@ while read -r _ tid _ wn _ wb _ rn _ rb; do
 	line=$(awk -v t="$tid" '$1 == "tid" && $3 == t' stats)
 	[[ -n $line ]] || fail "thread $tid missing from the trace"
 	set -- $line
-	# open, writes, preads, close and the fflush of its report line
-	expect_eq "thread $tid events" "$5" "$((wn + rn + 3))"
+	# open, writes, preads, close, and the printf and fflush of its report
+	expect_eq "thread $tid events" "$5" "$((wn + rn + 4))"
 	expect_eq "thread $tid write bytes" "$9" "$wb"
 	expect_eq "thread $tid read bytes" "$7" "$rb"
 done <mt.out
