@@ -8,13 +8,15 @@ cd "$WORK" || exit 1
 traced "$HELP/mt_io" "$WORK" 4 300 >mt.out || fail "mt_io failed"
 merge
 [[ $(wc -l <mt.out) == 4 ]] || fail "mt_io printed $(wc -l <mt.out) lines"
-while read -r _ tid _ wn _ wb _ rn _ rb; do
+while read -r report; do
+	read -r _ tid _ wn _ wb _ rn _ rb <<<"$report"
 	line=$(awk -v t="$tid" '$1 == "tid" && $3 == t' stats)
 	[[ -n $line ]] || fail "thread $tid missing from the trace"
 	set -- $line
 	# open, writes, preads, close, and the printf and fflush of its report
 	expect_eq "thread $tid events" "$5" "$((wn + rn + 4))"
-	expect_eq "thread $tid write bytes" "$9" "$wb"
+	# its data plus the report line itself (printf to stdout)
+	expect_eq "thread $tid write bytes" "$9" "$((wb + ${#report} + 1))"
 	expect_eq "thread $tid read bytes" "$7" "$rb"
 done <mt.out
 
