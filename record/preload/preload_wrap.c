@@ -5,6 +5,11 @@
  * (preload_record). The real functions are declared and resolved from
  * the one list in preload_wrap.h.
  */
+/* No glibc extern-inline bodies (vprintf, fread_unlocked, ...): this file
+ * defines those functions itself. Must come before any header. */
+#ifndef __NO_INLINE__
+#define __NO_INLINE__ 1
+#endif
 #include "record/preload/preload_wrap.h"
 
 #include <dlfcn.h>
