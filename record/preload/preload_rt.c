@@ -325,9 +325,11 @@ static void maybe_drain(struct preload_ring *r, uint64_t now)
 		return;
 	preload_tls.guard = PRELOAD_GUARD_DRAIN; /* our append is complete */
 	if (old) {
+		/* everything to the file: a SIGKILL then loses at most the
+		 * last PRELOAD_AGE_NS (plus the time until the next call) */
 		drain_all();
 		if (rt.w)
-			iot_writer_tick(rt.w);
+			iot_writer_flush(rt.w);
 	} else {
 		clock_update();
 		ring_drain(r);

@@ -36,9 +36,9 @@
 #define PRELOAD_SHARD_DONE_SUFFIX ".iotr"
 #define PRELOAD_STATIC_PREFIX "static-"
 
-/* Age after which rings are drained and chunks flushed (on the call
- * path); two stages of this keep a SIGKILL's loss under one second. */
-#define PRELOAD_AGE_NS 400000000ull
+/* Age after which rings are drained and every pending chunk is written
+ * (checked on the call path): what a SIGKILL loses. */
+#define PRELOAD_AGE_NS 250000000ull
 
 /* How a call's file offset is found. */
 enum preload_at {
