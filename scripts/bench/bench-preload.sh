@@ -24,19 +24,20 @@ trap 'rm -rf "$WORK"' EXIT
 head -c $((16 << 20)) /dev/urandom >"$WORK/data"
 cat "$WORK/data" >/dev/null
 
-now() { date +%s%N; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-spool() { rm -rf "$WORK/spool"; mkdir -m 0700 "$WORK/spool"; echo "$WORK/spool"; }
+# a fresh spool per run, made before the clock starts
+SPOOL_N=0
+newspool() { SPOOL_N=$((SPOOL_N + 1)); SPOOL=$WORK/spool.$SPOOL_N; mkdir -m 0700 "$SPOOL"; }
 
-wall() { # command... -> seconds
+wall() { # command... -> seconds (bash's clock: no process started around it)
 	local t0 t1
-	t0=$(now)
+	t0=$EPOCHREALTIME
 	"$@" >/dev/null 2>&1 || { echo "bench-preload: '$*' failed" >&2; exit 1; }
-	t1=$(now)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", (b - a) / 1e9 }'
+	t1=$EPOCHREALTIME
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
 }
 
-traced() { IOREC_PRELOAD_SPOOL=$(spool) LD_PRELOAD=$SO "$@"; }
+traced() { IOREC_PRELOAD_SPOOL=$SPOOL LD_PRELOAD=$SO "$@"; }
 
 ebpf_ok=0
 if [[ -x $BUILD/bin/iorec ]] && "$BUILD/bin/iorec" --check 2>/dev/null | grep -q '^ebpf *yes'; then
@@ -48,12 +49,13 @@ echo "preload benchmark: $LOOP x pread 4 KiB, $RUNS alternating runs (median wal
 : >"$WORK/u"; : >"$WORK/t"; : >"$WORK/e"
 for ((i = 0; i < RUNS; i++)); do
 	wall "$H/pread_loop" "$WORK/data" "$LOOP" >>"$WORK/u"
+	newspool
 	wall traced "$H/pread_loop" "$WORK/data" "$LOOP" >>"$WORK/t"
 	((ebpf_ok)) && wall ebpf_run "$H/pread_loop" "$WORK/data" "$LOOP" >>"$WORK/e"
 done
 u=$(median <"$WORK/u"); t=$(median <"$WORK/t")
 # every call must be in the trace
-n=$("$H/iotr_stats" --merge "$WORK/check.iotr" "$WORK/spool" | awk '$1 == "op" && $2 == "pread" { print $4 }')
+n=$("$H/iotr_stats" --merge "$WORK/check.iotr" "$SPOOL" | awk '$1 == "op" && $2 == "pread" { print $4 }')
 rm -f "$WORK/check.iotr"
 [[ $n == "$LOOP" ]] || { echo "bench-preload: trace holds $n of $LOOP preads" >&2; exit 1; }
 printf "  untraced %8.3f s\n  preload  %8.3f s  (%s events recorded)\n" "$u" "$t" "$n"
@@ -72,6 +74,7 @@ if command -v strace >/dev/null; then
 	for ((i = 0; i < 3; i++)); do
 		wall "$H/pread_loop" "$WORK/data" $SMALL >>"$WORK/su"
 		wall strace -f -o "$WORK/strace.out" "$H/pread_loop" "$WORK/data" $SMALL >>"$WORK/st"
+		newspool
 		wall traced "$H/pread_loop" "$WORK/data" $SMALL >>"$WORK/sp"
 	done
 	su=$(median <"$WORK/su"); st=$(median <"$WORK/st"); sp=$(median <"$WORK/sp")
@@ -90,6 +93,7 @@ if command -v fio >/dev/null && command -v jq >/dev/null; then
 	: >"$WORK/fu"; : >"$WORK/ft"
 	for ((i = 0; i < RUNS; i++)); do
 		fio_iops env >>"$WORK/fu"
+		newspool
 		fio_iops traced >>"$WORK/ft"
 	done
 	fu=$(median <"$WORK/fu"); ft=$(median <"$WORK/ft")
@@ -102,7 +106,10 @@ fi
 : >"$WORK/m"
 for ((i = 0; i < 3; i++)); do
 	u8=$("$H/thread_mem" "$WORK/data" 8 20000); u40=$("$H/thread_mem" "$WORK/data" 40 20000)
-	t8=$(traced "$H/thread_mem" "$WORK/data" 8 20000); t40=$(traced "$H/thread_mem" "$WORK/data" 40 20000)
+	newspool
+	t8=$(traced "$H/thread_mem" "$WORK/data" 8 20000)
+	newspool
+	t40=$(traced "$H/thread_mem" "$WORK/data" 40 20000)
 	echo $(( ((t40 - t8) - (u40 - u8)) / 32 )) >>"$WORK/m"
 	echo "  RSS KiB with 8 / 40 threads after 20k preads each: untraced $u8 / $u40, traced $t8 / $t40"
 done
