@@ -26,7 +26,7 @@
 
 #define RING_SLOTS 4096u            /* power of two: 256 KiB per thread */
 #define RING_DRAIN_AT (RING_SLOTS / 4)
-#define MAX_RINGS 4096u
+#define MAX_RINGS 1024u             /* threads with a ring: 256 MiB at most */
 #define PATH_SLOTS_MAX 64u          /* paths longer than 64*64-1 are cut */
 
 /* One raw record in a ring: an I/O event, or a file record followed by
@@ -85,7 +85,8 @@ static struct {
 	const char *job;
 	_Atomic uint64_t last_drain_tick;
 	struct preload_ring *_Atomic rings[MAX_RINGS];
-	_Atomic uint64_t ring_alloc_fail;
+	_Atomic uint64_t lost_noring; /* events of threads without a ring */
+	uint32_t max_rings;           /* MAX_RINGS, or less (PRELOAD_ENV_MAX_THREADS) */
 	int initialized;
 } rt = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -202,13 +203,11 @@ static struct preload_ring *ring_create(void)
 	struct preload_ring *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
 				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (r == MAP_FAILED) {
-		atomic_fetch_add(&rt.ring_alloc_fail, 1);
+	if (r == MAP_FAILED)
 		return NULL;
-	}
 	r->tid = (uint32_t)syscall(SYS_gettid);
 	r->muted = !tid_wanted(r->tid);
-	for (uint32_t i = 0; i < MAX_RINGS; i++) {
+	for (uint32_t i = 0; i < rt.max_rings; i++) {
 		struct preload_ring *none = NULL;
 		if (atomic_compare_exchange_strong(&rt.rings[i], &none, r)) {
 			r->reg = i;
@@ -218,16 +217,26 @@ static struct preload_ring *ring_create(void)
 		}
 	}
 	munmap(r, sizeof(*r));
-	atomic_fetch_add(&rt.ring_alloc_fail, 1);
 	return NULL;
 }
+
+/* A thread whose ring could not be made (out of memory, more than
+ * MAX_RINGS threads) does not try again on every call: it counts its
+ * events as lost. */
+#define NO_RING ((struct preload_ring *)1)
 
 static inline struct preload_ring *ring_get(void)
 {
 	struct preload_ring *r = preload_tls.ring;
 
-	if (__builtin_expect(r == NULL, 0))
-		r = preload_tls.ring = ring_create();
+	if (__builtin_expect(r == NULL, 0)) {
+		r = ring_create();
+		preload_tls.ring = r ? r : NO_RING;
+	}
+	if (r == NO_RING || !r) {
+		atomic_fetch_add_explicit(&rt.lost_noring, 1, memory_order_relaxed);
+		return NULL;
+	}
 	return r;
 }
 
@@ -278,11 +287,20 @@ static void ring_drain(struct preload_ring *r)
 
 static void drain_all(void)
 {
+	uint64_t lost = atomic_exchange(&rt.lost_noring, 0);
+
 	clock_update();
 	for (uint32_t i = 0; i < MAX_RINGS; i++) {
 		struct preload_ring *r = atomic_load(&rt.rings[i]);
 		if (r)
 			ring_drain(r);
+	}
+	if (lost && rt.w) {
+		struct iot_loss l = {
+			.ts_ns = preload_mono_ns(), .source = IOT_SRC_PRELOAD, .cpu = ~0u,
+			.count = lost, .reason = IOT_LOSS_BUFFER_FULL, .pid = (uint32_t)rt.pid,
+		};
+		iot_writer_add_loss(rt.w, &l);
 	}
 	atomic_store_explicit(&rt.last_drain_tick, preload_now(), memory_order_relaxed);
 }
@@ -489,8 +507,10 @@ void preload_missed(void)
 {
 	struct preload_ring *r = preload_tls.ring;
 
-	if (r)
+	if (r && r != NO_RING)
 		atomic_fetch_add(&r->drops, 1);
+	else
+		atomic_fetch_add(&rt.lost_noring, 1);
 }
 
 /* Offset of the call and the descriptor's new position. */
@@ -805,6 +825,9 @@ static void fork_child(void)
 {
 	struct preload_ring *mine = preload_tls.ring;
 
+	if (mine == NO_RING) /* may succeed in the new process */
+		mine = preload_tls.ring = NULL;
+	atomic_store(&rt.lost_noring, 0); /* the parent's to report */
 	pthread_mutex_init(&rt.lock, NULL);
 	rt.fork_locked = 0;
 	rt.pid = getpid();
@@ -981,6 +1004,10 @@ void preload_init(void)
 	if (rt.job && !*rt.job)
 		rt.job = NULL;
 	rt.pid = getpid();
+	rt.max_rings = MAX_RINGS;
+	const char *mt = getenv(PRELOAD_ENV_MAX_THREADS);
+	if (mt && strtoul(mt, NULL, 10) > 0 && strtoul(mt, NULL, 10) < MAX_RINGS)
+		rt.max_rings = (uint32_t)strtoul(mt, NULL, 10);
 	if (!filters_init())
 		return;
 	clock_init();

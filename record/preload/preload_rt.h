@@ -28,6 +28,9 @@
 #define PRELOAD_ENV_COMMS "IOREC_PRELOAD_COMMS"
 #define PRELOAD_ENV_PIDS "IOREC_PRELOAD_PIDS"
 #define PRELOAD_ENV_TIDS "IOREC_PRELOAD_TIDS"
+/* Threads per process that get a ring (default and maximum 1024); the
+ * events of further threads are counted as lost. For tests. */
+#define PRELOAD_ENV_MAX_THREADS "IOREC_PRELOAD_MAX_THREADS"
 #define PRELOAD_ENV_PATHS "IOREC_PRELOAD_PATHS"
 
 /* Shard names: "<mono ns, 16 hex>-<pid>-<nonce>.open" while written,

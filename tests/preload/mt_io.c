@@ -2,7 +2,8 @@
  *
  *   mt_io DIR NTHREADS NOPS
  *
- * Thread t (0-based) creates DIR/f<t>, writes NOPS blocks of (t+1)*512
+ * Thread t (0-based) creates DIR/f<t>, waits until every thread has
+ * opened its file (all alive at once), writes NOPS blocks of (t+1)*512
  * bytes with write(), reads them back with pread() and closes. Each
  * thread prints "thread TID writes N bytes B reads N bytes B" so that the
  * test can compare with the trace per thread.
@@ -18,6 +19,7 @@
 static const char *dir;
 static int nops;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_barrier_t all_open; /* every thread alive at once */
 
 static void *worker(void *arg)
 {
@@ -33,6 +35,7 @@ static void *worker(void *arg)
 		perror(path);
 		exit(1);
 	}
+	pthread_barrier_wait(&all_open);
 	for (int i = 0; i < nops; i++) {
 		ssize_t k = write(fd, buf, bs);
 		wn++;
@@ -65,6 +68,7 @@ int main(int argc, char **argv)
 	pthread_t th[64];
 	if (n < 1 || n > 64)
 		return 2;
+	pthread_barrier_init(&all_open, NULL, (unsigned)n);
 	for (long t = 0; t < n; t++)
 		pthread_create(&th[t], NULL, worker, (void *)t);
 	for (int t = 0; t < n; t++)
