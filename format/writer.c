@@ -218,7 +218,8 @@ static int index_add(iot_writer *w, uint64_t offset, const struct chunk_hdr *h,
 	int rc = buf_reserve(&w->idx_aggs, al);
 	if (rc)
 		return rc;
-	memcpy(w->idx_aggs.p + w->idx_aggs.len, aggs, al);
+	if (al) /* p is NULL before the first aggregate: memcpy(NULL, .., 0) is UB */
+		memcpy(w->idx_aggs.p + w->idx_aggs.len, aggs, al);
 	w->idx_aggs.len += al;
 	return 0;
 }
@@ -610,7 +611,8 @@ static int write_footer(iot_writer *w)
 		put_le32(p + 40, h->nagg);
 		put_le32(p + 44, h->ncols);
 	}
-	memcpy(p, w->idx_aggs.p, w->idx_aggs.len);
+	if (w->idx_aggs.len) /* NULL when no chunk had aggregates */
+		memcpy(p, w->idx_aggs.p, w->idx_aggs.len);
 	uint8_t t[IOT_TRAILER_SIZE] = {0};
 	put_le32(t, IOT_TRAILER_MAGIC);
 	put_le64(t + 8, w->off);
