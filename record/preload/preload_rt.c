@@ -639,9 +639,10 @@ void preload_record(struct preload_call *c)
 		mute = 1;
 	if (filt.has_ops && c->op < IOT_OP__COUNT && !((filt.ops[c->op / 64] >> (c->op % 64)) & 1))
 		mute = 1;
+	/* offsets move even for calls that are not recorded */
+	int64_t off = call_offset(o, c, &eflags);
 	if (mute || r->muted)
 		goto out; /* bookkeeping done, nothing recorded */
-	int64_t off = call_offset(o, c, &eflags);
 	if (c->size && c->result >= 0 && (uint64_t)c->result < c->size && c->op < IOT_OP__COUNT &&
 	    (op_category[c->op] == IOT_CAT_READ || op_category[c->op] == IOT_CAT_WRITE))
 		eflags |= IOT_EV_PARTIAL;

@@ -45,6 +45,13 @@ expect_eq "filtered: operations and bytes" "$(awk '$1 == "op" {printf "%s:%s ", 
 expect_eq "filtered: processes with events" "$(awk '$1 == "pid" {print $4}' stats)" cat
 expect_eq "filtered: files" "$(awk '$1 == "file" {print $2}' stats)" "$WORK/in.bin"
 
+# Calls left out by --syscalls still move the offsets (dd skips by lseek).
+"$IOREC" -q -s preload --syscalls read -o skip.iotr -- dd if=in.bin of=/dev/null bs=4096 skip=2 count=2 2>/dev/null ||
+	fail "dd run failed"
+"$STATS" --dump skip.iotr >"$WORK/stats" || fail "cannot read skip.iotr"
+expect_eq "read offsets after a filtered lseek" \
+	"$(awk -v p="$WORK/in.bin" '$1 == "ev" && $11 == p {printf "%s ", $7}' stats)" "8192 12288 "
+
 # A statically linked COMMAND, and one started by a traced shell.
 printf '#include <stdio.h>\nint main(void) { puts("static"); return 4; }\n' >st.c
 if ! ${CC:-cc} -static -o st st.c 2>/dev/null; then
