@@ -540,6 +540,8 @@ static int64_t call_offset(struct preload_ofd *o, const struct preload_call *c, 
 			atomic_store(&o->offset, c->result);
 		return c->result >= 0 ? c->result : -1;
 	case PRELOAD_AT_STDIO_SET:
+		if (c->result < 0)
+			return -1;
 		if (o)
 			atomic_store(&o->stdio_pos, c->offset);
 		return c->offset;
