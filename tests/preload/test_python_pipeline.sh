@@ -45,6 +45,30 @@ expect_eq "subprocess child: bytes read" "$(ev_sum "$WORK/py.renamed" read | cut
 expect_eq "posix_spawn child: opens of the file" "$(ev_sum "$WORK/spawned" 'open|openat' | cut -d' ' -f1)" 1
 expect_eq "system() child: opens of the file" "$(ev_sum "$WORK/system" 'open|openat' | cut -d' ' -f1)" 1
 
+# stdio through ctypes (the calls go through the dynamic symbol table):
+# FILE positions counted from fopen, re-read after fseek.
+cat >stdio.py <<'PY'
+import ctypes, sys
+libc = ctypes.CDLL(None)
+libc.fopen.restype = ctypes.c_void_p
+libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+for f in ("fwrite", "fread"):
+    getattr(libc, f).argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_void_p]
+libc.fseek.argtypes = [ctypes.c_void_p, ctypes.c_long, ctypes.c_int]
+libc.fclose.argtypes = [ctypes.c_void_p]
+fp = libc.fopen(sys.argv[1].encode(), b"w+")
+for i in range(3):
+    libc.fwrite(b"s" * 100, 1, 100, fp)
+libc.fseek(fp, 50, 0)
+buf = ctypes.create_string_buffer(20)
+libc.fread(buf, 1, 20, fp)
+libc.fclose(fp)
+PY
+traced python3 stdio.py "$WORK/stdio.out" || fail "stdio.py failed"
+merge --dump
+expect_eq "stdio: op offset size result" "$(awk -v p="$WORK/stdio.out" '$1 == "ev" && $11 == p {printf "%s:%s:%s:%s ", $5, $7, $8, ($5 == "fopen" ? "fd" : $9)}' stats)" \
+	"fopen:0:0:fd fwrite:0:100:100 fwrite:100:100:100 fwrite:200:100:100 fseek:50:0:0 fread:50:20:20 fclose:-1:0:0 "
+
 # A pipeline: bash forks, each child execs; a subshell forks without exec.
 seq 1 20000 >nums
 echo sub >sub.in
