@@ -37,6 +37,15 @@ wall() { # command... -> seconds (bash's clock: no process started around it)
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
 }
 
+# CPU seconds (user + system) of command..., appended to file $1: less
+# sensitive than wall time to other work on a busy machine.
+cpu() {
+	local out=$1; shift
+	/usr/bin/time -f "%U %S" -o "$WORK/time.out" "$@" >/dev/null 2>&1 ||
+		{ echo "bench-preload: '$*' failed" >&2; exit 1; }
+	awk '{ printf "%.3f %.3f\n", $1 + $2, $1 }' "$WORK/time.out" >>"$out"
+}
+
 traced() { IOREC_PRELOAD_SPOOL=$SPOOL LD_PRELOAD=$SO "$@"; }
 
 ebpf_ok=0
@@ -54,6 +63,20 @@ for ((i = 0; i < RUNS; i++)); do
 	((ebpf_ok)) && wall ebpf_run "$H/pread_loop" "$WORK/data" "$LOOP" >>"$WORK/e"
 done
 u=$(median <"$WORK/u"); t=$(median <"$WORK/t")
+if [[ -x /usr/bin/time ]]; then
+	: >"$WORK/cu"; : >"$WORK/ct"
+	for ((i = 0; i < RUNS; i++)); do
+		cpu "$WORK/cu" "$H/pread_loop" "$WORK/data" "$LOOP"
+		newspool
+		cpu "$WORK/ct" env IOREC_PRELOAD_SPOOL="$SPOOL" LD_PRELOAD="$SO" "$H/pread_loop" "$WORK/data" "$LOOP"
+	done
+	cu=$(cut -d' ' -f1 "$WORK/cu" | median); ct=$(cut -d' ' -f1 "$WORK/ct" | median)
+	uu=$(cut -d' ' -f2 "$WORK/cu" | median); ut=$(cut -d' ' -f2 "$WORK/ct" | median)
+	printf "  CPU time (user+sys): untraced %.3f s, preload %.3f s (user %.3f s, %.3f s)\n" "$cu" "$ct" "$uu" "$ut"
+	echo "BENCH preload.cpu_ratio_pread_loop $(awk -v a="$ct" -v b="$cu" 'BEGIN { printf "%.3f", a / b }')"
+	# what the library adds per call in user time (the kernel part is the same)
+	echo "BENCH preload.user_ns_per_event $(awk -v a="$ut" -v b="$uu" -v n="$LOOP" 'BEGIN { printf "%.0f", (a - b) * 1e9 / n }')"
+fi
 # every call must be in the trace
 n=$("$H/iotr_stats" --merge "$WORK/check.iotr" "$SPOOL" | awk '$1 == "op" && $2 == "pread" { print $4 }')
 rm -f "$WORK/check.iotr"
