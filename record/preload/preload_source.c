@@ -90,7 +90,10 @@ static int pl_available(const struct iorec_config *cfg, char *why, size_t whylen
 {
 	char so[PATH_MAX];
 
-	return preload_find_library(cfg->exe_dir, so, sizeof(so), why, whylen) == 0;
+	if (preload_find_library(cfg->exe_dir, so, sizeof(so), why, whylen) < 0)
+		return 0;
+	snprintf(why, whylen, "%.*s (dynamically linked programs)", (int)(whylen > 40 ? whylen - 40 : 0), so);
+	return 1;
 }
 
 static int make_spool(struct preload_state *s, const struct iorec_config *cfg, char *why,
