@@ -2,6 +2,7 @@
  * exec and exit handling for libiorec-preload.so. */
 #include "record/preload/preload_rt.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -937,6 +938,40 @@ void preload_before_exit(void)
 	/* guard stays set: nothing after this is recorded */
 }
 
+/* The environment children need (see preload_child_env()). */
+static struct {
+	char *vars[16];
+	char so[PATH_MAX];
+	int ok;
+} child_env;
+
+extern char **environ;
+
+static void child_env_init(void)
+{
+	Dl_info info;
+	unsigned n = 0;
+
+	if (!dladdr((void *)preload_init, &info) || !info.dli_fname || info.dli_fname[0] != '/')
+		return;
+	snprintf(child_env.so, sizeof(child_env.so), "%s", info.dli_fname);
+	for (char **e = environ; e && *e && n + 1 < sizeof(child_env.vars) / sizeof(child_env.vars[0]); e++)
+		if (strncmp(*e, "IOREC_PRELOAD_", 14) == 0 && (child_env.vars[n] = strdup(*e)))
+			n++;
+	child_env.vars[n] = NULL;
+	child_env.ok = n > 0;
+}
+
+char *const *preload_child_env(void)
+{
+	return child_env.ok ? child_env.vars : NULL;
+}
+
+const char *preload_so_path(void)
+{
+	return child_env.ok ? child_env.so : NULL;
+}
+
 /* Split a comma list from the environment into malloc'd words. */
 static unsigned env_list(const char *name, char **out, unsigned max)
 {
@@ -1003,6 +1038,7 @@ void preload_init(void)
 	if (!spool || !*spool || strlen(spool) >= sizeof(rt.spool))
 		return;
 	snprintf(rt.spool, sizeof(rt.spool), "%s", spool);
+	child_env_init();
 	rt.job = getenv(PRELOAD_ENV_JOB);
 	if (rt.job && !*rt.job)
 		rt.job = NULL;

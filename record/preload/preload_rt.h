@@ -151,6 +151,13 @@ extern volatile int preload_shard_fd;
 extern volatile int preload_capturing_fd;
 int preload_relocate_fd(int fd);
 
+/* What a child needs in its environment to be traced: "NAME=value"
+ * strings (every IOREC_PRELOAD_* variable of this process), NULL
+ * terminated, and the library's path for LD_PRELOAD. NULL when this
+ * process was not started for tracing. */
+char *const *preload_child_env(void);
+const char *preload_so_path(void);
+
 /* Process-level initialization (constructor; idempotent). */
 void preload_init(void);
 

@@ -877,22 +877,135 @@ EXPORT off_t ftello64(FILE *fp) { FTELL_BODY(off_t, REAL(ftello64)(fp)); }
 	errno = e;                                                                  \
 	return r
 
-EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+/* A child is traced only with LD_PRELOAD naming this library and the
+ * IOREC_PRELOAD_* variables; a program that builds its children's
+ * environment (env -i, subprocess with env=..., launchers) drops them.
+ * They are put back. */
+static int env_has(char *const envp[], const char *entry)
 {
-	EXEC_BODY(path, 0, REAL(execve)(path, argv, envp));
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (strcmp(envp[i], entry) == 0)
+			return 1;
+	return 0;
 }
 
-EXPORT int execv(const char *path, char *const argv[]) { EXEC_BODY(path, 0, REAL(execv)(path, argv)); }
-EXPORT int execvp(const char *file, char *const argv[]) { EXEC_BODY(file, 1, REAL(execvp)(file, argv)); }
+static int ld_preload_has(const char *value, const char *so)
+{
+	size_t n = strlen(so);
+
+	for (const char *p = value; p && (p = strstr(p, so)); p += n)
+		if ((p == value || p[-1] == ' ' || p[-1] == ':') && (p[n] == 0 || p[n] == ' ' || p[n] == ':'))
+			return 1;
+	return 0;
+}
+
+static int env_complete(char *const envp[])
+{
+	char *const *need = preload_child_env();
+	const char *ld = NULL;
+
+	if (!need)
+		return 1; /* not tracing children */
+	for (size_t i = 0; need[i]; i++)
+		if (!env_has(envp, need[i]))
+			return 0;
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0)
+			ld = envp[i] + 11;
+	return ld_preload_has(ld, preload_so_path());
+}
+
+static size_t env_count(char *const envp[])
+{
+	size_t n = 0;
+
+	while (envp && envp[n])
+		n++;
+	return n;
+}
+
+/* Fill out (room for env_count(envp) + 18) with envp plus what is
+ * missing; ld is scratch for the new LD_PRELOAD entry. */
+static char *const *env_fixed(char *const envp[], char **out, char *ld, size_t ldlen)
+{
+	char *const *need = preload_child_env();
+	const char *theirs = NULL;
+	size_t k = 0;
+
+	for (size_t i = 0; envp && envp[i]; i++) {
+		if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0)
+			theirs = envp[i] + 11;
+		else if (strncmp(envp[i], "IOREC_PRELOAD_", 14) != 0)
+			out[k++] = envp[i];
+	}
+	for (size_t i = 0; need[i]; i++)
+		out[k++] = need[i];
+	if (theirs && ld_preload_has(theirs, preload_so_path()))
+		out[k++] = (char *)(theirs - 11); /* their entry, as it was */
+	else if ((size_t)snprintf(ld, ldlen, "LD_PRELOAD=%s%s%s", preload_so_path(),
+				  theirs && *theirs ? " " : "", theirs ? theirs : "") < ldlen)
+		out[k++] = ld;
+	else if ((size_t)snprintf(ld, ldlen, "LD_PRELOAD=%s", preload_so_path()) < ldlen)
+		out[k++] = ld;
+	out[k] = NULL;
+	return out;
+}
+
+/* In the wrapper's frame: envp_ok is envp, or a completed copy. */
+#define ENV_COMPLETE(envp)                                                          \
+	int env_ok_ = env_complete(envp);                                           \
+	char *env_arr_[env_ok_ ? 1 : env_count(envp) + 18];                         \
+	char env_ld_[env_ok_ ? 1 : 8192];                                           \
+	char *const *envp_ok = env_ok_ ? (envp) : env_fixed(envp, env_arr_, env_ld_, sizeof(env_ld_))
+
+extern char **environ;
+
+EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	ENV_COMPLETE(envp);
+	EXEC_BODY(path, 0, REAL(execve)(path, argv, envp_ok));
+}
+
+EXPORT int execv(const char *path, char *const argv[])
+{
+	ENV_COMPLETE(environ);
+	EXEC_BODY(path, 0, env_ok_ ? REAL(execv)(path, argv) : REAL(execve)(path, argv, envp_ok));
+}
+
+EXPORT int execvp(const char *file, char *const argv[])
+{
+	ENV_COMPLETE(environ);
+	EXEC_BODY(file, 1, env_ok_ ? REAL(execvp)(file, argv) : REAL(execvpe)(file, argv, envp_ok));
+}
+
 EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	EXEC_BODY(file, 1, REAL(execvpe)(file, argv, envp));
+	ENV_COMPLETE(envp);
+	EXEC_BODY(file, 1, REAL(execvpe)(file, argv, envp_ok));
 }
+
 EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	char self[64];
+	ENV_COMPLETE(envp);
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-	EXEC_BODY(self, 0, REAL(fexecve)(fd, argv, envp));
+	EXEC_BODY(self, 0, REAL(fexecve)(fd, argv, envp_ok));
+}
+
+/* posix_spawn runs the exec inside glibc: only the environment needs
+ * completing (the parent goes on, its shard stays open). */
+EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+		       const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	ENV_COMPLETE(envp);
+	return REAL(posix_spawn)(pid, path, fa, attr, argv, envp_ok);
+}
+
+EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+			const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	ENV_COMPLETE(envp);
+	return REAL(posix_spawnp)(pid, file, fa, attr, argv, envp_ok);
 }
 
 /* execl family: collect the arguments, then the execv* wrappers. */

@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -136,6 +137,8 @@
 	X(execvp, UNKNOWN, int, (const char *file, char *const argv[]))              \
 	X(execvpe, UNKNOWN, int, (const char *file, char *const argv[], char *const envp[])) \
 	X(fexecve, UNKNOWN, int, (int fd, char *const argv[], char *const envp[]))   \
+	X(posix_spawn, UNKNOWN, int, (pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr, char *const argv[], char *const envp[])) \
+	X(posix_spawnp, UNKNOWN, int, (pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr, char *const argv[], char *const envp[])) \
 	X(_exit, UNKNOWN, void, (int status))                                        \
 	X(_Exit, UNKNOWN, void, (int status))                                        \
 	X(sigaction, UNKNOWN, int, (int sig, const struct sigaction *act, struct sigaction *old)) \

@@ -45,6 +45,15 @@ expect_eq "subprocess child: bytes read" "$(ev_sum "$WORK/py.renamed" read | cut
 expect_eq "posix_spawn child: opens of the file" "$(ev_sum "$WORK/spawned" 'open|openat' | cut -d' ' -f1)" 1
 expect_eq "system() child: opens of the file" "$(ev_sum "$WORK/system" 'open|openat' | cut -d' ' -f1)" 1
 
+# Children whose environment was rebuilt without the library's variables
+# (env -i, subprocess with env=...) get them back and are traced.
+echo envi >envi.in; echo subenv >subenv.in
+traced bash -c 'env -i /bin/cat envi.in >/dev/null; python3 -c "import subprocess; subprocess.run([\"/bin/cat\", \"subenv.in\"], env={\"A\": \"1\"}, stdout=subprocess.DEVNULL)"' ||
+	fail "env -i / subprocess env= run failed"
+merge --dump
+expect_eq "env -i child: bytes read" "$(ev_sum "$WORK/envi.in" read | cut -d' ' -f2)" 5
+expect_eq "subprocess env={...} child: bytes read" "$(ev_sum "$WORK/subenv.in" read | cut -d' ' -f2)" 7
+
 # stdio through ctypes (the calls go through the dynamic symbol table):
 # FILE positions counted from fopen, re-read after fseek.
 cat >stdio.py <<'PY'
