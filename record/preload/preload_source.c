@@ -107,8 +107,9 @@ static int make_spool(struct preload_state *s, const struct iorec_config *cfg, c
 			s->spool_created = 1;
 			return 0;
 		}
+		/* the core's own (given to the sudo user COMMAND runs as) or ours */
 		if (errno != EEXIST || lstat(s->spool, &st) != 0 || !S_ISDIR(st.st_mode) ||
-		    st.st_uid != getuid() || (st.st_mode & 077)) {
+		    (st.st_uid != getuid() && getuid() != 0) || (st.st_mode & 077)) {
 			snprintf(why, whylen, "spool directory %s: %s", s->spool,
 				 errno == EEXIST ? "exists but is not a private (0700) directory of ours"
 						 : strerror(errno));

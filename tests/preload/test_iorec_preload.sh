@@ -52,6 +52,16 @@ expect_eq "filtered: files" "$(awk '$1 == "file" {print $2}' stats)" "$WORK/in.b
 expect_eq "read offsets after a filtered lseek" \
 	"$(awk -v p="$WORK/in.bin" '$1 == "ev" && $11 == p {printf "%s ", $7}' stats)" "8192 12288 "
 
+# Started through sudo: COMMAND runs as the user, its shards land in the
+# spool the core gave to that user.
+if [[ $(id -u) == 0 ]]; then
+	chmod 0755 "$WORK"; chmod 0644 in.bin
+	SUDO_UID=65534 SUDO_GID=65534 SUDO_USER=nobody "$IOREC" -q -s preload -o sudo.iotr -- cat in.bin >/dev/null ||
+		fail "sudo-style run failed"
+	"$STATS" --dump sudo.iotr >"$WORK/stats" || fail "cannot read sudo.iotr"
+	expect_eq "as the sudo user: bytes read" "$(ev_sum "$WORK/in.bin" 'read|copy_file_range' | cut -d' ' -f2)" 1000000
+fi
+
 # A statically linked COMMAND, and one started by a traced shell.
 printf '#include <stdio.h>\nint main(void) { puts("static"); return 4; }\n' >st.c
 if ! ${CC:-cc} -static -o st st.c 2>/dev/null; then
