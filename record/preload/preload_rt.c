@@ -1059,6 +1059,8 @@ void preload_init(void)
 	shard_open();
 	pthread_mutex_unlock(&rt.lock);
 	preload_tls.guard = 0;
+	if (preload_active)
+		preload_wrap_signal_handlers();
 }
 
 __attribute__((constructor)) static void preload_ctor(void)

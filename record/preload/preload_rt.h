@@ -158,6 +158,10 @@ int preload_relocate_fd(int fd);
 char *const *preload_child_env(void);
 const char *preload_so_path(void);
 
+/* Put the signal trampoline under handlers installed before recording
+ * started (preload_wrap.c). */
+void preload_wrap_signal_handlers(void);
+
 /* Process-level initialization (constructor; idempotent). */
 void preload_init(void);
 

@@ -1105,6 +1105,19 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
 	return r;
 }
 
+/* Handlers installed before the library started recording (by other
+ * libraries' constructors) get the trampoline too. */
+void preload_wrap_signal_handlers(void)
+{
+	for (int sig = 1; sig < _NSIG; sig++) {
+		struct sigaction cur;
+		if (sig == SIGKILL || sig == SIGSTOP || REAL(sigaction)(sig, NULL, &cur) != 0 ||
+		    !is_user_handler(sig, &cur))
+			continue;
+		sigaction(sig, &cur, NULL);
+	}
+}
+
 /* glibc's signal() has BSD semantics: restart, block the signal. */
 EXPORT sighandler_t signal(int sig, sighandler_t h)
 {
