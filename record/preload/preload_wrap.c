@@ -634,9 +634,14 @@ EXPORT int munmap(void *addr, size_t len)
 /* stdio                                                               */
 /* ------------------------------------------------------------------ */
 
+/* The stream's descriptor; errno untouched (fileno sets EBADF for
+ * streams without one, e.g. fopencookie). */
 static int stream_fd(FILE *fp)
 {
-	return fp ? fileno_unlocked(fp) : -1;
+	int e = errno, fd = fp ? fileno_unlocked(fp) : -1;
+
+	errno = e;
+	return fd;
 }
 
 /* open(2) flags equivalent to an fopen mode. */
