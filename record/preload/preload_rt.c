@@ -790,6 +790,7 @@ static void shard_close(int exiting)
 static void thread_exit(void *arg)
 {
 	struct preload_ring *r = arg;
+	int e = errno;
 
 	preload_tls.guard = 1;
 	pthread_mutex_lock(&rt.lock);
@@ -800,9 +801,20 @@ static void thread_exit(void *arg)
 	preload_tls.ring = NULL;
 	munmap(r, sizeof(*r));
 	preload_tls.guard = 0;
+	errno = e;
 }
 
+static void fork_prepare_inner(void);
+
 static void fork_prepare(void)
+{
+	int e = errno;
+
+	fork_prepare_inner();
+	errno = e;
+}
+
+static void fork_prepare_inner(void)
 {
 	if (!preload_active || preload_tls.sig_depth)
 		return;
@@ -825,7 +837,17 @@ static void fork_parent(void)
 
 /* The child starts its own shard. The parent's writer (its buffers and
  * descriptor) is abandoned without touching the parent's file. */
+static void fork_child_inner(void);
+
 static void fork_child(void)
+{
+	int e = errno;
+
+	fork_child_inner();
+	errno = e;
+}
+
+static void fork_child_inner(void)
 {
 	struct preload_ring *mine = preload_tls.ring;
 
@@ -1063,9 +1085,14 @@ void preload_init(void)
 		preload_wrap_signal_handlers();
 }
 
+/* Constructor and fork handlers leave errno as they found it (a program
+ * starts with errno 0 and may look at it). */
 __attribute__((constructor)) static void preload_ctor(void)
 {
+	int e = errno;
+
 	preload_init();
+	errno = e;
 }
 
 __attribute__((destructor)) static void preload_dtor(void)
