@@ -89,3 +89,6 @@ merge --dump
 expect_eq "parent's write after a vfork child's dup2" "$(ev_sum "$WORK/vf.out" write)" "1 7"
 expect_eq "writes attributed to /dev/null" "$(ev_sum /dev/null write)" "0 0"
 echo "vfork: all good"
+
+# The library's start-up (shard, /proc reads) leaves errno alone.
+expect_eq "errno when main starts" "$(traced "$HELP/errno_start")" "errno 0"
