@@ -106,24 +106,6 @@ uint64_t preload_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* An invariant TSC ticks at a constant rate in every state and on every
- * CPU (cpuid 0x80000007, EDX bit 8). */
-static int tsc_invariant(void)
-{
-#if defined(__x86_64__)
-	uint32_t a = 0x80000000u, b, c, d;
-
-	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
-	if (a < 0x80000007u)
-		return 0;
-	a = 0x80000007u;
-	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
-	return (d >> 8) & 1;
-#else
-	return 0;
-#endif
-}
-
 /* Ticks to ns: the first anchor (tick0, mono0) is taken at startup, the
  * rate is measured again at every drain over the whole life of the
  * process. Lock held (or single-threaded). */
@@ -135,7 +117,10 @@ static struct {
 
 static void clock_init(void)
 {
-	preload_use_tsc = tsc_invariant();
+	/* cpuid is a VM exit under a hypervisor (tens of us): iorec asks
+	 * once and passes the answer down */
+	const char *t = getenv(PRELOAD_ENV_TSC);
+	preload_use_tsc = t && (t[0] == '0' || t[0] == '1') ? t[0] == '1' : preload_tsc_invariant();
 	clk.mono0 = preload_mono_ns();
 	clk.tick0 = preload_now();
 	clk.ns_per_tick = preload_use_tsc ? 1.0 / 3.0 : 1.0; /* until measured */

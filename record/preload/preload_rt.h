@@ -22,6 +22,7 @@
 /* Environment variables shared with record/preload/preload_source.c. */
 #define PRELOAD_ENV_SPOOL "IOREC_PRELOAD_SPOOL" /* spool directory; unset = off */
 #define PRELOAD_ENV_JOB "IOREC_PRELOAD_JOB"     /* job id for process records */
+#define PRELOAD_ENV_TSC "IOREC_PRELOAD_TSC"     /* "1"/"0": invariant TSC (else cpuid) */
 /* Filters (iorec --syscalls, --comm, --pid, --tid, --path), comma lists;
  * unset = no filter. Kinds combine with AND, values with OR. */
 #define PRELOAD_ENV_OPS "IOREC_PRELOAD_OPS"

@@ -207,6 +207,8 @@ static int pl_prepare_child(void *state, struct iorec_ctx *ctx, struct iorec_env
 		rc = iorec_env_set(env, PRELOAD_ENV_SPOOL, s->spool);
 	if (!rc && ctx->cfg->job_id)
 		rc = iorec_env_set(env, PRELOAD_ENV_JOB, ctx->cfg->job_id);
+	if (!rc)
+		rc = iorec_env_set(env, PRELOAD_ENV_TSC, preload_tsc_invariant() ? "1" : "0");
 	const struct iorec_config *c = ctx->cfg;
 	if (!rc)
 		rc = set_list(env, PRELOAD_ENV_OPS, c->syscalls, c->nsyscalls);

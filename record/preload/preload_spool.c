@@ -61,6 +61,24 @@ found:
 	return 0;
 }
 
+/* An invariant TSC ticks at a constant rate in every state and on every
+ * CPU (cpuid 0x80000007, EDX bit 8). */
+int preload_tsc_invariant(void)
+{
+#if defined(__x86_64__)
+	uint32_t a = 0x80000000u, b, c, d;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+	if (a < 0x80000007u)
+		return 0;
+	a = 0x80000007u;
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+	return (d >> 8) & 1;
+#else
+	return 0;
+#endif
+}
+
 const char *preload_which(const char *file, char *buf, size_t len)
 {
 	const char *path = getenv("PATH");

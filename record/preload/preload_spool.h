@@ -59,4 +59,9 @@ int preload_check_interposable(const char *path, char *why, size_t whylen);
  * NULL. */
 const char *preload_which(const char *file, char *buf, size_t len);
 
+/* 1 if the CPU's TSC is invariant (cpuid 0x80000007 EDX bit 8): the
+ * library then timestamps with rdtsc. Asked once by iorec and passed to
+ * the library in IOREC_PRELOAD_TSC. */
+int preload_tsc_invariant(void);
+
 #endif
