@@ -54,6 +54,28 @@ merge --dump
 expect_eq "env -i child: bytes read" "$(ev_sum "$WORK/envi.in" read | cut -d' ' -f2)" 5
 expect_eq "subprocess env={...} child: bytes read" "$(ev_sum "$WORK/subenv.in" read | cut -d' ' -f2)" 7
 
+# Vector and positioned calls: sizes, results and offsets (dup'd
+# descriptors share theirs, as in the kernel).
+cat >vec.py <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+os.writev(fd, [b"a" * 100, b"b" * 50])             # offset 0, 150 bytes
+fd2 = os.dup(fd)                                  # python: fcntl(F_DUPFD_CLOEXEC)
+os.write(fd2, b"c" * 10)                          # offset 150 through the dup
+os.pwritev(fd, [b"d" * 20], 1000)                 # offset 1000 (python: pwritev2)
+os.lseek(fd, 0, os.SEEK_SET)
+os.readv(fd2, [bytearray(30), bytearray(30)])     # offset 0, 60 bytes
+os.preadv(fd, [bytearray(40)], 100)               # offset 100
+os.ftruncate(fd, 500)
+os.fsync(fd)
+os.close(fd2)
+os.close(fd)
+PY
+traced python3 vec.py "$WORK/vec.out" || fail "vec.py failed"
+merge --dump
+expect_eq "vector calls: op offset size result" "$(awk -v p="$WORK/vec.out" '$1 == "ev" && $11 == p && $5 != "fstat" && $5 != "open" && $5 != "openat" {printf "%s:%s:%s:%s ", $5, $7, $8, ($5 == "fcntl" ? "fd" : $9)}' stats)" \
+	"writev:0:150:150 fcntl:-1:0:fd write:150:10:10 pwritev2:1000:20:20 lseek:0:0:0 readv:0:60:60 preadv2:100:40:40 ftruncate:-1:500:0 fsync:-1:0:0 close:-1:0:0 close:-1:0:0 "
+
 # stdio through ctypes (the calls go through the dynamic symbol table):
 # FILE positions counted from fopen, re-read after fseek.
 cat >stdio.py <<'PY'
