@@ -620,6 +620,8 @@ void preload_record(struct preload_call *c)
 			eflags |= IOT_EV_DIRECT;
 	} else if (c->path) {
 		file_id = path_file_id(r, c, &mute);
+	} else if (c->file_id) {
+		file_id = c->file_id;
 	} else if (filt.npaths) {
 		mute = 1; /* no file, so not within a --path */
 	}

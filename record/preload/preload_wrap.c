@@ -567,29 +567,38 @@ EXPORT int fcntl64(int fd, int cmd, ...) { FCNTL_BODY(fcntl64); }
 /* mmap of files                                                       */
 /* ------------------------------------------------------------------ */
 
-/* File mappings we recorded, so that munmap of anonymous memory (malloc)
- * is not recorded. Lock-free, bounded; a full table just loses munmaps. */
+/* File mappings we recorded (address -> file id), so that munmap of
+ * anonymous memory (malloc) is not recorded and munmap of a file mapping
+ * names its file. Lock-free, bounded; a full table just loses munmaps. */
 #define MAPS_MAX 256
 static _Atomic(uintptr_t) maps[MAPS_MAX];
+static _Atomic(uint64_t) maps_fid[MAPS_MAX];
 static _Atomic int maps_live;
 
-static void maps_add(void *addr)
+static void maps_add(void *addr, int fd)
 {
+	struct preload_ofd *o = preload_fd_get(fd);
+
 	for (int i = 0; i < MAPS_MAX; i++) {
 		uintptr_t zero = 0;
 		if (atomic_compare_exchange_strong(&maps[i], &zero, (uintptr_t)addr)) {
+			atomic_store(&maps_fid[i], o ? o->file_id : 0);
 			atomic_fetch_add(&maps_live, 1);
 			return;
 		}
 	}
 }
 
-static int maps_remove(void *addr)
+/* 1 and *fid if addr was a recorded file mapping (now forgotten). */
+static int maps_remove(void *addr, uint64_t *fid)
 {
 	if (atomic_load_explicit(&maps_live, memory_order_relaxed) == 0)
 		return 0;
 	for (int i = 0; i < MAPS_MAX; i++) {
 		uintptr_t a = (uintptr_t)addr;
+		if (atomic_load_explicit(&maps[i], memory_order_relaxed) != a)
+			continue;
+		*fid = atomic_load(&maps_fid[i]);
 		if (atomic_compare_exchange_strong(&maps[i], &a, 0)) {
 			atomic_fetch_sub(&maps_live, 1);
 			return 1;
@@ -603,11 +612,11 @@ static int maps_remove(void *addr)
 		return call;                                                        \
 	uint64_t t0 = preload_now();                                                \
 	void *r = call;                                                             \
-	if (r != MAP_FAILED)                                                        \
-		maps_add(r);                                                        \
 	RECORD(r == MAP_FAILED ? -(int64_t)e_ : 0, .t0 = t0, .op = IOT_OP_MMAP, .fd = fd, \
 	       .at = PRELOAD_AT_GIVEN, .offset = off, .size = len,                  \
 	       .flags = (uint32_t)prot << 16 | ((uint32_t)fl & 0xffff));            \
+	if (r != MAP_FAILED)                                                        \
+		maps_add(r, fd); /* after RECORD: the descriptor is known now */    \
 	return r
 
 EXPORT void *mmap(void *addr, size_t len, int prot, int fl, int fd, off_t off)
@@ -622,11 +631,14 @@ EXPORT void *mmap64(void *addr, size_t len, int prot, int fl, int fd, off_t off)
 
 EXPORT int munmap(void *addr, size_t len)
 {
-	if (!preload_want() || !maps_remove(addr))
+	uint64_t fid = 0;
+
+	if (!preload_want() || !maps_remove(addr, &fid))
 		return REAL(munmap)(addr, len);
 	uint64_t t0 = preload_now();
 	int r = REAL(munmap)(addr, len);
-	RECORD(ZERO_OR_NEG(r), .t0 = t0, .op = IOT_OP_MUNMAP, .fd = -1, .size = len);
+	RECORD(ZERO_OR_NEG(r), .t0 = t0, .op = IOT_OP_MUNMAP, .fd = -1, .size = len,
+	       .file_id = fid);
 	return r;
 }
 

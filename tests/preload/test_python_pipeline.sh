@@ -76,6 +76,22 @@ merge --dump
 expect_eq "vector calls: op offset size result" "$(awk -v p="$WORK/vec.out" '$1 == "ev" && $11 == p && $5 != "fstat" && $5 != "open" && $5 != "openat" {printf "%s:%s:%s:%s ", $5, $7, $8, ($5 == "fcntl" ? "fd" : $9)}' stats)" \
 	"writev:0:150:150 fcntl:-1:0:fd write:150:10:10 pwritev2:1000:20:20 lseek:0:0:0 readv:0:60:60 preadv2:100:40:40 ftruncate:-1:500:0 fsync:-1:0:0 close:-1:0:0 close:-1:0:0 "
 
+# mmap of a file, and its munmap named after the file (malloc's
+# anonymous munmaps are not recorded).
+cat >mm.py <<'PY'
+import mmap, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+os.ftruncate(fd, 8192)
+m = mmap.mmap(fd, 8192)
+m[0:5] = b"hello"
+m.close()
+os.close(fd)
+PY
+traced python3 mm.py "$WORK/mm.out" || fail "mm.py failed"
+merge --dump
+expect_eq "mmap and munmap of a file" "$(awk -v p="$WORK/mm.out" '$1 == "ev" && $11 == p && $5 ~ /mmap|munmap/ {printf "%s:%s:%s ", $5, $7, $8}' stats)" "mmap:0:8192 munmap:-1:8192 "
+expect_eq "munmaps recorded in all" "$(awk '$1 == "op" && $2 == "munmap" {print $4}' stats)" 1
+
 # stdio through ctypes (the calls go through the dynamic symbol table):
 # FILE positions counted from fopen, re-read after fseek.
 cat >stdio.py <<'PY'
