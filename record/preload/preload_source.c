@@ -27,10 +27,12 @@ struct preload_state {
 	struct preload_merge_stats st;
 };
 
-/* Say once per program that it cannot be traced. */
-static void report_static(struct preload_state *s, struct iorec_ctx *ctx, const char *why)
+/* Say once per program that it cannot be traced; the trace gets the
+ * message too (with --anonymize, a hashed path instead). */
+static void report_static(struct preload_state *s, struct iorec_ctx *ctx, const char *path,
+			  const char *why)
 {
-	char key[64];
+	char key[64], anon[PATH_MAX], msg[PATH_MAX + 64];
 
 	for (unsigned i = 0; i < s->nstatic; i++)
 		if (strcmp(s->statics[i], why) == 0)
@@ -39,7 +41,10 @@ static void report_static(struct preload_state *s, struct iorec_ctx *ctx, const 
 		snprintf(s->statics[s->nstatic], sizeof(s->statics[0]), "%s", why);
 	snprintf(key, sizeof(key), "source.preload.static.%u", s->nstatic++);
 	iorec_report(ctx, "preload", "%s", why);
-	iot_writer_set_meta(ctx->w, key, why);
+	if (ctx->cfg->anonymize)
+		snprintf(msg, sizeof(msg), "%.*s is statically linked: not traced", PATH_MAX - 1,
+			 iorec_anon_path(ctx, path, anon, sizeof(anon)));
+	iot_writer_set_meta(ctx->w, key, ctx->cfg->anonymize ? msg : why);
 }
 
 /* Static-binary markers left by the library's exec wrapper. */
@@ -64,7 +69,7 @@ static void report_markers(struct preload_state *s, struct iorec_ctx *ctx)
 			continue;
 		exe[n] = 0;
 		if (preload_check_interposable(exe, why, sizeof(why)) == 0)
-			report_static(s, ctx, why);
+			report_static(s, ctx, exe, why);
 	}
 	closedir(d);
 }
@@ -83,7 +88,7 @@ static void check_command(struct preload_state *s, struct iorec_ctx *ctx)
 		return;
 	path = preload_which(ctx->cfg->command[0], buf, sizeof(buf));
 	if (path && preload_check_interposable(path, why, sizeof(why)) == 0)
-		report_static(s, ctx, why);
+		report_static(s, ctx, path, why);
 }
 
 static int pl_available(const struct iorec_config *cfg, char *why, size_t whylen)

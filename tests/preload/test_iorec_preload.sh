@@ -73,4 +73,9 @@ grep -q "^iorec: preload: ./st is statically linked" st.err || fail "no static m
 "$IOREC" -s preload -o st2.iotr -- sh -c './st; ./st; exit 0' >st.out 2>st.err; rc=$?
 expect_eq "static grandchild exit status" "$rc" 0
 expect_eq "static messages (once per program)" "$(grep -c 'st is statically linked' st.err)" 1
+"$IOREC" -s preload --anonymize -o st3.iotr -- "$WORK/st" >/dev/null 2>st.err
+"$BIN/ioanalyze" info st3.iotr >st3.txt 2>&1 || fail "ioanalyze info st3.iotr"
+grep -q 'source.preload.static.0 .* is statically linked' st3.txt || fail "no static note in the metadata"
+grep -q "$WORK" st3.txt && fail "clear path in the metadata of an anonymized trace"
+echo "ok: static note anonymized"
 echo "iorec -s preload: all good"
