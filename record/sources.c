@@ -7,6 +7,7 @@
 const struct iorec_source_ops *const iorec_sources[] = {
 	/* event sources, preferred first: ebpf, then preload */
 	&iorec_source_ebpf,
+	&iorec_source_preload,
 	&iorec_source_diskstats,
 	&iorec_source_procio,
 	&iorec_source_jobstats,
