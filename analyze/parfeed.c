@@ -170,6 +170,12 @@ int parfeed_run(struct input_set *in, struct agg *a, const struct agg_opts *opts
 			if (agg_add_trace(wk[k].agg, in->t[t].r) < 0)
 				rc = -ENOMEM;
 	}
+	/* extra readers are opened here, before any thread runs: opening
+	 * touches the shared mapping (input_reopen) */
+	for (unsigned k = 1; k < nworkers && !rc; k++)
+		for (size_t i = wk[k].from; i < wk[k].to && !rc; i++)
+			if (!reader_for(&wk[k], f.w[i].trace, 0))
+				rc = -ENOMEM;
 	unsigned started = 1;
 	for (unsigned k = 1; k < nworkers && !rc; k++, started++)
 		if (pthread_create(&wk[k].th, NULL, run_worker, &wk[k]) != 0)

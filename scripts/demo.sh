@@ -29,10 +29,8 @@ echo
 echo "== ioanalyze summary $trace"
 "$BIN/ioanalyze" summary --top 8 "$trace"
 if ! "$BIN/ioanalyze" info "$trace" | grep -qE '^ +io +[0-9]+'; then
-	echo
-	echo "Note: no I/O events in this trace: neither the eBPF source (needs root and a"
-	echo "kernel with BTF) nor the preload library was available. Disk and process"
-	echo "counters were still recorded: see 'ioanalyze disks $trace'."
+	echo "(eBPF needs root and a kernel with BTF; the preload library needs nothing:"
+	echo " 'iorec --check' says which sources can run here.)"
 fi
 echo
 echo "== Next steps"
