@@ -223,6 +223,7 @@ struct raw_chunk {
 	struct chunk_hdr h;
 	uint64_t agg_index;  /* first of h.nagg entries in the reader's agg array */
 	uint8_t bad;         /* payload checksum failed */
+	uint8_t hdr_ok;      /* the header on disk was read and agrees */
 };
 size_t reader_raw_count(const iot_reader *r);
 const struct raw_chunk *reader_raw_at(const iot_reader *r, size_t i);

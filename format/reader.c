@@ -15,6 +15,8 @@
 
 #define MAX_WARNINGS 1000
 
+static void release_pages(const iot_reader *r, const struct raw_chunk *c);
+
 /* Decoding state: one for the reader's own calls, one per cursor run. */
 struct decoder {
 	ZSTD_DCtx *dctx;
@@ -149,6 +151,7 @@ static int decode_raw_into(iot_reader *r, struct decoder *d, size_t ri, size_t s
 		d->cap_bytes = need;
 	}
 	int rc = codec_decode(s, payload, plen, c->h.ncols, n, d->recs + lead, stride, strings);
+	release_pages(r, c);
 	if (rc == IOT_E_CORRUPT) {
 		warnf(r, rc, c->offset, "%s chunk payload does not decode",
 		      iot_stream_name(c->h.stream));
@@ -164,10 +167,33 @@ static int decode_raw(iot_reader *r, struct decoder *d, size_t ri, size_t stride
 	return decode_raw_into(r, d, ri, stride, lead, &d->strings);
 }
 
+/* Chunks found through the footer have their on-disk header checked here,
+ * on first use, rather than at open: opening a large trace then touches
+ * only its footer. */
+static bool check_header_on_disk(iot_reader *r, struct raw_chunk *c)
+{
+	struct chunk_hdr dh;
+	if (!chunk_hdr_unpack(r->data + c->offset, &dh) || dh.stream != c->h.stream ||
+	    dh.nrecords != c->h.nrecords || dh.comp_size != c->h.comp_size ||
+	    dh.nagg != c->h.nagg || dh.raw_size != c->h.raw_size || dh.ncols != c->h.ncols) {
+		c->bad = 1;
+		r->integ.corrupt_chunks++;
+		warnf(r, IOT_E_CORRUPT, c->offset,
+		      "chunk header does not match the index; %s chunk skipped",
+		      iot_stream_name(c->h.stream));
+		return false;
+	}
+	c->h.payload_crc = dh.payload_crc;
+	c->hdr_ok = 1;
+	return true;
+}
+
 bool reader_check_payload(iot_reader *r, size_t i)
 {
 	struct raw_chunk *c = &r->raw[i];
 	if (c->bad)
+		return false;
+	if (!c->hdr_ok && !check_header_on_disk(r, c))
 		return false;
 	const uint8_t *p = r->data + c->offset + IOT_CHUNK_HEADER_SIZE;
 	size_t len = (size_t)c->h.nagg * IOT_AGG_ENTRY_SIZE + c->h.comp_size;
@@ -180,6 +206,20 @@ bool reader_check_payload(iot_reader *r, size_t i)
 		return false;
 	}
 	return true;
+}
+
+/* A mapped chunk that has been decoded is not needed in memory any more:
+ * drop its pages from our RSS (they stay in the page cache), so reading a
+ * trace costs memory per chunk, not per file. */
+static void release_pages(const iot_reader *r, const struct raw_chunk *c)
+{
+	if (!r->mapped)
+		return;
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = (uintptr_t)(r->data + c->offset) & ~(pg - 1);
+	uintptr_t hi = ((uintptr_t)(r->data + c->offset + chunk_total_size(&c->h)) + pg - 1) &
+		       ~(pg - 1);
+	madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
 size_t reader_raw_count(const iot_reader *r) { return r->nraw; }
@@ -205,6 +245,7 @@ static int add_raw(iot_reader *r, uint64_t off, const struct chunk_hdr *h, const
 	c->h = *h;
 	c->agg_index = r->naggs;
 	c->bad = 0;
+	c->hdr_ok = 1;
 	for (uint32_t k = 0; k < h->nagg; k++)
 		agg_unpack(aggs + (size_t)k * IOT_AGG_ENTRY_SIZE, &r->aggs[r->naggs++]);
 	return 0;
@@ -246,15 +287,9 @@ static int load_footer(iot_reader *r)
 		if (!hdr_sane(&h) || off < prev_end || off + chunk_total_size(&h) > foff ||
 		    (uint64_t)(fend - aggs) < (uint64_t)h.nagg * IOT_AGG_ENTRY_SIZE)
 			goto bad;
-		/* the header on disk must agree with its index entry */
-		struct chunk_hdr dh;
-		if (!chunk_hdr_unpack(r->data + off, &dh) || dh.stream != h.stream ||
-		    dh.nrecords != h.nrecords || dh.comp_size != h.comp_size ||
-		    dh.nagg != h.nagg)
-			goto bad;
-		h.payload_crc = dh.payload_crc;
 		if (add_raw(r, off, &h, aggs))
 			return -ENOMEM;
+		r->raw[r->nraw - 1].hdr_ok = 0; /* checked on first use */
 		aggs += (size_t)h.nagg * IOT_AGG_ENTRY_SIZE;
 		prev_end = off + chunk_total_size(&h);
 	}

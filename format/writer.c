@@ -218,7 +218,7 @@ static int index_add(iot_writer *w, uint64_t offset, const struct chunk_hdr *h,
 	int rc = buf_reserve(&w->idx_aggs, al);
 	if (rc)
 		return rc;
-	if (al) /* idx_aggs.p may still be NULL: memcpy(NULL, .., 0) is undefined */
+	if (al) /* p is NULL before the first aggregate: memcpy(NULL, .., 0) is UB */
 		memcpy(w->idx_aggs.p + w->idx_aggs.len, aggs, al);
 	w->idx_aggs.len += al;
 	return 0;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "record/options.h"
 #include "record/recorder.h"
@@ -72,10 +73,26 @@ static const char help_text[] =
 	"127 if COMMAND was not found, 126 if it could not be run.\n"
 	"See iorec(1) (record/iorec.1.md) for the metadata keys and the sources.\n";
 
+/* Directory of the running binary: sources find their helpers beside it
+ * (libiorec-preload.so in <dir>/../lib/iorec/). */
+static const char *exe_dir(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	char *slash;
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	return buf;
+}
+
 int main(int argc, char **argv)
 {
 	struct iorec_options o;
-	char err[512];
+	char err[512], dir[4096];
 	int rc, code;
 	rc = iorec_options_parse(argc, argv, &o, err, sizeof err);
 	if (rc == -ENOMEM) {
@@ -88,6 +105,7 @@ int main(int argc, char **argv)
 		iorec_options_free(&o);
 		return 2;
 	}
+	o.cfg.exe_dir = exe_dir(dir, sizeof dir);
 	if (o.help) {
 		fputs(help_text, stdout);
 		code = 0;

@@ -9,14 +9,24 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { SLOT_EMPTY = 0, SLOT_LIVE = 1, SLOT_EXITED = 2 };
+enum { SLOT_EMPTY = 0, SLOT_LIVE = 1, SLOT_EXITED = 2, SLOT_GONE = 3 };
+
+/* A pid that had already vanished from /proc is not looked up again for
+ * this long: event sources drain events of dead processes in bursts. */
+#define GONE_RETRY_NS 1000000000ull
 
 struct slot {
 	uint32_t pid;
 	uint32_t state;
 	uint32_t ppid, uid, gid;
-	uint64_t start_ns;
+	uint64_t start_ns; /* SLOT_GONE: when the pid was found gone */
+	uint64_t noted_ns; /* when its record was written */
+	char comm[16];     /* as first seen: an exec changes it */
 };
+
+/* A process noted between fork and exec carries its parent's comm; for
+ * this long after first sight proctab_refresh() looks for the exec. */
+#define EXEC_WATCH_NS 2000000000ull
 
 struct proctab {
 	struct proctab_opts opts;
@@ -275,34 +285,68 @@ static int write_proc(iot_writer *w, uint32_t pid, const struct pinfo *pi, uint6
 	return iot_writer_add_proc(w, &p);
 }
 
-int proctab_note(struct proctab *t, iot_writer *w, uint32_t pid, uint64_t now_ns)
+/* Read /proc/PID and write its record into slot s. 1 written, 0 gone. */
+static int note_fresh(struct proctab *t, iot_writer *w, struct slot *s, uint32_t pid,
+		      uint64_t now_ns)
 {
-	struct slot *s = find_slot(t, pid);
-	struct pinfo *pi;
+	struct pinfo *pi = calloc(1, sizeof *pi);
 	int rc;
-	if (s->state == SLOT_LIVE)
-		return 0;
-	if (!(pi = calloc(1, sizeof *pi)))
+	if (!pi)
 		return -ENOMEM;
-	rc = read_stat(pid, pi);
-	if (rc < 0) {
+	if (read_stat(pid, pi) < 0) {
 		free(pi);
-		return 0; /* gone already: nothing to say about it */
+		return 0;
 	}
 	read_status_ids(pid, pi);
 	read_texts(pid, pi);
 	read_job(t, pid, pi);
+	*s = (struct slot){pid, SLOT_LIVE, pi->ppid, pi->uid, pi->gid, pi->start_ns, now_ns, ""};
+	memcpy(s->comm, pi->comm, sizeof s->comm - 1); /* comm is at most 15 bytes */
+	s->comm[sizeof s->comm - 1] = '\0';
 	if (t->opts.anon)
 		anonymize(t->opts.anon, pi);
-	if (s->state == SLOT_EMPTY)
-		t->used++;
-	*s = (struct slot){pid, SLOT_LIVE, pi->ppid, pi->uid, pi->gid, pi->start_ns};
-	t->noted++;
 	rc = write_proc(w, pid, pi, now_ns);
 	free(pi);
-	if (rc == 0 && t->used * 2 > t->cap)
-		rc = grow(t);
-	return rc;
+	return rc < 0 ? rc : 1;
+}
+
+int proctab_note(struct proctab *t, iot_writer *w, uint32_t pid, uint64_t now_ns)
+{
+	struct slot *s = find_slot(t, pid);
+	int was_empty = s->state == SLOT_EMPTY, rc;
+	if (s->state == SLOT_LIVE)
+		return 0;
+	if (s->state == SLOT_GONE && now_ns - s->start_ns < GONE_RETRY_NS)
+		return 0;
+	rc = note_fresh(t, w, s, pid, now_ns);
+	if (rc < 0)
+		return rc;
+	if (rc == 0) /* gone already: nothing to say; remember for a while */
+		*s = (struct slot){.pid = pid, .state = SLOT_GONE, .start_ns = now_ns};
+	else
+		t->noted++;
+	if (was_empty)
+		t->used++;
+	return t->used * 2 > t->cap ? grow(t) : 0;
+}
+
+int proctab_refresh(struct proctab *t, iot_writer *w, uint32_t pid, uint64_t now_ns)
+{
+	struct slot *s = find_slot(t, pid);
+	char path[64], comm[64];
+	ssize_t n;
+	if (s->state != SLOT_LIVE || now_ns - s->noted_ns > EXEC_WATCH_NS)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%u/comm", pid);
+	n = read_small(path, comm, sizeof comm);
+	if (n <= 0)
+		return 0;
+	if (comm[n - 1] == '\n')
+		comm[n - 1] = '\0';
+	if (strncmp(comm, s->comm, sizeof s->comm - 1) == 0)
+		return 0;
+	/* it exec'd since: a new record with the new comm, exe, cmdline */
+	return note_fresh(t, w, s, pid, now_ns) < 0 ? -EIO : 0;
 }
 
 int proctab_exit(struct proctab *t, iot_writer *w, uint32_t pid, uint64_t ts_ns, int status)
@@ -311,15 +355,16 @@ int proctab_exit(struct proctab *t, iot_writer *w, uint32_t pid, uint64_t ts_ns,
 	struct iot_proc p;
 	if (s->state == SLOT_EXITED)
 		return 0;
-	if (s->state == SLOT_EMPTY) {
+	if (s->state == SLOT_EMPTY || s->state == SLOT_GONE) {
 		int rc = proctab_note(t, w, pid, ts_ns);
 		if (rc < 0)
 			return rc;
 		s = find_slot(t, pid);
-		if (s->state == SLOT_EMPTY) {
+		if (s->state != SLOT_LIVE) {
 			/* never seen alive: remember the pid with what we know */
+			if (s->state == SLOT_EMPTY)
+				t->used++;
 			*s = (struct slot){.pid = pid, .state = SLOT_LIVE};
-			t->used++;
 		}
 	}
 	s->state = SLOT_EXITED;

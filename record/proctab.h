@@ -26,6 +26,12 @@ void proctab_free(struct proctab *t);
  * a negative code from the writer or -ENOMEM. */
 int proctab_note(struct proctab *t, iot_writer *w, uint32_t pid, uint64_t now_ns);
 
+/* Shortly after first sight (2 s), look whether pid exec'd since it was
+ * noted (its comm changed) and write a fresh record if so: a process seen
+ * between fork and exec would otherwise keep its parent's name. Cheap
+ * (one small read) and a no-op for older processes. 0 or a writer error. */
+int proctab_refresh(struct proctab *t, iot_writer *w, uint32_t pid, uint64_t now_ns);
+
 /* pid exited at ts_ns (status: wait status, -1 unknown). Writes an exit
  * record once; unknown pids are noted first when /proc still has them. */
 int proctab_exit(struct proctab *t, iot_writer *w, uint32_t pid, uint64_t ts_ns, int status);

@@ -19,17 +19,14 @@ $(LIBIOREC): $(RECORD_OBJS)
 	@rm -f $@
 	$(if $(filter 1,$(V)),,@echo "  AR      $@";) ar rcs $@ $^
 
-# Benchmark helper (parser timing), not installed.
-$(BUILD)/tests/bench_record: $(BUILD)/obj/scripts/bench/bench_record.o $(LIBS_LINK)
-	@mkdir -p $(dir $@)
-	$(if $(filter 1,$(V)),,@echo "  LD      $@";) $(CC) $(LDFLAGS_ALL) -o $@ $< $(LIBS_LINK) $(LDLIBS_ALL)
+# Tools for the tests and the benchmark (built, not installed):
+# iorec-bench-poll times the jobstats parser and writes job_stats files;
+# iorec-test-dump prints a trace one record a line for the test scripts.
+TOOL_BINS += $(BUILD)/bin/iorec-bench-poll $(BUILD)/bin/iorec-test-dump
+MAIN_iorec-bench-poll := $(BUILD)/obj/scripts/bench/bench_record.o
+MAIN_iorec-test-dump := $(BUILD)/obj/tests/record/iotr_dump.o
 
 .PHONY: bench-record
-bench-record: $(BUILD)/bin/iorec $(BUILD)/tests/bench_record
+bench-record: $(BUILD)/bin/iorec $(BUILD)/bin/iorec-bench-poll $(BUILD)/bin/iorec-test-dump
 	@BUILD=$(abspath $(BUILD)) scripts/bench/bench-record.sh
 
-# Trace printer for the record tests' scripts (public reader API only).
-$(BUILD)/tests/iotr_dump: $(BUILD)/obj/tests/record/iotr_dump.o $(LIBS_LINK)
-	@mkdir -p $(dir $@)
-	$(if $(filter 1,$(V)),,@echo "  LD      $@";) $(CC) $(LDFLAGS_ALL) -o $@ $< $(LIBS_LINK) $(LDLIBS_ALL)
-test-bins: $(BUILD)/tests/iotr_dump

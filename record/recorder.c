@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
@@ -13,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,12 @@
 /* The loop wakes at least this often (writer flush age is 1 s). */
 #define MAX_SLEEP_NS 200000000ull
 
+/* Descriptors: those iorec inherited (kept for COMMAND) and its own. */
+struct fdset {
+	size_t n;
+	int fd[1024];
+};
+
 struct src_slot {
 	const struct iorec_source_ops *ops;
 	void *state;
@@ -42,6 +49,9 @@ struct src_slot {
 struct iorec_recorder {
 	struct iorec_ctx ctx; /* first: sources get &ctx, the core maps back */
 	const struct iorec_options *o;
+	struct iorec_config cfg; /* o->cfg plus what the core decides (spool) */
+	char spool[4096];        /* private directory for preload shards, or "" */
+	struct fdset inherited;  /* descriptors open when iorec started */
 	struct proctab *procs;
 	struct anon_key key;
 	struct src_slot src[MAX_SOURCES];
@@ -81,6 +91,11 @@ static struct iorec_recorder *rec_of(struct iorec_ctx *ctx)
 int iorec_note_process(struct iorec_ctx *ctx, uint32_t pid)
 {
 	return proctab_note(rec_of(ctx)->procs, ctx->w, pid, iot_now_mono_ns());
+}
+
+int iorec_recheck_process(struct iorec_ctx *ctx, uint32_t pid)
+{
+	return proctab_refresh(rec_of(ctx)->procs, ctx->w, pid, iot_now_mono_ns());
 }
 
 int iorec_note_exit(struct iorec_ctx *ctx, uint32_t pid, uint64_t ts_ns, int status)
@@ -235,7 +250,7 @@ int iorec_check(const struct iorec_options *o)
 		fprintf(stderr, "iorec: %s\n", err);
 		return 2;
 	}
-	printf("default sources: ");
+	printf("%s: ", o->sources_arg ? "selected sources" : "default sources");
 	for (int i = 0; i < n; i++)
 		printf("%s%s", i ? "," : "", sel[i]->name);
 	printf("\n");
@@ -246,17 +261,17 @@ int iorec_check(const struct iorec_options *o)
 /* Metadata                                                            */
 /* ------------------------------------------------------------------ */
 
-static int join_words(char *out, size_t outlen, char *const *words, int n)
+/* words joined by spaces; a line longer than outlen is cut, not lost */
+static void join_words(char *out, size_t outlen, char *const *words, int n)
 {
 	size_t o = 0;
 	out[0] = '\0';
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && o + 1 < outlen; i++) {
 		int k = snprintf(out + o, outlen - o, "%s%s", i ? " " : "", words[i]);
-		if (k < 0 || (size_t)k >= outlen - o)
-			return -1;
-		o += (size_t)k;
+		if (k < 0)
+			break;
+		o += (size_t)k < outlen - o ? (size_t)k : outlen - o - 1;
 	}
-	return 0;
 }
 
 static void invoking_user(char *out, size_t outlen)
@@ -308,7 +323,8 @@ static int write_start_meta(struct iorec_recorder *r, int argc, char **argv)
 	rc = rc ? rc : iot_writer_set_metaf(w, "rec.start_mono_ns", "%llu",
 					    (unsigned long long)r->ctx.start_mono_ns);
 	rc = rc ? rc : iot_writer_set_meta(w, "rec.mode", c->all ? "all" : "command");
-	if (!c->all && join_words(buf, sizeof buf, r->o->command, r->o->ncommand) == 0) {
+	if (!c->all) {
+		join_words(buf, sizeof buf, r->o->command, r->o->ncommand);
 		if (c->anonymize) {
 			/* arguments that look like paths are hashed */
 			buf[0] = '\0';
@@ -321,8 +337,10 @@ static int write_start_meta(struct iorec_recorder *r, int argc, char **argv)
 		}
 		rc = rc ? rc : iot_writer_set_meta(w, "rec.cmdline", buf);
 	}
-	if (!c->anonymize && join_words(buf, sizeof buf, argv, argc) == 0)
+	if (!c->anonymize) {
+		join_words(buf, sizeof buf, argv, argc);
 		rc = rc ? rc : iot_writer_set_meta(w, "rec.argv", buf);
+	}
 	if (getcwd(cwd, sizeof cwd))
 		rc = rc ? rc : iot_writer_set_meta(w, "rec.cwd", iorec_anon_path(&r->ctx, cwd, anon, sizeof anon));
 	invoking_user(buf, sizeof buf);
@@ -354,10 +372,26 @@ static int write_source_status(struct iorec_recorder *r, struct src_slot *s)
 	return iot_writer_set_meta(r->ctx.w, key, s->status);
 }
 
+/* The trace cannot be written (disk full, I/O error): said once. A
+ * source's error that is really the writer's is not the source's fault. */
+static int writer_failed(struct iorec_recorder *r)
+{
+	int rc;
+	if (r->write_failed)
+		return 1;
+	if (!r->ctx.w || (rc = iot_writer_tick(r->ctx.w)) >= 0)
+		return 0;
+	r->write_failed = 1;
+	fprintf(stderr, "iorec: %s: write error: %s (recording stopped)\n", r->output, iot_strerror(rc));
+	return 1;
+}
+
 /* A source failed: say so once, write it down, stop calling it. */
 static void source_failed(struct iorec_recorder *r, struct src_slot *s, const char *what,
 			  const char *why)
 {
+	if (writer_failed(r))
+		return;
 	snprintf(s->status, sizeof s->status, "failed: %s%s%s", what, why[0] ? ": " : "", why);
 	iorec_report(&r->ctx, s->ops->name, "%s (recording goes on without it)", s->status + 8);
 	s->active = 0;
@@ -368,11 +402,35 @@ static void source_failed(struct iorec_recorder *r, struct src_slot *s, const ch
 /* Running COMMAND                                                     */
 /* ------------------------------------------------------------------ */
 
+/* Open descriptors >= 3 of this process, minus those in skip (if any). */
+static void list_fds(struct fdset *out, const struct fdset *skip)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	out->n = 0;
+	if (!d)
+		return;
+	while ((de = readdir(d)) && out->n < sizeof out->fd / sizeof out->fd[0]) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+		int skipped = 0;
+		if (*end || end == de->d_name || fd < 3 || fd == dirfd(d))
+			continue;
+		for (size_t i = 0; skip && i < skip->n && !skipped; i++)
+			skipped = skip->fd[i] == fd;
+		if (!skipped)
+			out->fd[out->n++] = (int)fd;
+	}
+	closedir(d);
+}
+
 struct drop_to {
 	int enabled;
 	uid_t uid;
 	gid_t gid;
 	char user[256];
+	int ngroups;       /* the user's groups, looked up before fork: the */
+	gid_t groups[1024]; /* child only calls async-signal-safe setgroups() */
 };
 
 /* Started through sudo: COMMAND runs as the user who typed it. */
@@ -399,6 +457,12 @@ static void sudo_identity(struct drop_to *d)
 		struct passwd *pw = getpwuid(d->uid);
 		snprintf(d->user, sizeof d->user, "%s", pw ? pw->pw_name : "");
 	}
+	d->ngroups = (int)(sizeof d->groups / sizeof d->groups[0]);
+	if (!d->user[0] || getgrouplist(d->user, d->gid, d->groups, &d->ngroups) < 0) {
+		/* unknown user or too many groups: its primary group only */
+		d->groups[0] = d->gid;
+		d->ngroups = 1;
+	}
 }
 
 static void child_fail(int fd, int err)
@@ -410,12 +474,13 @@ static void child_fail(int fd, int err)
 
 /* In the child: wait for the go byte, become the user, exec. */
 static void child_run(int go_fd, int err_fd, const sigset_t *orig, const struct drop_to *d,
-		      char **argv, char *const *envp)
+		      const struct fdset *fds, char **argv, char *const *envp)
 {
 	char c;
 	ssize_t n;
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
 	sigprocmask(SIG_SETMASK, orig, NULL);
 	do
@@ -424,18 +489,19 @@ static void child_run(int go_fd, int err_fd, const sigset_t *orig, const struct 
 	if (n != 1)
 		_exit(127); /* iorec went away before starting us */
 	if (d->enabled) {
-		if ((d->user[0] && initgroups(d->user, d->gid) < 0) ||
-		    (!d->user[0] && setgroups(0, NULL) < 0) || setgid(d->gid) < 0 ||
+		if (setgroups((size_t)d->ngroups, d->groups) < 0 || setgid(d->gid) < 0 ||
 		    setuid(d->uid) < 0)
 			child_fail(err_fd, errno);
 	}
-#ifdef SYS_close_range
-	/* no descriptor of iorec's (trace, ring buffers) leaks into COMMAND */
-	syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */);
-#endif
+	/* no descriptor of iorec's own (trace, ring buffers, pipes) leaks into
+	 * COMMAND; those iorec inherited (a make jobserver, 3<file) stay */
+	for (size_t i = 0; i < fds->n; i++)
+		fcntl(fds->fd[i], F_SETFD, FD_CLOEXEC);
 	execvpe(argv[0], argv, envp);
 	child_fail(err_fd, errno);
 }
+
+static uint64_t poll_sources(struct iorec_recorder *r, uint64_t now);
 
 /* Fork COMMAND, start the sources with its pid, let it exec. Returns 0,
  * or -errno of fork or exec (message printed). */
@@ -444,6 +510,7 @@ static int launch(struct iorec_recorder *r, const sigset_t *orig)
 	int go[2] = {-1, -1}, ep[2] = {-1, -1}, e = 0, rc = 0;
 	struct iorec_env *env = iorec_env_new(environ);
 	struct drop_to d;
+	struct fdset own;
 	ssize_t n;
 	pid_t pid;
 	if (!env)
@@ -459,6 +526,8 @@ static int launch(struct iorec_recorder *r, const sigset_t *orig)
 		rc = -errno;
 		goto out;
 	}
+	/* iorec's own descriptors: open now, not inherited at start */
+	list_fds(&own, &r->inherited);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -469,7 +538,7 @@ static int launch(struct iorec_recorder *r, const sigset_t *orig)
 	if (pid == 0) {
 		close(go[1]);
 		close(ep[0]);
-		child_run(go[0], ep[1], orig, &d, r->o->command, iorec_env_array(env));
+		child_run(go[0], ep[1], orig, &d, &own, r->o->command, iorec_env_array(env));
 	}
 	close(go[0]);
 	close(ep[1]);
@@ -481,6 +550,8 @@ static int launch(struct iorec_recorder *r, const sigset_t *orig)
 		if (s->active && s->ops->start && (rc = s->ops->start(s->state, &r->ctx)) < 0)
 			source_failed(r, s, "cannot start", iot_strerror(rc));
 	}
+	/* the "before" sample of every poller, while COMMAND has done nothing */
+	poll_sources(r, iot_now_mono_ns());
 	rc = 0;
 	if (write(go[1], "g", 1) != 1)
 		rc = -errno;
@@ -494,7 +565,9 @@ static int launch(struct iorec_recorder *r, const sigset_t *orig)
 		fprintf(stderr, "iorec: cannot run '%s': %s\n", r->o->command[0], strerror(e));
 		rc = -e;
 	} else if (rc == 0) {
+		/* a poller may have noted it before exec, under iorec's name */
 		iorec_note_process(&r->ctx, (uint32_t)pid);
+		iorec_recheck_process(&r->ctx, (uint32_t)pid);
 	}
 out:
 	for (int i = 0; i < 2; i++) {
@@ -538,6 +611,23 @@ static void reap_child(struct iorec_recorder *r)
 	}
 }
 
+/* The trace failed: COMMAND is the user's job and runs on; iorec still
+ * returns only when it ends, as a batch script expects. */
+static void wait_command(struct iorec_recorder *r)
+{
+	int st;
+	pid_t p;
+	say(r->o, "waiting for COMMAND (pid %d) to end; the trace is incomplete", (int)r->child);
+	do
+		p = waitpid(r->child, &st, 0);
+	while (p < 0 && errno == EINTR);
+	if (p == r->child) {
+		r->child_done = 1;
+		r->child_reaped = 1;
+		r->child_status = st;
+	}
+}
+
 static uint64_t poll_sources(struct iorec_recorder *r, uint64_t now)
 {
 	uint64_t next = now + MAX_SLEEP_NS;
@@ -576,7 +666,9 @@ static void run_loop(struct iorec_recorder *r, const sigset_t *waitmask)
 	const struct iorec_config *c = &r->o->cfg;
 	uint64_t end = c->duration_s > 0 ? r->ctx.start_mono_ns + (uint64_t)(c->duration_s * 1e9) : 0;
 	uint64_t stop_at = 0;
-	int rc;
+	/* a first sample before anything else, so that even a COMMAND that
+	 * exits at once has counters from before and after it */
+	poll_sources(r, iot_now_mono_ns());
 	for (;;) {
 		uint64_t now = iot_now_mono_ns(), next;
 		check_child(r);
@@ -597,11 +689,8 @@ static void run_loop(struct iorec_recorder *r, const sigset_t *waitmask)
 		if (end && now >= end)
 			break;
 		next = poll_sources(r, now);
-		if ((rc = iot_writer_tick(r->ctx.w)) < 0 && !r->write_failed) {
-			r->write_failed = 1;
-			fprintf(stderr, "iorec: %s: write error: %s\n", r->output, iot_strerror(rc));
+		if (writer_failed(r))
 			break;
-		}
 		if (end && next > end)
 			next = end;
 		if (stop_at && next > stop_at)
@@ -716,11 +805,19 @@ static int exit_code_of(int status)
 static void write_end_meta(struct iorec_recorder *r, const char *stopped_by)
 {
 	iot_writer *w = r->ctx.w;
+	struct rusage ru;
 	iot_writer_set_metaf(w, "rec.end_wall_ns", "%llu", (unsigned long long)iot_now_wall_ns());
 	iot_writer_set_metaf(w, "rec.end_mono_ns", "%llu", (unsigned long long)iot_now_mono_ns());
 	iot_writer_set_meta(w, "rec.stopped_by", stopped_by);
 	iot_writer_set_metaf(w, "rec.processes", "%llu",
 			     (unsigned long long)proctab_count(r->procs));
+	/* the recorder's own cost, for overhead reports */
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		iot_writer_set_metaf(w, "rec.self_cpu_ns", "%llu",
+				     (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+					     (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull);
+		iot_writer_set_metaf(w, "rec.self_max_rss_kib", "%ld", ru.ru_maxrss);
+	}
 	if (r->child && r->child_done) {
 		iot_writer_set_metaf(w, "rec.exit_code", "%d", exit_code_of(r->child_status));
 		if (WIFSIGNALED(r->child_status))
@@ -735,7 +832,7 @@ static const char *stopped_by(const struct iorec_recorder *r)
 	if (r->child && r->child_done)
 		return "exit";
 	if (g_stop_signals)
-		return g_last_signal == SIGINT ? "SIGINT" : "SIGTERM";
+		return g_last_signal == SIGINT ? "SIGINT" : g_last_signal == SIGHUP ? "SIGHUP" : "SIGTERM";
 	return r->o->cfg.all && r->o->cfg.duration_s > 0 ? "duration" : "exit";
 }
 
@@ -749,6 +846,8 @@ static void install_signals(sigset_t *orig, sigset_t *waitmask)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* a closed terminal must not lose the recording either */
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_flags = SA_NOCLDSTOP;
 	sa.sa_handler = on_child;
 	sigaction(SIGCHLD, &sa, NULL);
@@ -757,11 +856,13 @@ static void install_signals(sigset_t *orig, sigset_t *waitmask)
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &block, orig);
 	*waitmask = *orig;
 	sigdelset(waitmask, SIGINT);
 	sigdelset(waitmask, SIGTERM);
+	sigdelset(waitmask, SIGHUP);
 	sigdelset(waitmask, SIGCHLD);
 }
 
@@ -772,7 +873,48 @@ static void unblock_stop_signals(void)
 	sigemptyset(&s);
 	sigaddset(&s, SIGINT);
 	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGHUP);
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
+}
+
+/* The preload source's processes write their shards into a private
+ * directory that the core creates (0700, owned by the user COMMAND runs
+ * as) and removes when the recording is over. */
+static int make_spool(struct iorec_recorder *r)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct drop_to d;
+	int want = 0;
+	for (size_t i = 0; i < r->nsrc; i++)
+		want |= strcmp(r->src[i].ops->name, "preload") == 0;
+	if (!want || r->cfg.spool_dir || r->cfg.all)
+		return 0;
+	snprintf(r->spool, sizeof r->spool, "%s/iorec-spool-%d-XXXXXX",
+		 tmp && *tmp == '/' ? tmp : "/tmp", (int)getpid());
+	if (!mkdtemp(r->spool)) {
+		int e = errno;
+		fprintf(stderr, "iorec: cannot create a spool directory in %s: %s\n",
+			tmp && *tmp == '/' ? tmp : "/tmp", strerror(e));
+		r->spool[0] = '\0';
+		return -e;
+	}
+	sudo_identity(&d);
+	if (d.enabled && chown(r->spool, d.uid, d.gid) < 0) {
+		int e = errno;
+		fprintf(stderr, "iorec: cannot give %s to uid %u: %s\n", r->spool, (unsigned)d.uid,
+			strerror(e));
+		rmdir(r->spool);
+		r->spool[0] = '\0';
+		return -e;
+	}
+	r->cfg.spool_dir = r->spool;
+	return 0;
+}
+
+static void remove_spool(struct iorec_recorder *r)
+{
+	if (r->spool[0] && rmdir(r->spool) < 0 && errno != ENOENT)
+		fprintf(stderr, "iorec: %s: %s (shards left there)\n", r->spool, strerror(errno));
 }
 
 static int setup(struct iorec_recorder *r, const struct iorec_options *o)
@@ -786,7 +928,8 @@ static int setup(struct iorec_recorder *r, const struct iorec_options *o)
 		return -EINVAL;
 	}
 	r->o = o;
-	r->ctx.cfg = &o->cfg;
+	r->cfg = o->cfg;
+	r->ctx.cfg = &r->cfg;
 	r->nsrc = (size_t)n;
 	for (int i = 0; i < n; i++)
 		r->src[i].ops = sel[i];
@@ -815,6 +958,7 @@ int iorec_record(const struct iorec_options *o, int argc, char **argv)
 		fprintf(stderr, "iorec: out of memory\n");
 		return 1;
 	}
+	list_fds(&r->inherited, NULL);
 	if ((rc = setup(r, o)) < 0) {
 		code = rc == -EINVAL ? 2 : 1;
 		goto out;
@@ -827,6 +971,7 @@ int iorec_record(const struct iorec_options *o, int argc, char **argv)
 		goto close;
 	}
 	install_signals(&orig, &waitmask);
+	make_spool(r); /* on failure the preload source reports it cannot run */
 	init_sources(r);
 	if (o->cfg.all) {
 		start_sources_all(r);
@@ -856,9 +1001,10 @@ int iorec_record(const struct iorec_options *o, int argc, char **argv)
 		rc = iot_writer_close(r->ctx.w);
 		r->ctx.w = NULL;
 		if (rc < 0) {
-			fprintf(stderr, "iorec: %s: %s\n", r->output, iot_strerror(rc));
-			code = 1;
-			goto out;
+			if (!r->write_failed)
+				fprintf(stderr, "iorec: %s: write error: %s (at close)\n", r->output,
+					iot_strerror(rc));
+			r->write_failed = 1;
 		}
 	}
 close:
@@ -871,22 +1017,25 @@ close:
 		unlink(r->output);
 	}
 	r->ctx.w = NULL;
+	if (launched && r->write_failed && !r->child_done && !g_stop_signals)
+		wait_command(r);
 	if (launched) {
 		if (r->child_done)
 			code = exit_code_of(r->child_status);
 		else
 			code = 128 + (g_last_signal ? g_last_signal : SIGTERM);
-	} else if (o->cfg.all && !abandoned && !r->write_failed) {
+	} else if (o->cfg.all && !abandoned) {
 		code = 0;
 	} else if (o->cfg.all) {
 		code = 128 + (g_last_signal ? g_last_signal : SIGTERM);
 	}
 	if (r->write_failed)
 		code = 1;
-	if (!abandoned && (launched || o->cfg.all) && o->cfg.verbose)
+	if (!abandoned && !r->write_failed && (launched || o->cfg.all) && o->cfg.verbose)
 		say(o, "wrote %s", r->output);
 out:
 	destroy_sources(r);
+	remove_spool(r);
 	proctab_free(r->procs);
 	free(r);
 	return code;

@@ -98,6 +98,11 @@ extern const struct iorec_source_ops iorec_source_jobstats;
 
 /* ---- Added by the core (record/): helpers every source may use. ---- */
 
+/* Note on COMMAND's descriptors: COMMAND inherits exactly the descriptors
+ * iorec itself inherited; every descriptor opened inside iorec (by the
+ * core or a source, prepare_child included) is closed at exec. Pass what
+ * COMMAND needs through the environment (iorec_env_set). */
+
 /* The table of sources iorec knows (record/sources.c), in preference
  * order; a plain array so that adding a source is one line. */
 extern const struct iorec_source_ops *const iorec_sources[];
@@ -113,6 +118,11 @@ void iorec_report(struct iorec_ctx *ctx, const char *source, const char *fmt, ..
  * (same input, same output within one recording; the key is never
  * written). Without --anonymize: copy path. Returns out. */
 const char *iorec_anon_path(struct iorec_ctx *ctx, const char *path, char *out, size_t outlen);
+
+/* For a process noted less than 2 s ago: if it exec'd since (its comm
+ * changed), write a fresh process record. Pollers that may see a child
+ * between fork and exec call it at every sighting; one small read. */
+int iorec_recheck_process(struct iorec_ctx *ctx, uint32_t pid);
 
 /* iot_loss.source values used by the polling sources (after the
  * enum iot_source_kind values of the event sources). */

@@ -561,6 +561,41 @@ START_TEST(test_flipped_byte_skips_one_chunk)
 }
 END_TEST
 
+/* A damaged chunk header in a file whose footer is intact: only that
+ * chunk is lost, and the reader says where. */
+START_TEST(test_flipped_header_with_footer)
+{
+	make_tmpdir();
+	const char *p = tpath("hdr.iotr");
+	write_sample(p, 3000, 1000);
+	iot_reader *r = open_ok(p);
+	uint64_t at = 0;
+	for (size_t c = 0; c < iot_reader_chunk_count(r); c++)
+		if (iot_reader_chunk(r, c)->stream == IOT_STREAM_IO) {
+			at = iot_reader_chunk(r, c)->offset;
+			break;
+		}
+	iot_reader_close(r);
+	int fd = open(p, O_RDWR);
+	uint8_t b;
+	ck_assert_int_eq(pread(fd, &b, 1, (off_t)at + 9), 1);
+	b ^= 0x01; /* nrecords */
+	ck_assert_int_eq(pwrite(fd, &b, 1, (off_t)at + 9), 1);
+	close(fd);
+	r = open_ok(p);
+	struct iot_integrity in;
+	iot_reader_integrity(r, &in);
+	ck_assert_int_eq(in.footer_ok, 1);
+	ck_assert_uint_eq(count_io(r), 2000);
+	iot_reader_integrity(r, &in);
+	ck_assert_uint_eq(in.corrupt_chunks, 1);
+	ck_assert_uint_eq(iot_reader_warning(r, 0)->offset, at);
+	ck_assert_ptr_nonnull(strstr(iot_reader_warning(r, 0)->msg, "does not match the index"));
+	iot_reader_close(r);
+	rm_tmpdir();
+}
+END_TEST
+
 START_TEST(test_bad_inputs)
 {
 	make_tmpdir();
@@ -753,6 +788,7 @@ int main(void)
 	tcase_add_test(t, test_cursor_merges_shards_and_readers);
 	tcase_add_test(t, test_truncated_at_every_byte_region);
 	tcase_add_test(t, test_flipped_byte_skips_one_chunk);
+	tcase_add_test(t, test_flipped_header_with_footer);
 	tcase_add_test(t, test_bad_inputs);
 	tcase_add_test(t, test_sigkill_keeps_flushed_chunks);
 	tcase_add_test(t, test_abandon_recovers);

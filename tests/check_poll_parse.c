@@ -376,6 +376,30 @@ START_TEST(js_too_many_counters)
 }
 END_TEST
 
+START_TEST(js_number_limits)
+{
+	static const char t[] =
+		"- job_id: max\n"
+		"  r: { samples: 18446744073709551615, unit: reqs }\n"
+		"- job_id: over\n"
+		"  r: { samples: 18446744073709551616, unit: reqs }\n"
+		"- job_id: long\n"
+		"  r: { samples: 000000000000000000001, unit: reqs }\n"
+		"- job_id: padded\n"
+		"  r: { samples:                                   7, unit: reqs, sum:\t\t  9 }\n";
+	struct jobstats_stats st;
+	struct collected *c = parse_text(t, sizeof t - 1, "t", &st);
+	ck_assert_uint_eq(c->njobs, 2);
+	ck_assert_str_eq(c->jobs[0].job_id, "max");
+	ck_assert_uint_eq(c->jobs[0].c[0].samples, UINT64_MAX);
+	ck_assert_str_eq(c->jobs[1].job_id, "padded");
+	ck_assert_uint_eq(c->jobs[1].c[0].samples, 7);
+	ck_assert_uint_eq(c->jobs[1].c[0].sum, 9);
+	ck_assert_uint_eq(st.bad_blocks, 2);
+	free(c);
+}
+END_TEST
+
 START_TEST(js_decode_id)
 {
 	char out[32];
@@ -482,11 +506,12 @@ START_TEST(ds_old_partition)
 	ck_assert_uint_eq(d->l[0].c[10], 394908);
 	ck_assert_uint_eq(d->l[1].nfields, 4);
 	ck_assert_str_eq(d->names[1], "sda1");
-	ck_assert_uint_eq(d->l[1].c[0], 22659);   /* reads */
-	ck_assert_uint_eq(d->l[1].c[2], 1096988); /* sectors read */
-	ck_assert_uint_eq(d->l[1].c[4], 37433);   /* writes */
-	ck_assert_uint_eq(d->l[1].c[6], 299464);  /* sectors written */
-	ck_assert_uint_eq(d->l[1].c[1] + d->l[1].c[3] + d->l[1].c[5], 0);
+	/* raw, as printed: reads, sectors read, writes, sectors written */
+	ck_assert_uint_eq(d->l[1].c[0], 22659);
+	ck_assert_uint_eq(d->l[1].c[1], 1096988);
+	ck_assert_uint_eq(d->l[1].c[2], 37433);
+	ck_assert_uint_eq(d->l[1].c[3], 299464);
+	ck_assert_uint_eq(d->l[1].c[4] + d->l[1].c[5] + d->l[1].c[6], 0);
 	free(d);
 }
 END_TEST
@@ -534,6 +559,7 @@ static Suite *poll_parse_suite(void)
 	tcase_add_test(js, js_malformed_block_skipped);
 	tcase_add_test(js, js_garbage_and_crlf);
 	tcase_add_test(js, js_too_many_counters);
+	tcase_add_test(js, js_number_limits);
 	tcase_add_test(js, js_decode_id);
 	tcase_add_test(js, js_target_from_path);
 	tcase_add_test(ds, ds_vm_6_18);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "record/anon.h"
@@ -212,6 +214,110 @@ START_TEST(proctab_reads_self)
 }
 END_TEST
 
+START_TEST(proctab_writes_records)
+{
+	struct proctab_opts po = {.job_id = "job-9"};
+	struct proctab *t = proctab_new(&po);
+	char path[] = "/tmp/check_record_core_XXXXXX";
+	char trace[64];
+	iot_writer *w;
+	iot_reader *r;
+	const struct iot_proc *p;
+	int fd = mkstemp(path);
+	uint32_t me = (uint32_t)getpid(), ghost = 4194303;
+	char comm[64] = "";
+	FILE *f;
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	unlink(path);
+	snprintf(trace, sizeof trace, "%s.iotr", path);
+	ck_assert_int_eq(iot_writer_open(&w, trace, NULL), 0);
+	ck_assert_int_eq(proctab_note(t, w, me, 100), 0);
+	ck_assert_int_eq(proctab_note(t, w, me, 200), 0); /* no second record */
+	ck_assert_int_eq(proctab_note(t, w, ghost, 300), 0); /* not in /proc */
+	ck_assert_int_eq(proctab_note(t, w, ghost, 400), 0); /* cached as gone */
+	ck_assert_uint_eq(proctab_count(t), 1);
+	ck_assert_int_eq(proctab_exit(t, w, me, 500, 3 << 8), 0);
+	ck_assert_int_eq(proctab_exit(t, w, me, 600, 0), 0); /* once only */
+	ck_assert_int_eq(iot_writer_close(w), 0);
+	ck_assert_int_eq(iot_reader_open(&r, trace, NULL), 0);
+	p = iot_reader_proc(r, me, 0);
+	ck_assert_ptr_nonnull(p);
+	f = fopen("/proc/self/comm", "r");
+	ck_assert_ptr_nonnull(fgets(comm, sizeof comm, f));
+	fclose(f);
+	comm[strcspn(comm, "\n")] = '\0';
+	ck_assert_str_eq(p->comm, comm);
+	ck_assert_uint_eq(p->ppid, (uint32_t)getppid());
+	ck_assert_uint_eq(p->uid, (uint32_t)getuid());
+	ck_assert_str_eq(p->job_id, "job-9");
+	ck_assert_uint_eq(p->exit_ns, 500);
+	ck_assert_int_eq(p->exit_status, 3 << 8);
+	ck_assert_uint_gt(p->start_ns, 0);
+	ck_assert_uint_le(p->start_ns, iot_now_mono_ns());
+	ck_assert_ptr_null(iot_reader_proc(r, ghost, 0));
+	iot_reader_close(r);
+	unlink(trace);
+	proctab_free(t);
+}
+END_TEST
+
+START_TEST(proctab_sees_exec)
+{
+	struct proctab_opts po = {0};
+	struct proctab *t = proctab_new(&po);
+	char trace[] = "/tmp/check_record_exec_XXXXXX.iotr";
+	iot_writer *w;
+	iot_reader *r;
+	const struct iot_proc *p;
+	int go[2], fd = mkstemps(trace, 5);
+	pid_t child;
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	unlink(trace);
+	ck_assert_int_eq(pipe(go), 0);
+	child = fork();
+	if (child == 0) {
+		char c;
+		close(go[1]);
+		if (read(go[0], &c, 1) == 1)
+			execlp("sleep", "sleep", "5", (char *)NULL);
+		_exit(127);
+	}
+	close(go[0]);
+	ck_assert_int_eq(iot_writer_open(&w, trace, NULL), 0);
+	/* seen between fork and exec: the parent's name */
+	ck_assert_int_eq(proctab_note(t, w, (uint32_t)child, iot_now_mono_ns()), 0);
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	close(go[1]);
+	for (int i = 0; i < 200; i++) {
+		char path[64], comm[32] = "";
+		FILE *f;
+		snprintf(path, sizeof path, "/proc/%d/comm", (int)child);
+		f = fopen(path, "r");
+		if (f && fgets(comm, sizeof comm, f) && strncmp(comm, "sleep", 5) == 0) {
+			fclose(f);
+			break;
+		}
+		if (f)
+			fclose(f);
+		usleep(10000);
+	}
+	ck_assert_int_eq(proctab_refresh(t, w, (uint32_t)child, iot_now_mono_ns()), 0);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	ck_assert_int_eq(iot_writer_close(w), 0);
+	ck_assert_int_eq(iot_reader_open(&r, trace, NULL), 0);
+	p = iot_reader_proc(r, (uint32_t)child, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(p->comm, "sleep");
+	ck_assert_str_eq(p->cmdline, "sleep 5");
+	iot_reader_close(r);
+	unlink(trace);
+	proctab_free(t);
+}
+END_TEST
+
 static Suite *record_core_suite(void)
 {
 	Suite *s = suite_create("record_core");
@@ -225,6 +331,8 @@ static Suite *record_core_suite(void)
 	tcase_add_test(tc, anon_siphash_vectors);
 	tcase_add_test(tc, anon_paths);
 	tcase_add_test(tc, proctab_reads_self);
+	tcase_add_test(tc, proctab_writes_records);
+	tcase_add_test(tc, proctab_sees_exec);
 	suite_add_tcase(s, tc);
 	return s;
 }

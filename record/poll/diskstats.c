@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "record/poll/diskstats_parse.h"
-#include "record/poll/readfile.h"
+#include "record/poll/readbuf.h"
 #include "record/source.h"
 
 #define DISKSTATS_DEFAULT "/proc/diskstats"

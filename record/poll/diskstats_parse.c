@@ -4,9 +4,6 @@
 #include <errno.h>
 #include <string.h>
 
-/* Where the 4 counters of an old (2.6.0-2.6.24) partition line belong. */
-static const unsigned old_partition_slot[4] = {0, 2, 4, 6};
-
 static int is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
@@ -36,7 +33,8 @@ static int token_u64(const char *t, size_t n, uint64_t *out)
 		if (t[i] < '0' || t[i] > '9')
 			return -1;
 		d = (unsigned)(t[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
+		/* overflow check without a division per digit */
+		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
 			return -1;
 		v = v * 10 + d;
 	}
@@ -82,10 +80,7 @@ int diskstats_parse_line(const char *line, size_t len, struct diskstats_line *ou
 			extra = 1;
 	}
 	switch (n) {
-	case 4:
-		for (unsigned i = 0; i < 4; i++)
-			out->c[old_partition_slot[i]] = v[i];
-		break;
+	case 4: /* 2.6.0-2.6.24 partition: reads, sectors read, writes, sectors written */
 	case 11:
 	case 15:
 	case IOT_DISK_COUNTERS:

@@ -2,15 +2,15 @@
  *
  * A line is "MAJOR MINOR NAME" followed by 4 (2.6.0-2.6.24 partitions),
  * 11 (<= 4.17), 15 (4.18+, discards) or 17 (5.5+, flushes) counters.
- * Counters go to their place in the full 17-field order of
- * struct iot_disk_sample (reads, reads merged, sectors read, ms reading,
- * writes, writes merged, sectors written, ms writing, in flight,
- * io_ticks, weighted ms, discards, discards merged, sectors discarded,
- * ms discarding, flushes, ms flushing). The 4-field partition line
- * (reads, sectors read, writes, sectors written) fills c[0], c[2], c[4]
- * and c[6], so consumers index counters the same way for every layout;
- * nfields tells which ones are present. Lines with more than 17 counters
- * (a future kernel) keep the first 17 and are flagged.
+ * Counters are kept raw, in the order the kernel prints them (as
+ * struct iot_disk_sample documents): for 11, 15 and 17 counters that is
+ * reads, reads merged, sectors read, ms reading, writes, writes merged,
+ * sectors written, ms writing, in flight, io_ticks, weighted ms, discards,
+ * discards merged, sectors discarded, ms discarding, flushes, ms flushing;
+ * the 4-counter partition line holds reads, sectors read, writes, sectors
+ * written in c[0..3]. nfields tells which layout a line has. Lines with
+ * more than 17 counters (a future kernel) keep the first 17 and are
+ * flagged.
  */
 #ifndef IOREC_DISKSTATS_PARSE_H
 #define IOREC_DISKSTATS_PARSE_H

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "record/poll/jobstats_parse.h"
-#include "record/poll/readfile.h"
+#include "record/poll/readbuf.h"
 #include "record/source.h"
 
 static const char *const default_globs[] = {
@@ -247,6 +247,7 @@ static int spawn_cmd(struct jobstats_state *s, uint64_t now)
 	sigemptyset(&dfl);
 	sigaddset(&dfl, SIGINT);
 	sigaddset(&dfl, SIGTERM);
+	sigaddset(&dfl, SIGHUP);
 	sigaddset(&dfl, SIGCHLD);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &dfl);

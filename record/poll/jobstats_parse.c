@@ -40,10 +40,10 @@ static struct jobstats_str trim(const char *p, size_t n)
 	return (struct jobstats_str){p, n};
 }
 
-static int str_eq(struct jobstats_str s, const char *lit)
+static inline int str_eq(struct jobstats_str s, const char *lit)
 {
 	size_t n = strlen(lit);
-	return s.n == n && memcmp(s.p, lit, n) == 0;
+	return s.n == n && s.p[0] == lit[0] && memcmp(s.p, lit, n) == 0;
 }
 
 static int starts_with(struct jobstats_str s, const char *lit)
@@ -57,14 +57,24 @@ static int parse_u64(const char **pp, const char *end, uint64_t *out)
 {
 	const char *p = *pp;
 	uint64_t v = 0;
-	if (p >= end || *p < '0' || *p > '9')
+	size_t n = 0;
+	/* 19 digits cannot overflow: no check in the loop */
+	while (p < end && n < 19 && (unsigned)(*p - '0') <= 9) {
+		v = v * 10 + (unsigned)(*p - '0');
+		p++;
+		n++;
+	}
+	if (n == 0)
 		return -1;
-	while (p < end && *p >= '0' && *p <= '9') {
+	if (p < end && (unsigned)(*p - '0') <= 9) {
+		/* a 20th digit: fits only below 2^64 */
 		unsigned d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
+		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
 			return -1;
 		v = v * 10 + d;
 		p++;
+		if (p < end && (unsigned)(*p - '0') <= 9)
+			return -1;
 	}
 	*pp = p;
 	*out = v;
@@ -103,8 +113,15 @@ static int parse_time(struct jobstats_str v, uint64_t *ns, uint64_t *secs)
 
 static void skip_ws(const char **pp, const char *end)
 {
-	while (*pp < end && is_space(**pp))
-		(*pp)++;
+	static const uint64_t spaces8 = 0x2020202020202020ull;
+	const char *p = *pp;
+	uint64_t w;
+	/* Lustre pads numbers with long runs of spaces: 8 at a time */
+	while (end - p >= 8 && (memcpy(&w, p, 8), w == spaces8))
+		p += 8;
+	while (p < end && (*p == ' ' || is_space(*p)))
+		p++;
+	*pp = p;
 }
 
 /* Skip a "{ ... }" group (hist), nested braces allowed. 0 or -1. */
@@ -123,10 +140,10 @@ static int skip_group(const char **pp, const char *end)
 	return -1;
 }
 
-static int is_key_char(char c)
+static inline int is_key_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+	return (c >= 'a' && c <= 'z') || c == '_' || (c >= '0' && c <= '9') ||
+	       (c >= 'A' && c <= 'Z') || c == '-' || c == '.';
 }
 
 /* One "key: value" inside a counter's braces. */
@@ -151,6 +168,8 @@ static int parse_counter_field(const char **pp, const char *end,
 		while (p < end && *p != ',' && *p != '}' && !is_space(*p))
 			p++;
 		c->unit.n = (size_t)(p - c->unit.p);
+		if (memchr(c->unit.p, '\0', c->unit.n))
+			return -1;
 	} else if (p < end && *p >= '0' && *p <= '9') {
 		if (parse_u64(&p, end, &v) < 0)
 			return -1;
@@ -263,7 +282,8 @@ static void start_job(struct parser *ps, struct jobstats_str id)
 	ps->job.target = ps->target;
 	ps->job.job_id = id;
 	ps->job.line = ps->lineno;
-	if (!id.n)
+	/* strings are handed on as C strings: a NUL byte is garbage */
+	if (!id.n || memchr(id.p, '\0', id.n))
 		mark_bad(ps);
 }
 
@@ -322,7 +342,7 @@ static int is_header_line(struct jobstats_str line, struct jobstats_str *target)
 	if (line.n < sizeof tag || line.p[0] == '-')
 		return 0;
 	p = memmem(line.p, line.n, tag, sizeof tag - 1);
-	if (!p || p == line.p)
+	if (!p || p == line.p || memchr(line.p, '\0', (size_t)(p - line.p)))
 		return 0;
 	rest = trim(p + sizeof tag - 1, line.n - (size_t)(p - line.p) - (sizeof tag - 1));
 	if (rest.n && !str_eq(rest, "job_stats:"))
@@ -331,13 +351,50 @@ static int is_header_line(struct jobstats_str line, struct jobstats_str *target)
 	return 1;
 }
 
+/* The common line, an indented "name: { ... }" counter inside a good
+ * job block, parsed in one pass. 1 if handled, 0 to take the general
+ * path. */
+static int counter_line_fast(struct parser *ps, struct jobstats_str raw)
+{
+	const char *p = raw.p, *end = raw.p + raw.n, *key;
+	struct jobstats_counter c;
+	struct jobstats_str name, val;
+	if (!ps->in_job || ps->job_bad || !raw.n || raw.p[0] != ' ')
+		return 0;
+	while (p < end && *p == ' ')
+		p++;
+	key = p;
+	while (p < end && is_key_char(*p))
+		p++;
+	if (p == key || p >= end || *p != ':')
+		return 0;
+	name = (struct jobstats_str){key, (size_t)(p - key)};
+	p++;
+	while (p < end && *p == ' ')
+		p++;
+	if (p >= end || *p != '{')
+		return 0;
+	val = trim(p, (size_t)(end - p));
+	if (parse_counter(name, val, &c) < 0)
+		mark_bad(ps);
+	else if (ps->job.ncounters < JOBSTATS_MAX_COUNTERS)
+		ps->job.counters[ps->job.ncounters++] = c;
+	else
+		ps->st->dropped_counters++;
+	return 1;
+}
+
 static int handle_line(struct parser *ps, struct jobstats_str raw)
 {
-	struct jobstats_str line = trim(raw.p, raw.n), target;
+	struct jobstats_str line, target;
 	int rc;
+	if (counter_line_fast(ps, raw))
+		return 0;
+	line = trim(raw.p, raw.n);
 	if (!line.n)
 		return 0;
-	if (is_header_line(line, &target)) {
+	/* headers start in column 0; most lines are indented counters */
+	if (line.p == raw.p && is_header_line(line, &target)) {
 		rc = finish_job(ps);
 		open_section(ps, target);
 		return rc;
@@ -388,11 +445,7 @@ int jobstats_parse(const char *text, size_t len, const char *default_target,
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl ? nl : end;
 		ps.lineno++;
-		/* A NUL byte cannot occur in real output: the line is garbage. */
-		if (memchr(p, '\0', (size_t)(eol - p)))
-			rc = handle_line(&ps, (struct jobstats_str){"\x01", 1});
-		else
-			rc = handle_line(&ps, (struct jobstats_str){p, (size_t)(eol - p)});
+		rc = handle_line(&ps, (struct jobstats_str){p, (size_t)(eol - p)});
 		p = nl ? nl + 1 : end;
 	}
 	if (rc == 0)

@@ -240,6 +240,7 @@ static int sample_pid(struct procio_state *s, struct iorec_ctx *ctx, uint32_t pi
 	ps.write_bytes = field_u64(buf, "\nwrite_bytes:");
 	ps.cancelled_write_bytes = field_u64(buf, "cancelled_write_bytes:");
 	iorec_note_process(ctx, pid);
+	iorec_recheck_process(ctx, pid);
 	n = iot_writer_add_procio(ctx->w, &ps);
 	if (n < 0) {
 		s->write_rc = n;

@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 	size_t idx;
 	int rc;
 	if (argc != 2) {
-		fprintf(stderr, "usage: iotr_dump TRACE\n");
+		fprintf(stderr, "usage: iorec-test-dump TRACE\n");
 		return 2;
 	}
 	if ((rc = iot_reader_open(&r, argv[1], &err)) < 0) {

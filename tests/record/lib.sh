@@ -3,7 +3,7 @@ set -u
 : "${BUILD:?}" "${SRC:?}"
 BIN=${BIN:-$BUILD/bin}
 IOREC=$BIN/iorec
-DUMP=$BUILD/tests/iotr_dump
+DUMP=$BIN/iorec-test-dump
 [[ -x $IOREC && -x $DUMP ]] || { echo "build first: $IOREC or $DUMP missing"; exit 1; }
 T=$(mktemp -d /tmp/iorec-test.XXXXXX)
 trap 'rm -rf "$T"' EXIT

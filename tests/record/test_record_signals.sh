@@ -26,7 +26,7 @@ check "stopped by duration" test "$(meta "$T/all.iotr" rec.stopped_by)" = durati
 npolls=$(grep '^disk ' "$T/all.txt" | cut -d' ' -f2 | sort -u | wc -l)
 check "about 12 disk polls at 100 ms ($npolls)" test "$npolls" -ge 9 -a "$npolls" -le 16
 npids=$(grep '^procio ' "$T/all.txt" | sed 's/.* pid=\([0-9]*\) .*/\1/' | sort -u | wc -l)
-nproc_now=$(ls -d /proc/[0-9]* | wc -l)
+nproc_now=$(ls -d /proc/[0-9]* 2>/dev/null | wc -l)
 check "every process sampled with --all ($npids, ~$nproc_now now)" test "$npids" -ge $((nproc_now / 2))
 check "this test shell is in the process table" grep -q "^proc pid=$$ " "$T/all.txt"
 s=$(meta "$T/all.iotr" rec.start_mono_ns); e=$(meta "$T/all.iotr" rec.end_mono_ns)
@@ -43,6 +43,16 @@ rc=$?
 check "--all + SIGTERM exits 0 (got $rc)" test "$rc" -eq 0
 check "closed cleanly" grep -q '^integrity footer_ok=1' <("$DUMP" "$T/term.iotr")
 check "stopped_by SIGTERM" test "$(meta "$T/term.iotr" rec.stopped_by)" = SIGTERM
+
+# 2b. --all and SIGHUP (terminal closed): also a clean close
+"$IOREC" -q --all -i 100 -s diskstats -o "$T/hup.iotr" &
+pid=$!
+wait_for_file "$T/hup.iotr"
+sleep 0.3
+kill -HUP $pid
+wait $pid
+check "SIGHUP: closed cleanly" grep -q '^integrity footer_ok=1' <("$DUMP" "$T/hup.iotr")
+check "stopped_by SIGHUP" test "$(meta "$T/hup.iotr" rec.stopped_by)" = SIGHUP
 
 # 3. SIGINT sent to iorec (by kill) is passed to COMMAND, which dies of
 #    it; iorec exits 130 and the trace is complete.

@@ -1,5 +1,5 @@
-/* readfile.c - whole-file reads for the pollers. */
-#include "record/poll/readfile.h"
+/* readbuf.c - whole-file reads for the pollers. */
+#include "record/poll/readbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>

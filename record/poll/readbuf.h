@@ -1,6 +1,6 @@
-/* readfile.h - read a whole (proc) file into a reusable buffer. */
-#ifndef IOREC_READFILE_H
-#define IOREC_READFILE_H
+/* readbuf.h - read a whole (proc) file into a reusable buffer. */
+#ifndef IOREC_READBUF_H
+#define IOREC_READBUF_H
 
 #include <stddef.h>
 
