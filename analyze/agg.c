@@ -537,21 +537,30 @@ static int64_t find_thread(struct agg *a, int t, uint32_t pid, uint32_t tid)
 	return (int64_t)a->nthreads++;
 }
 
-/* Darshan's pattern counters for one read or write. */
-static void count_pattern(struct pair_state *ps, int is_write, const struct iot_io_event *ev,
-			  struct agg_stats *const *targets, size_t ntargets)
+/* What one read or write adds to the access-pattern counters. */
+struct pattern {
+	int active;   /* a read or write on a known file */
+	int is_write, sw, known, seq, consec;
+};
+
+/* Darshan's pattern step for one read or write: update the pair's state
+ * and say what to count. */
+static void pattern_step(struct pair_state *ps, int is_write, const struct iot_io_event *ev,
+			 struct pattern *pt)
 {
 	uint8_t dir = is_write ? 2 : 1;
-	int sw = ps->last_dir && ps->last_dir != dir;
+	pt->active = 1;
+	pt->is_write = is_write;
+	pt->sw = ps->last_dir && ps->last_dir != dir;
 	if (!ps->last_dir) {
 		ps->first_dir = dir;
 		ps->first_op = ev->op;
 		ps->first_tid = ev->tid;
 	}
 	ps->last_dir = dir;
-	int known = !(ev->eflags & IOT_EV_OFFSET_UNKNOWN) && ev->offset >= 0;
-	int seq = 0, consec = 0;
-	if (known) {
+	pt->known = !(ev->eflags & IOT_EV_OFFSET_UNKNOWN) && ev->offset >= 0;
+	pt->seq = pt->consec = 0;
+	if (pt->known) {
 		uint64_t off = (uint64_t)ev->offset;
 		uint64_t *end = is_write ? &ps->write_end : &ps->read_end;
 		if (!ps->has_first[is_write]) {
@@ -560,25 +569,26 @@ static void count_pattern(struct pair_state *ps, int is_write, const struct iot_
 			ps->first_dir_tid[is_write] = ev->tid;
 			ps->first_off[is_write] = off;
 		}
-		seq = off >= *end;
-		consec = off == *end;
+		pt->seq = off >= *end;
+		pt->consec = off == *end;
 		uint64_t bytes = ev->result > 0 ? (uint64_t)ev->result : 0;
 		*end = off + bytes;
 	}
-	for (size_t i = 0; i < ntargets; i++) {
-		struct agg_stats *s = targets[i];
-		s->rw_switches += (uint64_t)sw;
-		if (!known)
-			continue;
-		if (is_write) {
-			s->write_known++;
-			s->write_seq += (uint64_t)seq;
-			s->write_consec += (uint64_t)consec;
-		} else {
-			s->read_known++;
-			s->read_seq += (uint64_t)seq;
-			s->read_consec += (uint64_t)consec;
-		}
+}
+
+static inline void pattern_apply(struct agg_stats *s, const struct pattern *pt)
+{
+	s->rw_switches += (uint64_t)pt->sw;
+	if (!pt->known)
+		return;
+	if (pt->is_write) {
+		s->write_known++;
+		s->write_seq += (uint64_t)pt->seq;
+		s->write_consec += (uint64_t)pt->consec;
+	} else {
+		s->read_known++;
+		s->read_seq += (uint64_t)pt->seq;
+		s->read_consec += (uint64_t)pt->consec;
 	}
 }
 
@@ -664,9 +674,7 @@ int agg_add_event(struct agg *a, int t, const struct iot_io_event *ev)
 		}
 		targets[n++] = &a->threads[ti].st;
 	}
-	for (size_t i = 0; i < n; i++)
-		stats_apply(targets[i], &x);
-
+	struct pattern pt = { 0 };
 	if (fi >= 0 && (x.cat == IOT_CAT_READ || x.cat == IOT_CAT_WRITE)) {
 		int64_t si;
 		if (a->c_pair_ok && a->c_pair_proc == (uint32_t)pi && a->c_pair_file == (uint32_t)fi) {
@@ -680,7 +688,12 @@ int agg_add_event(struct agg *a, int t, const struct iot_io_event *ev)
 			a->c_pair_file = (uint32_t)fi;
 			a->c_pair = (uint32_t)si;
 		}
-		count_pattern(&a->pairs[si], x.cat == IOT_CAT_WRITE, ev, targets, n);
+		pattern_step(&a->pairs[si], x.cat == IOT_CAT_WRITE, ev, &pt);
+	}
+	for (size_t i = 0; i < n; i++) {
+		stats_apply(targets[i], &x);
+		if (pt.active)
+			pattern_apply(targets[i], &pt);
 	}
 	a->derived = 0;
 	return 1;
