@@ -8,6 +8,7 @@
 #include "agg.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,17 +119,19 @@ static const uint64_t size_upper[AGG_NSIZE - 1] = {
 	1073741824,
 };
 
+/* Branch-free: sizes of a run of calls vary at random, so a search would
+ * mispredict on every call. */
+static inline unsigned size_bucket(uint64_t bytes)
+{
+	unsigned b = 0;
+	for (unsigned i = 0; i < AGG_NSIZE - 1; i++)
+		b += bytes > size_upper[i];
+	return b;
+}
+
 unsigned agg_size_bucket(uint64_t bytes)
 {
-	/* a small binary search: this runs for every read and write */
-	unsigned b = bytes > size_upper[4] ? 5 : 0;
-	if (bytes > size_upper[b + 1])
-		b += 2;
-	if (bytes > size_upper[b])
-		b++;
-	while (b < AGG_NSIZE - 1 && bytes > size_upper[b])
-		b++;
-	return b;
+	return size_bucket(bytes);
 }
 
 const char *agg_size_bucket_name(unsigned b)
@@ -150,14 +153,21 @@ void agg_stats_init(struct agg_stats *s)
 }
 
 /* What an event contributes, computed once and applied to every aggregate
- * it counts in (the hot path). */
+ * it counts in (the hot path). The category decides which counters move;
+ * it is turned into field offsets once, so that applying the event to
+ * each aggregate has no branch on the category (a mix of operations
+ * would mispredict). Counters that do not apply get 0 added. */
 struct ev_info {
 	uint64_t dur, bytes, wall;
+	uint64_t cat_dur;   /* dur for read/write/meta (they have a time field), else 0 */
+	uint64_t size_inc;  /* 1 for a successful read or write, else 0 */
 	unsigned lat_bucket;
 	unsigned cat;
-	int size_bucket; /* -1: failed call, no size */
-	unsigned err;    /* errno slot, 0 = success */
+	unsigned err;       /* errno slot, 0 = success */
+	size_t cnt_off, bytes_off, time_off, size_off;
 };
+
+#define STAT_OFF(f) offsetof(struct agg_stats, f)
 
 static void ev_info_fill(struct ev_info *x, const struct iot_io_event *ev, unsigned cat, uint64_t wall)
 {
@@ -166,44 +176,52 @@ static void ev_info_fill(struct ev_info *x, const struct iot_io_event *ev, unsig
 	x->wall = wall;
 	x->lat_bucket = agg_lat_bucket(ev->dur_ns);
 	x->cat = cat;
-	x->size_bucket = ev->result >= 0 ? (int)agg_size_bucket(x->bytes) : -1;
 	x->err = 0;
 	if (ev->result < 0) {
 		uint64_t e = (uint64_t)(-ev->result);
 		x->err = e < AGG_NERRNO - 1 ? (unsigned)e : AGG_NERRNO - 1;
 	}
+	unsigned sb = size_bucket(x->bytes);
+	x->size_inc = ev->result >= 0;
+	x->cat_dur = ev->dur_ns;
+	x->bytes_off = STAT_OFF(read_bytes); /* x->bytes is 0 unless read/write */
+	switch (cat) {
+	case IOT_CAT_READ:
+		x->cnt_off = STAT_OFF(read_ops);
+		x->time_off = STAT_OFF(read_time_ns);
+		x->size_off = STAT_OFF(read_size) + sb * sizeof(uint64_t);
+		break;
+	case IOT_CAT_WRITE:
+		x->cnt_off = STAT_OFF(write_ops);
+		x->bytes_off = STAT_OFF(write_bytes);
+		x->time_off = STAT_OFF(write_time_ns);
+		x->size_off = STAT_OFF(write_size) + sb * sizeof(uint64_t);
+		break;
+	default:
+		x->cnt_off = cat == IOT_CAT_META ? STAT_OFF(meta_ops)
+			   : cat == IOT_CAT_SYNC ? STAT_OFF(sync_ops) : STAT_OFF(other_ops);
+		x->time_off = STAT_OFF(meta_time_ns);
+		x->cat_dur = cat == IOT_CAT_META ? ev->dur_ns : 0;
+		x->size_off = STAT_OFF(read_size);
+		x->size_inc = 0;
+		x->bytes = 0;
+		break;
+	}
+}
+
+static inline uint64_t *stat_at(struct agg_stats *s, size_t off)
+{
+	return (uint64_t *)((char *)s + off);
 }
 
 static inline void stats_apply(struct agg_stats *s, const struct ev_info *x)
 {
 	s->ops++;
 	s->io_time_ns += x->dur;
-	switch (x->cat) {
-	case IOT_CAT_READ:
-		s->read_ops++;
-		s->read_bytes += x->bytes;
-		s->read_time_ns += x->dur;
-		if (x->size_bucket >= 0)
-			s->read_size[x->size_bucket]++;
-		break;
-	case IOT_CAT_WRITE:
-		s->write_ops++;
-		s->write_bytes += x->bytes;
-		s->write_time_ns += x->dur;
-		if (x->size_bucket >= 0)
-			s->write_size[x->size_bucket]++;
-		break;
-	case IOT_CAT_META:
-		s->meta_ops++;
-		s->meta_time_ns += x->dur;
-		break;
-	case IOT_CAT_SYNC:
-		s->sync_ops++;
-		break;
-	default:
-		s->other_ops++;
-		break;
-	}
+	*stat_at(s, x->cnt_off) += 1;
+	*stat_at(s, x->bytes_off) += x->bytes;
+	*stat_at(s, x->time_off) += x->cat_dur;
+	*stat_at(s, x->size_off) += x->size_inc;
 	if (x->err) {
 		s->errors++;
 		s->err_by_errno[x->err]++;
