@@ -181,32 +181,35 @@ static void ev_info_fill(struct ev_info *x, const struct iot_io_event *ev, unsig
 		uint64_t e = (uint64_t)(-ev->result);
 		x->err = e < AGG_NERRNO - 1 ? (unsigned)e : AGG_NERRNO - 1;
 	}
-	unsigned sb = size_bucket(x->bytes);
-	x->size_inc = ev->result >= 0;
-	x->cat_dur = ev->dur_ns;
-	x->bytes_off = STAT_OFF(read_bytes); /* x->bytes is 0 unless read/write */
-	switch (cat) {
-	case IOT_CAT_READ:
-		x->cnt_off = STAT_OFF(read_ops);
-		x->time_off = STAT_OFF(read_time_ns);
-		x->size_off = STAT_OFF(read_size) + sb * sizeof(uint64_t);
-		break;
-	case IOT_CAT_WRITE:
-		x->cnt_off = STAT_OFF(write_ops);
-		x->bytes_off = STAT_OFF(write_bytes);
-		x->time_off = STAT_OFF(write_time_ns);
-		x->size_off = STAT_OFF(write_size) + sb * sizeof(uint64_t);
-		break;
-	default:
-		x->cnt_off = cat == IOT_CAT_META ? STAT_OFF(meta_ops)
-			   : cat == IOT_CAT_SYNC ? STAT_OFF(sync_ops) : STAT_OFF(other_ops);
-		x->time_off = STAT_OFF(meta_time_ns);
-		x->cat_dur = cat == IOT_CAT_META ? ev->dur_ns : 0;
-		x->size_off = STAT_OFF(read_size);
-		x->size_inc = 0;
-		x->bytes = 0;
-		break;
-	}
+	/* per category: counter, bytes, time and size-histogram fields; masks
+	 * zero what a category does not have (table, not a switch: see above) */
+	static const struct {
+		size_t cnt, bytes, time, size;
+		uint64_t rw_mask, time_mask;
+	} cats[IOT_CAT__COUNT] = {
+		[IOT_CAT_OTHER] = { STAT_OFF(other_ops), STAT_OFF(read_bytes), STAT_OFF(meta_time_ns),
+				    STAT_OFF(read_size), 0, 0 },
+		[IOT_CAT_READ] = { STAT_OFF(read_ops), STAT_OFF(read_bytes), STAT_OFF(read_time_ns),
+				   STAT_OFF(read_size), ~0ull, ~0ull },
+		[IOT_CAT_WRITE] = { STAT_OFF(write_ops), STAT_OFF(write_bytes), STAT_OFF(write_time_ns),
+				    STAT_OFF(write_size), ~0ull, ~0ull },
+		[IOT_CAT_META] = { STAT_OFF(meta_ops), STAT_OFF(read_bytes), STAT_OFF(meta_time_ns),
+				   STAT_OFF(read_size), 0, ~0ull },
+		[IOT_CAT_SYNC] = { STAT_OFF(sync_ops), STAT_OFF(read_bytes), STAT_OFF(meta_time_ns),
+				   STAT_OFF(read_size), 0, 0 },
+		[IOT_CAT_MMAP] = { STAT_OFF(other_ops), STAT_OFF(read_bytes), STAT_OFF(meta_time_ns),
+				   STAT_OFF(read_size), 0, 0 },
+	};
+	if (cat >= IOT_CAT__COUNT)
+		cat = IOT_CAT_OTHER;
+	uint64_t rw = cats[cat].rw_mask;
+	x->bytes &= rw;
+	x->cnt_off = cats[cat].cnt;
+	x->bytes_off = cats[cat].bytes;
+	x->time_off = cats[cat].time;
+	x->cat_dur = ev->dur_ns & cats[cat].time_mask;
+	x->size_inc = (uint64_t)(ev->result >= 0) & rw;
+	x->size_off = cats[cat].size + (size_bucket(x->bytes) & (unsigned)rw) * sizeof(uint64_t);
 }
 
 static inline uint64_t *stat_at(struct agg_stats *s, size_t off)
