@@ -168,9 +168,13 @@ static int open_archive(struct input_set *set, const char *path, input_msg_fn ms
 	}
 	if (ar != ARCHIVE_EOF && ar != ARCHIVE_OK) {
 		set_err(&e, -EIO, "archive error: %s", archive_error_string(a));
-		msg(ctx, found ? INPUT_WARNING : INPUT_ERROR, path, &e);
-		if (!found)
-			set->nerrors++;
+		if (!found) {
+			/* Nothing read: when probing a file that was not a
+			 * trace, let the caller report that instead. */
+			rc = 1;
+			goto report;
+		}
+		msg(ctx, INPUT_WARNING, path, &e);
 		goto out;
 	}
 	if (!found) {

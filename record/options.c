@@ -302,6 +302,7 @@ int iorec_options_parse(int argc, char **argv, struct iorec_options *o, char *er
 		c->job_id = job_id_from_env();
 	o->command = argv + optind;
 	o->ncommand = argc - optind;
+	c->command = o->ncommand > 0 ? o->command : NULL;
 	if (o->help || o->version || o->check)
 		return 0;
 	if (c->all && o->ncommand > 0)

@@ -47,6 +47,7 @@ struct iorec_config {
 	const char *jobstats_cmd;
 	const char *spool_dir;   /* preload shards; default chosen by the core */
 	const char *exe_dir;     /* directory of the iorec binary (finds libiorec-preload.so) */
+	char *const *command;    /* COMMAND and its arguments (NULL with --all) */
 };
 
 /* Environment for COMMAND, built by the core, extended by sources. */

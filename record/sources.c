@@ -5,7 +5,9 @@
 #include "record/source.h"
 
 const struct iorec_source_ops *const iorec_sources[] = {
-	/* event sources, preferred first: &iorec_source_ebpf, &iorec_source_preload */
+	/* event sources, preferred first: ebpf, then preload */
+	&iorec_source_ebpf,
+	&iorec_source_preload,
 	&iorec_source_diskstats,
 	&iorec_source_procio,
 	&iorec_source_jobstats,

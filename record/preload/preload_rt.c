@@ -1,0 +1,1088 @@
+/* preload_rt.c - per-thread rings, the per-process shard writer, fork,
+ * exec and exit handling for libiorec-preload.so. */
+#include "record/preload/preload_rt.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "format/iotrace.h"
+#include "record/preload/preload_fd.h"
+#include "record/preload/preload_spool.h"
+
+#define RING_SLOTS 4096u            /* power of two: 256 KiB per thread */
+#define RING_DRAIN_AT (RING_SLOTS / 4)
+#define MAX_RINGS 1024u             /* threads with a ring: 256 MiB at most */
+#define PATH_SLOTS_MAX 64u          /* paths longer than 64*64-1 are cut */
+
+/* One raw record in a ring: an I/O event, or a file record followed by
+ * its path in the next slots. 64 bytes, one cache line. */
+enum preload_slot_kind { PRELOAD_SLOT_IO = 1, PRELOAD_SLOT_FILE = 2 };
+struct preload_slot {
+	uint64_t ts_ns;
+	uint64_t dur_ns;
+	uint64_t file_id;
+	int64_t offset;  /* FILE: st_dev */
+	uint64_t size;   /* FILE: st_ino */
+	int64_t result;
+	int32_t fd;
+	uint32_t flags;  /* FILE: path length */
+	uint16_t op;
+	uint8_t ftype;
+	uint8_t eflags;
+	uint8_t kind;
+	uint8_t extra;   /* FILE: number of path slots that follow */
+	uint8_t pad[2];
+};
+_Static_assert(sizeof(struct preload_slot) == 64, "one cache line per event");
+
+struct preload_ring {
+	_Atomic uint32_t head;      /* written by the owner thread only */
+	char pad1[60];
+	_Atomic uint32_t tail;      /* written by the drainer (lock held) */
+	char pad2[60];
+	uint32_t tid;
+	uint32_t reg;               /* index in the registry */
+	int muted;                  /* thread outside the --tid filter */
+	_Atomic uint64_t drops;     /* events dropped on a full ring */
+	struct preload_slot slots[RING_SLOTS];
+};
+
+/* Filters, parsed once from the environment (see preload_rt.h). */
+#define FILTER_MAX 64
+static struct {
+	int has_ops;
+	uint64_t ops[(IOT_OP__COUNT + 63) / 64];
+	unsigned ntids, npaths, npids;
+	uint32_t tids[FILTER_MAX], pids[FILTER_MAX];
+	char *paths[FILTER_MAX];
+} filt;
+
+/* The runtime object. */
+static struct {
+	pthread_mutex_t lock;       /* guards w and the drain of every ring */
+	iot_writer *w;
+	int fork_locked;
+	pid_t pid;
+	pthread_key_t key;
+	int key_ok;
+	char spool[PATH_MAX - 64];
+	char shard[PATH_MAX];       /* current shard path (".open") */
+	const char *job;
+	_Atomic uint64_t last_drain_tick;
+	struct preload_ring *_Atomic rings[MAX_RINGS];
+	_Atomic uint64_t lost_noring; /* events of threads without a ring */
+	uint32_t max_rings;           /* MAX_RINGS, or less (PRELOAD_ENV_MAX_THREADS) */
+	int initialized;
+} rt = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+__thread struct preload_tls preload_tls __attribute__((tls_model("initial-exec")));
+volatile int preload_active;
+volatile int preload_shard_fd = -1;
+volatile int preload_capturing_fd;
+
+int preload_use_tsc;
+
+uint64_t preload_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Ticks to ns: the first anchor (tick0, mono0) is taken at startup, the
+ * rate is measured again at every drain over the whole life of the
+ * process. Lock held (or single-threaded). */
+static struct {
+	uint64_t tick0, mono0;
+	double ns_per_tick;
+	uint64_t age_ticks;  /* PRELOAD_AGE_NS in ticks */
+} clk;
+
+static void clock_init(void)
+{
+	/* cpuid is a VM exit under a hypervisor (tens of us): iorec asks
+	 * once and passes the answer down */
+	const char *t = getenv(PRELOAD_ENV_TSC);
+	preload_use_tsc = t && (t[0] == '0' || t[0] == '1') ? t[0] == '1' : preload_tsc_invariant();
+	clk.mono0 = preload_mono_ns();
+	clk.tick0 = preload_now();
+	clk.ns_per_tick = preload_use_tsc ? 1.0 / 3.0 : 1.0; /* until measured */
+	clk.age_ticks = (uint64_t)(PRELOAD_AGE_NS / clk.ns_per_tick);
+}
+
+static void clock_update(void)
+{
+	if (!preload_use_tsc)
+		return;
+	uint64_t m = preload_mono_ns(), t = preload_now();
+	if (m - clk.mono0 > 20000 && t > clk.tick0) { /* 20 us: enough for 1e-3 */
+		clk.ns_per_tick = (double)(m - clk.mono0) / (double)(t - clk.tick0);
+		clk.age_ticks = (uint64_t)(PRELOAD_AGE_NS / clk.ns_per_tick);
+	}
+}
+
+static uint64_t ticks_to_ns(uint64_t t)
+{
+	if (!preload_use_tsc)
+		return t;
+	return clk.mono0 + (uint64_t)((double)(int64_t)(t - clk.tick0) * clk.ns_per_tick);
+}
+
+static uint64_t ticks_dur_ns(uint64_t d)
+{
+	return preload_use_tsc ? (uint64_t)((double)d * clk.ns_per_tick) : d;
+}
+
+/* ------------------------------------------------------------------ */
+/* Rings                                                               */
+/* ------------------------------------------------------------------ */
+
+static void thread_exit(void *arg);
+
+static int pid_wanted(uint32_t pid)
+{
+	for (unsigned i = 0; i < filt.npids; i++)
+		if (filt.pids[i] == pid)
+			return 1;
+	return filt.npids == 0;
+}
+
+static int tid_wanted(uint32_t tid)
+{
+	for (unsigned i = 0; i < filt.ntids; i++)
+		if (filt.tids[i] == tid)
+			return 1;
+	return filt.ntids == 0;
+}
+
+/* A path within one of the --path prefixes (a whole component). */
+static int path_wanted(const char *p)
+{
+	for (unsigned i = 0; p && i < filt.npaths; i++) {
+		size_t n = strlen(filt.paths[i]);
+		if (strncmp(p, filt.paths[i], n) == 0 &&
+		    (p[n] == 0 || p[n] == '/' || (n && filt.paths[i][n - 1] == '/')))
+			return 1;
+	}
+	return filt.npaths == 0;
+}
+
+static struct preload_ring *ring_create(void)
+{
+	struct preload_ring *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (r == MAP_FAILED)
+		return NULL;
+	r->tid = (uint32_t)syscall(SYS_gettid);
+	r->muted = !tid_wanted(r->tid);
+	for (uint32_t i = 0; i < rt.max_rings; i++) {
+		struct preload_ring *none = NULL;
+		if (atomic_compare_exchange_strong(&rt.rings[i], &none, r)) {
+			r->reg = i;
+			if (rt.key_ok)
+				pthread_setspecific(rt.key, r);
+			return r;
+		}
+	}
+	munmap(r, sizeof(*r));
+	return NULL;
+}
+
+/* A thread whose ring could not be made (out of memory, more than
+ * MAX_RINGS threads) does not try again on every call: it counts its
+ * events as lost. */
+#define NO_RING ((struct preload_ring *)1)
+
+static inline struct preload_ring *ring_get(void)
+{
+	struct preload_ring *r = preload_tls.ring;
+
+	if (__builtin_expect(r == NULL, 0)) {
+		r = ring_create();
+		preload_tls.ring = r ? r : NO_RING;
+	}
+	if (r == NO_RING || !r) {
+		atomic_fetch_add_explicit(&rt.lost_noring, 1, memory_order_relaxed);
+		return NULL;
+	}
+	return r;
+}
+
+/* Decode and hand one ring's records to the writer. Lock held. */
+static void ring_drain(struct preload_ring *r)
+{
+	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+	uint64_t drops;
+	char path[PATH_SLOTS_MAX * sizeof(struct preload_slot)];
+
+	while (tail != head) {
+		const struct preload_slot *s = &r->slots[tail & (RING_SLOTS - 1)];
+		if (rt.w && s->kind == PRELOAD_SLOT_IO) {
+			struct iot_io_event ev = {
+				.ts_ns = ticks_to_ns(s->ts_ns), .dur_ns = ticks_dur_ns(s->dur_ns),
+				.pid = (uint32_t)rt.pid, .tid = r->tid, .op = s->op,
+				.source = IOT_SRC_PRELOAD, .ftype = s->ftype,
+				.fd = s->fd, .flags = s->flags, .eflags = s->eflags,
+				.file_id = s->file_id, .offset = s->offset,
+				.size = s->size, .result = s->result,
+			};
+			iot_writer_add_io(rt.w, &ev);
+		} else if (rt.w && s->kind == PRELOAD_SLOT_FILE) {
+			uint32_t len = s->flags;
+			for (uint32_t k = 0; k < s->extra; k++)
+				memcpy(path + k * sizeof(*s),
+				       &r->slots[(tail + 1 + k) & (RING_SLOTS - 1)], sizeof(*s));
+			path[len] = 0;
+			struct iot_file f = {
+				.id = s->file_id, .dev = (uint64_t)s->offset, .ino = s->size,
+				.type = s->ftype, .path = path,
+			};
+			iot_writer_add_file(rt.w, &f);
+		}
+		tail += 1u + s->extra;
+	}
+	atomic_store_explicit(&r->tail, tail, memory_order_release);
+	drops = atomic_exchange(&r->drops, 0);
+	if (drops && rt.w) {
+		struct iot_loss l = {
+			.ts_ns = preload_mono_ns(), .source = IOT_SRC_PRELOAD, .cpu = r->tid,
+			.count = drops, .reason = IOT_LOSS_BUFFER_FULL, .pid = (uint32_t)rt.pid,
+		};
+		iot_writer_add_loss(rt.w, &l);
+	}
+}
+
+static void drain_all(void)
+{
+	uint64_t lost = atomic_exchange(&rt.lost_noring, 0);
+
+	clock_update();
+	for (uint32_t i = 0; i < MAX_RINGS; i++) {
+		struct preload_ring *r = atomic_load(&rt.rings[i]);
+		if (r)
+			ring_drain(r);
+	}
+	if (lost && rt.w) {
+		struct iot_loss l = {
+			.ts_ns = preload_mono_ns(), .source = IOT_SRC_PRELOAD, .cpu = ~0u,
+			.count = lost, .reason = IOT_LOSS_BUFFER_FULL, .pid = (uint32_t)rt.pid,
+		};
+		iot_writer_add_loss(rt.w, &l);
+	}
+	atomic_store_explicit(&rt.last_drain_tick, preload_now(), memory_order_relaxed);
+}
+
+/* Room for n slots, draining if we may; 0 if the ring stays full. */
+static int ring_reserve(struct preload_ring *r, uint32_t n, uint32_t *head)
+{
+	*head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+
+	if (*head - tail + n <= RING_SLOTS)
+		return 1;
+	if (preload_tls.sig_depth == 0 && pthread_mutex_trylock(&rt.lock) == 0) {
+		preload_tls.guard = PRELOAD_GUARD_DRAIN;
+		clock_update();
+		ring_drain(r);
+		pthread_mutex_unlock(&rt.lock);
+		preload_tls.guard = PRELOAD_GUARD_BUSY;
+		/* a signal handler may have appended meanwhile */
+		*head = atomic_load_explicit(&r->head, memory_order_relaxed);
+		tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+		return *head - tail + n <= RING_SLOTS;
+	}
+	return 0;
+}
+
+/* After an append: drain this ring when it fills up, every ring when
+ * they are old. Never waits for the lock; never in a signal handler,
+ * where the writer's malloc could deadlock. */
+static void maybe_drain(struct preload_ring *r, uint64_t now)
+{
+	uint32_t used = atomic_load_explicit(&r->head, memory_order_relaxed) -
+			atomic_load_explicit(&r->tail, memory_order_relaxed);
+	int old = now - atomic_load_explicit(&rt.last_drain_tick, memory_order_relaxed) >
+		  clk.age_ticks;
+
+	if ((used < RING_DRAIN_AT && !old) || preload_tls.sig_depth)
+		return;
+	if (pthread_mutex_trylock(&rt.lock) != 0)
+		return;
+	preload_tls.guard = PRELOAD_GUARD_DRAIN; /* our append is complete */
+	if (old) {
+		/* everything to the file: a SIGKILL then loses at most the
+		 * last PRELOAD_AGE_NS (plus the time until the next call) */
+		drain_all();
+		if (rt.w)
+			iot_writer_flush(rt.w);
+	} else {
+		clock_update();
+		ring_drain(r);
+	}
+	pthread_mutex_unlock(&rt.lock);
+	preload_tls.guard = PRELOAD_GUARD_BUSY;
+}
+
+/* ------------------------------------------------------------------ */
+/* Files                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Queue a FILE record (id, dev, ino, type, path) in the thread's ring. */
+static void emit_file(struct preload_ring *r, uint64_t id, uint64_t dev, uint64_t ino,
+		      uint8_t ftype, const char *path)
+{
+	size_t len = strlen(path);
+	uint32_t nslots, head;
+	const size_t cap = PATH_SLOTS_MAX * sizeof(struct preload_slot) - 1;
+
+	if (len > cap) /* keep the tail: it names the file */
+		path += len - cap, len = cap;
+	nslots = (uint32_t)((len + sizeof(struct preload_slot)) / sizeof(struct preload_slot));
+	if (!ring_reserve(r, 1 + nslots, &head)) {
+		atomic_fetch_add(&r->drops, 1);
+		return;
+	}
+	struct preload_slot *s = &r->slots[head & (RING_SLOTS - 1)];
+	*s = (struct preload_slot){
+		.file_id = id, .offset = (int64_t)dev, .size = ino, .ftype = ftype,
+		.flags = (uint32_t)len, .kind = PRELOAD_SLOT_FILE, .extra = (uint8_t)nslots,
+	};
+	for (uint32_t k = 0; k < nslots; k++) {
+		size_t off = k * sizeof(*s), n = len - off < sizeof(*s) ? len - off : sizeof(*s);
+		if (off < len)
+			memcpy(&r->slots[(head + 1 + k) & (RING_SLOTS - 1)], path + off, n);
+	}
+	atomic_store_explicit(&r->head, head + 1 + nslots, memory_order_release);
+}
+
+/* Absolute form of (dirfd, path) in buf; path itself if that fails. */
+static const char *full_path(int dirfd, const char *path, char *buf, size_t len)
+{
+	char link[64];
+	size_t n;
+
+	if (!path || path[0] == '/')
+		return path;
+	if (dirfd == AT_FDCWD) {
+		if (!getcwd(buf, len))
+			return path;
+	} else {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+		ssize_t k = readlink(link, buf, len - 1);
+		if (k <= 0)
+			return path;
+		buf[k] = 0;
+	}
+	n = strlen(buf);
+	if (n + 1 + strlen(path) + 1 > len)
+		return path;
+	buf[n] = '/';
+	strcpy(buf + n + 1, path);
+	return buf;
+}
+
+/* Path of an open descriptor ("/proc/self/fd/N"'s target). */
+static const char *fd_path(int fd, char *buf, size_t len)
+{
+	char link[64];
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t k = readlink(link, buf, len - 1);
+	if (k <= 0)
+		return NULL;
+	buf[k] = 0;
+	return buf;
+}
+
+/* Learn a descriptor: type, file id (FILE record on first sight),
+ * position. path may be NULL (then /proc/self/fd tells). */
+static struct preload_ofd *fd_learn(struct preload_ring *r, int fd, int dirfd,
+				    const char *path, int oflags, int just_opened)
+{
+	struct stat st;
+	char buf[PATH_MAX];
+	int is_new;
+	int64_t pos = -1;
+
+	if (fstat(fd, &st) != 0)
+		return NULL;
+	uint8_t ftype = (uint8_t)iot_file_type_from_mode(st.st_mode);
+	int seekable = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
+	uint64_t id = preload_file_id(preload_key_devino(st.st_dev, st.st_ino), &is_new);
+	const char *p = NULL;
+	if (is_new || filt.npaths) {
+		p = path && path[0] == '/' ? path : NULL;
+		if (!p && path && just_opened && dirfd == AT_FDCWD)
+			p = full_path(dirfd, path, buf, sizeof(buf));
+		if (!p || p[0] != '/')
+			p = fd_path(fd, buf, sizeof(buf));
+	}
+	int wanted = path_wanted(p);
+	if (is_new && wanted)
+		emit_file(r, id, st.st_dev, st.st_ino, ftype, p ? p : "?");
+	if (seekable)
+		pos = just_opened ? ((oflags & O_APPEND) ? -1 : 0) : lseek(fd, 0, SEEK_CUR);
+	if (pos < 0)
+		pos = -1;
+	struct preload_ofd *o = preload_fd_new(fd, id, ftype, seekable, pos,
+					       oflags < 0 ? 0 : (uint32_t)oflags);
+	if (o)
+		o->muted = !wanted;
+	return o;
+}
+
+/* File id for a call naming a path (stat, unlink, failed open, ...);
+ * *muted says whether the path is outside the --path filter. */
+static uint64_t path_file_id(struct preload_ring *r, const struct preload_call *c, int *muted)
+{
+	char buf[PATH_MAX];
+	int is_new;
+	uint64_t key, dev = 0, ino = 0;
+	uint8_t ftype = 0;
+	const char *p;
+
+	if (c->st && c->result == 0) {
+		if (c->st_kind == 1) {
+			const struct stat *st = c->st;
+			dev = st->st_dev, ino = st->st_ino;
+			ftype = (uint8_t)iot_file_type_from_mode(st->st_mode);
+		} else {
+			const struct statx *sx = c->st;
+			if (sx->stx_mask & STATX_INO) {
+				dev = makedev(sx->stx_dev_major, sx->stx_dev_minor);
+				ino = sx->stx_ino;
+				ftype = (uint8_t)iot_file_type_from_mode(sx->stx_mode);
+			}
+		}
+	}
+	p = full_path(c->dirfd, c->path, buf, sizeof(buf));
+	*muted = !path_wanted(p);
+	if (!p || !*p)
+		return 0;
+	key = ino ? preload_key_devino(dev, ino) : preload_key_path(p);
+	uint64_t id = preload_file_id(key, &is_new);
+	if (is_new && !*muted)
+		emit_file(r, id, dev, ino, ftype, p);
+	return id;
+}
+
+/* ------------------------------------------------------------------ */
+/* Recording                                                           */
+/* ------------------------------------------------------------------ */
+
+void preload_missed(void)
+{
+	struct preload_ring *r = preload_tls.ring;
+
+	if (r && r != NO_RING)
+		atomic_fetch_add(&r->drops, 1);
+	else
+		atomic_fetch_add(&rt.lost_noring, 1);
+}
+
+/* Offset of the call and the descriptor's new position. */
+static int64_t call_offset(struct preload_ofd *o, const struct preload_call *c, uint8_t *eflags)
+{
+	int64_t moved = c->result > 0 ? c->result : 0, off = -1;
+
+	switch (c->at) {
+	case PRELOAD_AT_GIVEN:
+		return c->offset;
+	case PRELOAD_AT_CUR:
+		if (o && o->seekable && !(o->oflags & O_APPEND)) {
+			off = atomic_fetch_add_explicit(&o->offset, moved, memory_order_relaxed);
+			if (off < 0) /* position unknown: stays unknown */
+				atomic_store(&o->offset, -1);
+		}
+		break;
+	case PRELOAD_AT_STDIO:
+		if (o) {
+			off = atomic_fetch_add_explicit(&o->stdio_pos, moved, memory_order_relaxed);
+			if (off < 0)
+				atomic_store(&o->stdio_pos, -1);
+		}
+		break;
+	case PRELOAD_AT_SEEK:
+		if (o && c->result >= 0)
+			atomic_store(&o->offset, c->result);
+		return c->result >= 0 ? c->result : -1;
+	case PRELOAD_AT_STDIO_SET:
+		if (c->result < 0)
+			return -1;
+		if (o)
+			atomic_store(&o->stdio_pos, c->offset);
+		return c->offset;
+	default:
+		return -1;
+	}
+	if (off < 0) {
+		*eflags |= IOT_EV_OFFSET_UNKNOWN;
+		off = -1;
+	}
+	return off;
+}
+
+/* Descriptor table after close and dup calls. */
+static void fd_update(const struct preload_call *c)
+{
+	if (c->result < 0)
+		return;
+	switch (c->op) {
+	case IOT_OP_CLOSE:
+	case IOT_OP_FCLOSE:
+		preload_fd_close(c->fd);
+		break;
+	case IOT_OP_DUP:
+	case IOT_OP_DUP2:
+	case IOT_OP_DUP3:
+	case IOT_OP_FCNTL:
+		preload_fd_dup(c->fd, (int)c->result);
+		break;
+	default:
+		break;
+	}
+}
+
+int preload_in_vfork_child(void)
+{
+	return preload_active && getpid() != rt.pid;
+}
+
+/* Categories from the one operation list, without a call per event. */
+static const uint8_t op_category[IOT_OP__COUNT] = {
+#define PRELOAD_X_CAT(e, name, cat) [IOT_OP_##e] = IOT_CAT_##cat,
+	IOT_OPS(PRELOAD_X_CAT)
+#undef PRELOAD_X_CAT
+};
+
+void preload_record(struct preload_call *c)
+{
+	uint64_t t1 = preload_now();
+	struct preload_ring *r;
+	struct preload_ofd *o = NULL;
+	uint64_t file_id = 0;
+	uint8_t eflags = 0, ftype = 0;
+	uint32_t head;
+	int mute = 0, saved_guard = preload_tls.guard; /* a drain, in a handler */
+
+	preload_tls.guard = PRELOAD_GUARD_BUSY;
+	/* A vfork child (dash, some spawn code) shares our memory: its
+	 * open/close/dup must not rewrite the parent's descriptor table.
+	 * These calls are rare enough to afford the getpid(). */
+	if ((c->opened || c->op == IOT_OP_CLOSE || c->op == IOT_OP_DUP || c->op == IOT_OP_DUP2 ||
+	     c->op == IOT_OP_DUP3 || c->op == IOT_OP_FCNTL || c->op == IOT_OP_FCLOSE) &&
+	    preload_in_vfork_child()) {
+		preload_tls.guard = saved_guard;
+		return;
+	}
+	r = ring_get();
+	if (!r)
+		goto out;
+	if (c->opened && c->result >= 0) {
+		o = fd_learn(r, (int)c->result, c->dirfd, c->path, (int)c->flags, 1);
+	} else if (c->fd >= 0) {
+		o = preload_fd_get(c->fd);
+		if (!o && c->result >= 0 && c->op != IOT_OP_CLOSE) {
+			/* First sight of an inherited descriptor: its position
+			 * is already past this call. */
+			o = fd_learn(r, c->fd, AT_FDCWD, NULL, -1, 0);
+			if (o && c->at == PRELOAD_AT_CUR && o->offset >= 0) {
+				c->at = PRELOAD_AT_GIVEN;
+				c->offset = o->offset - c->result;
+			}
+		}
+		if (o && !o->seekable && c->at == PRELOAD_AT_CUR)
+			c->at = PRELOAD_AT_NONE;
+	}
+	if (o) {
+		file_id = o->file_id;
+		ftype = o->ftype;
+		if (o->oflags & O_DIRECT)
+			eflags |= IOT_EV_DIRECT;
+	} else if (c->path) {
+		file_id = path_file_id(r, c, &mute);
+	} else if (c->file_id) {
+		file_id = c->file_id;
+	} else if (filt.npaths) {
+		mute = 1; /* no file, so not within a --path */
+	}
+	if (o && o->muted)
+		mute = 1;
+	if (filt.has_ops && c->op < IOT_OP__COUNT && !((filt.ops[c->op / 64] >> (c->op % 64)) & 1))
+		mute = 1;
+	/* offsets move even for calls that are not recorded */
+	int64_t off = call_offset(o, c, &eflags);
+	if (mute || r->muted)
+		goto out; /* bookkeeping done, nothing recorded */
+	if (c->size && c->result >= 0 && (uint64_t)c->result < c->size && c->op < IOT_OP__COUNT &&
+	    (op_category[c->op] == IOT_CAT_READ || op_category[c->op] == IOT_CAT_WRITE))
+		eflags |= IOT_EV_PARTIAL;
+	if (!ring_reserve(r, 1, &head)) {
+		atomic_fetch_add(&r->drops, 1);
+		goto out;
+	}
+	r->slots[head & (RING_SLOTS - 1)] = (struct preload_slot){
+		.ts_ns = c->t0, .dur_ns = t1 - c->t0, .file_id = file_id, .offset = off,
+		.size = c->size, .result = c->result,
+		.fd = c->opened && c->result >= 0 ? (int32_t)c->result : c->fd,
+		.flags = c->flags, .op = c->op, .ftype = ftype, .eflags = eflags,
+		.kind = PRELOAD_SLOT_IO,
+	};
+	atomic_store_explicit(&r->head, head + 1, memory_order_release);
+	maybe_drain(r, t1);
+out:
+	fd_update(c);
+	preload_tls.guard = saved_guard;
+}
+
+/* ------------------------------------------------------------------ */
+/* Shards                                                              */
+/* ------------------------------------------------------------------ */
+
+int preload_relocate_fd(int fd)
+{
+	struct rlimit rl;
+	int floor = 900, nfd;
+
+	if (fd < 0)
+		return fd;
+	/* Out of the low range that daemons close and shells dup onto. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1024)
+		floor = (int)rl.rlim_cur * 3 / 4;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, floor);
+	if (nfd >= 0) {
+		close(fd);
+		fd = nfd;
+	}
+	preload_shard_fd = fd;
+	return fd;
+}
+
+static void read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	for (ssize_t i = 0; i + 1 < n; i++) /* cmdline: NULs between args */
+		if (buf[i] == 0)
+			buf[i] = ' ';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+}
+
+static void add_proc(uint64_t exit_ns)
+{
+	char comm[17] = "", exe[PATH_MAX], cmdline[4096];
+	ssize_t n;
+
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = 0;
+	read_small("/proc/self/cmdline", cmdline, sizeof(cmdline));
+	struct iot_proc p = {
+		/* start 0: merged with the core's record of the same pid (its
+		 * start comes from /proc and would never be equal to ours) */
+		.ts_ns = preload_mono_ns(), .start_ns = 0,
+		.exit_ns = exit_ns, .pid = (uint32_t)rt.pid, .ppid = (uint32_t)getppid(),
+		.uid = getuid(), .gid = getgid(), .exit_status = -1,
+		.comm = comm, .exe = exe[0] ? exe : NULL,
+		.cmdline = cmdline[0] ? cmdline : NULL, .job_id = rt.job,
+	};
+	iot_writer_add_proc(rt.w, &p);
+}
+
+/* Open this process's shard. Lock held, guard set. */
+static int shard_open(void)
+{
+	uint32_t nonce = 0;
+	struct iot_writer_opts o = {
+		.flags = IOT_W_DIRECT | IOT_W_NO_AUTO_META,
+		.chunk_records = 32768,
+		.flush_age_ns = PRELOAD_AGE_NS,
+	};
+	int rc;
+
+	if (getrandom(&nonce, sizeof(nonce), GRND_NONBLOCK) != sizeof(nonce))
+		nonce = (uint32_t)preload_mono_ns();
+	/* Ids: high 32 bits unique per shard, writer strings from the low
+	 * half, our file ids from 2^31 up. */
+	o.id_base = ((uint64_t)((nonce ^ ((uint32_t)rt.pid << 8)) | 1u)) << 32;
+	/* The name starts with the creation time: sorted by name, the shards
+	 * of one pid (before and after exec) come in the order they ran. */
+	snprintf(rt.shard, sizeof(rt.shard), "%s/%016llx-%d-%08x%s", rt.spool,
+		 (unsigned long long)preload_mono_ns(), (int)rt.pid, nonce, PRELOAD_SHARD_OPEN_SUFFIX);
+	preload_capturing_fd = 1;
+	rc = iot_writer_open(&rt.w, rt.shard, &o);
+	preload_capturing_fd = 0;
+	if (rc < 0) {
+		rt.w = NULL;
+		preload_shard_fd = -1;
+		return rc;
+	}
+	preload_file_id_base(o.id_base + (1ull << 31));
+	add_proc(0);
+	atomic_store(&rt.last_drain_tick, preload_now());
+	preload_active = 1;
+	return 0;
+}
+
+/* Flush and close the shard (footer) and mark it complete; exiting
+ * writes the exit time (not at exec: the process goes on). Lock held. */
+static void shard_close(int exiting)
+{
+	char done[PATH_MAX];
+	size_t n;
+
+	if (!rt.w)
+		return;
+	drain_all();
+	if (exiting)
+		add_proc(preload_mono_ns());
+	/* No footer, no fsync: iorec reads shards by scanning, and a shard
+	 * only has to outlive the process, not the node. */
+	iot_writer_abandon(rt.w);
+	rt.w = NULL;
+	preload_shard_fd = -1;
+	n = strlen(rt.shard) - strlen(PRELOAD_SHARD_OPEN_SUFFIX);
+	snprintf(done, sizeof(done), "%.*s%s", (int)n, rt.shard, PRELOAD_SHARD_DONE_SUFFIX);
+	rename(rt.shard, done);
+}
+
+/* ------------------------------------------------------------------ */
+/* Threads, fork, exec, exit                                           */
+/* ------------------------------------------------------------------ */
+
+static void thread_exit(void *arg)
+{
+	struct preload_ring *r = arg;
+	int e = errno;
+
+	preload_tls.guard = 1;
+	pthread_mutex_lock(&rt.lock);
+	clock_update();
+	ring_drain(r);
+	atomic_store(&rt.rings[r->reg], NULL);
+	pthread_mutex_unlock(&rt.lock);
+	preload_tls.ring = NULL;
+	munmap(r, sizeof(*r));
+	preload_tls.guard = 0;
+	errno = e;
+}
+
+static void fork_prepare_inner(void);
+
+static void fork_prepare(void)
+{
+	int e = errno;
+
+	fork_prepare_inner();
+	errno = e;
+}
+
+static void fork_prepare_inner(void)
+{
+	if (!preload_active || preload_tls.sig_depth)
+		return;
+	preload_tls.guard = 1;
+	pthread_mutex_lock(&rt.lock);
+	rt.fork_locked = 1;
+	drain_all();
+	if (rt.w)
+		iot_writer_flush(rt.w);
+}
+
+static void fork_parent(void)
+{
+	if (rt.fork_locked) {
+		rt.fork_locked = 0;
+		pthread_mutex_unlock(&rt.lock);
+	}
+	preload_tls.guard = 0;
+}
+
+/* The child starts its own shard. The parent's writer (its buffers and
+ * descriptor) is abandoned without touching the parent's file. */
+static void fork_child_inner(void);
+
+static void fork_child(void)
+{
+	int e = errno;
+
+	fork_child_inner();
+	errno = e;
+}
+
+static void fork_child_inner(void)
+{
+	struct preload_ring *mine = preload_tls.ring;
+
+	if (mine == NO_RING) /* may succeed in the new process */
+		mine = preload_tls.ring = NULL;
+	atomic_store(&rt.lost_noring, 0); /* the parent's to report */
+	pthread_mutex_init(&rt.lock, NULL);
+	rt.fork_locked = 0;
+	rt.pid = getpid();
+	for (uint32_t i = 0; i < MAX_RINGS; i++) {
+		struct preload_ring *r = atomic_load(&rt.rings[i]);
+		if (r && r != mine) { /* threads that do not exist here */
+			atomic_store(&rt.rings[i], NULL);
+			munmap(r, sizeof(*r));
+		}
+	}
+	if (!pid_wanted((uint32_t)rt.pid) && preload_active) {
+		/* --pid: a child of a traced process is not one of them */
+		if (preload_shard_fd >= 0)
+			close(preload_shard_fd);
+		rt.w = NULL;
+		preload_shard_fd = -1;
+		preload_active = 0;
+	}
+	if (mine) {
+		mine->tid = (uint32_t)syscall(SYS_gettid);
+		mine->muted = !tid_wanted(mine->tid);
+		atomic_store(&mine->tail, atomic_load(&mine->head)); /* the parent's */
+		atomic_store(&mine->drops, 0);
+	}
+	if (!preload_active) {
+		preload_tls.guard = 0;
+		return;
+	}
+	preload_tls.guard = 1;
+	if (rt.w) {
+		/* Leak the parent's writer: closing it would write to the parent's shard. */
+		if (preload_shard_fd >= 0)
+			close(preload_shard_fd);
+		rt.w = NULL;
+		preload_shard_fd = -1;
+	}
+	if (shard_open() < 0)
+		preload_active = 0;
+	preload_tls.guard = 0;
+}
+
+/* A vfork child shares our memory: it must not touch the writer. */
+static int in_own_process(void)
+{
+	return getpid() == rt.pid;
+}
+
+static void note_static(const char *file, int search)
+{
+	char buf[PATH_MAX], why[PATH_MAX + 256], marker[PATH_MAX];
+	const char *path = search ? preload_which(file, buf, sizeof(buf)) : file;
+	static unsigned seq;
+
+	if (!path || preload_check_interposable(path, why, sizeof(why)) != 0)
+		return;
+	snprintf(marker, sizeof(marker), "%s/%s%d-%u.txt", rt.spool, PRELOAD_STATIC_PREFIX,
+		 (int)getpid(), seq++);
+	int fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		ssize_t unused = write(fd, path, strlen(path));
+		(void)unused;
+		close(fd);
+	}
+}
+
+void preload_before_exec(const char *file, int search)
+{
+	if (!preload_active || preload_tls.sig_depth)
+		return;
+	/* also in a vfork child (dash runs commands so): only syscalls */
+	preload_tls.guard = 1;
+	note_static(file, search);
+	preload_tls.guard = 0;
+	if (!in_own_process())
+		return;
+	preload_tls.guard = 1;
+	pthread_mutex_lock(&rt.lock);
+	shard_close(0);
+	pthread_mutex_unlock(&rt.lock);
+	preload_tls.guard = 0;
+}
+
+void preload_after_failed_exec(void)
+{
+	if (!preload_active || preload_tls.sig_depth || !in_own_process())
+		return;
+	preload_tls.guard = 1;
+	pthread_mutex_lock(&rt.lock);
+	if (!rt.w && shard_open() < 0)
+		preload_active = 0;
+	pthread_mutex_unlock(&rt.lock);
+	preload_tls.guard = 0;
+}
+
+void preload_before_exit(void)
+{
+	if (!preload_active || preload_tls.sig_depth || !in_own_process())
+		return;
+	preload_tls.guard = 1;
+	pthread_mutex_lock(&rt.lock);
+	shard_close(1);
+	preload_active = 0;
+	pthread_mutex_unlock(&rt.lock);
+	/* guard stays set: nothing after this is recorded */
+}
+
+/* The environment children need (see preload_child_env()). */
+static struct {
+	char *vars[16];
+	char so[PATH_MAX];
+	int ok;
+} child_env;
+
+extern char **environ;
+
+static void child_env_init(void)
+{
+	Dl_info info;
+	unsigned n = 0;
+
+	if (!dladdr((void *)preload_init, &info) || !info.dli_fname || info.dli_fname[0] != '/')
+		return;
+	snprintf(child_env.so, sizeof(child_env.so), "%s", info.dli_fname);
+	for (char **e = environ; e && *e && n + 1 < sizeof(child_env.vars) / sizeof(child_env.vars[0]); e++)
+		if (strncmp(*e, "IOREC_PRELOAD_", 14) == 0 && (child_env.vars[n] = strdup(*e)))
+			n++;
+	child_env.vars[n] = NULL;
+	child_env.ok = n > 0;
+}
+
+char *const *preload_child_env(void)
+{
+	return child_env.ok ? child_env.vars : NULL;
+}
+
+const char *preload_so_path(void)
+{
+	return child_env.ok ? child_env.so : NULL;
+}
+
+/* Split a comma list from the environment into malloc'd words. */
+static unsigned env_list(const char *name, char **out, unsigned max)
+{
+	const char *v = getenv(name);
+	unsigned n = 0;
+
+	while (v && *v && n < max) {
+		size_t len = strcspn(v, ",");
+		if (len && (out[n] = strndup(v, len)))
+			n++;
+		v += len + (v[len] == ',');
+	}
+	return n;
+}
+
+/* Parse the filters; 0 when this process is filtered out entirely
+ * (--comm, --pid): it then records nothing, its exec'd children decide
+ * again. */
+static int filters_init(void)
+{
+	char *w[FILTER_MAX], comm[17] = "";
+	unsigned n;
+	int ok;
+
+	n = env_list(PRELOAD_ENV_OPS, w, FILTER_MAX);
+	filt.has_ops = n > 0;
+	for (unsigned i = 0; i < n; i++) {
+		int op = iot_op_from_name(w[i]);
+		if (op >= 0 && op < IOT_OP__COUNT)
+			filt.ops[op / 64] |= 1ull << (op % 64);
+		free(w[i]);
+	}
+	n = env_list(PRELOAD_ENV_TIDS, w, FILTER_MAX);
+	for (unsigned i = 0; i < n; i++) {
+		filt.tids[filt.ntids++] = (uint32_t)strtoul(w[i], NULL, 10);
+		free(w[i]);
+	}
+	filt.npaths = env_list(PRELOAD_ENV_PATHS, filt.paths, FILTER_MAX);
+	n = env_list(PRELOAD_ENV_PIDS, w, FILTER_MAX);
+	for (unsigned i = 0; i < n; i++) {
+		filt.pids[filt.npids++] = (uint32_t)strtoul(w[i], NULL, 10);
+		free(w[i]);
+	}
+	if (!pid_wanted((uint32_t)rt.pid))
+		return 0;
+	n = env_list(PRELOAD_ENV_COMMS, w, FILTER_MAX);
+	ok = n == 0;
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	for (unsigned i = 0; i < n; i++) {
+		ok |= strcmp(w[i], comm) == 0;
+		free(w[i]);
+	}
+	return ok;
+}
+
+void preload_init(void)
+{
+	const char *spool;
+
+	if (rt.initialized)
+		return;
+	rt.initialized = 1;
+	spool = getenv(PRELOAD_ENV_SPOOL);
+	if (!spool || !*spool || strlen(spool) >= sizeof(rt.spool))
+		return;
+	snprintf(rt.spool, sizeof(rt.spool), "%s", spool);
+	child_env_init();
+	rt.job = getenv(PRELOAD_ENV_JOB);
+	if (rt.job && !*rt.job)
+		rt.job = NULL;
+	rt.pid = getpid();
+	rt.max_rings = MAX_RINGS;
+	const char *mt = getenv(PRELOAD_ENV_MAX_THREADS);
+	if (mt && strtoul(mt, NULL, 10) > 0 && strtoul(mt, NULL, 10) < MAX_RINGS)
+		rt.max_rings = (uint32_t)strtoul(mt, NULL, 10);
+	if (!filters_init())
+		return;
+	clock_init();
+	if (preload_fd_init() < 0)
+		return;
+	rt.key_ok = pthread_key_create(&rt.key, thread_exit) == 0;
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	preload_tls.guard = 1;
+	pthread_mutex_lock(&rt.lock);
+	shard_open();
+	pthread_mutex_unlock(&rt.lock);
+	preload_tls.guard = 0;
+	if (preload_active)
+		preload_wrap_signal_handlers();
+}
+
+/* Constructor and fork handlers leave errno as they found it (a program
+ * starts with errno 0 and may look at it). */
+__attribute__((constructor)) static void preload_ctor(void)
+{
+	int e = errno;
+
+	preload_init();
+	errno = e;
+}
+
+__attribute__((destructor)) static void preload_dtor(void)
+{
+	preload_before_exit();
+}

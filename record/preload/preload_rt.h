@@ -1,0 +1,170 @@
+/* preload_rt.h - the runtime object of libiorec-preload.so.
+ *
+ * One object per process (the only global state of the library): the
+ * shard writer, its lock, the registry of per-thread event rings and the
+ * clock. Wrappers call in here to record.
+ *
+ * Recording path (no lock, no malloc): an event is appended to the
+ * calling thread's ring (a single-producer ring in mmap'd memory). A ring
+ * that is a quarter full, or a process whose rings were last drained
+ * more than PRELOAD_AGE_NS ago, is drained into the writer by whoever
+ * wins a trylock on the writer lock; a thread that loses the race, or
+ * runs inside a signal handler, never waits: its event stays in the ring,
+ * or is counted as dropped when the ring is full (written later as a
+ * loss record).
+ */
+#ifndef IOREC_PRELOAD_RT_H
+#define IOREC_PRELOAD_RT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Environment variables shared with record/preload/preload_source.c. */
+#define PRELOAD_ENV_SPOOL "IOREC_PRELOAD_SPOOL" /* spool directory; unset = off */
+#define PRELOAD_ENV_JOB "IOREC_PRELOAD_JOB"     /* job id for process records */
+#define PRELOAD_ENV_TSC "IOREC_PRELOAD_TSC"     /* "1"/"0": invariant TSC (else cpuid) */
+/* Filters (iorec --syscalls, --comm, --pid, --tid, --path), comma lists;
+ * unset = no filter. Kinds combine with AND, values with OR. */
+#define PRELOAD_ENV_OPS "IOREC_PRELOAD_OPS"
+#define PRELOAD_ENV_COMMS "IOREC_PRELOAD_COMMS"
+#define PRELOAD_ENV_PIDS "IOREC_PRELOAD_PIDS"
+#define PRELOAD_ENV_TIDS "IOREC_PRELOAD_TIDS"
+/* Threads per process that get a ring (default and maximum 1024); the
+ * events of further threads are counted as lost. For tests. */
+#define PRELOAD_ENV_MAX_THREADS "IOREC_PRELOAD_MAX_THREADS"
+#define PRELOAD_ENV_PATHS "IOREC_PRELOAD_PATHS"
+
+/* Shard names: "<mono ns, 16 hex>-<pid>-<nonce>.open" while written,
+ * renamed to ".iotr" when the process closed it cleanly. */
+#define PRELOAD_SHARD_OPEN_SUFFIX ".open"
+#define PRELOAD_SHARD_DONE_SUFFIX ".iotr"
+#define PRELOAD_STATIC_PREFIX "static-"
+
+/* Age after which rings are drained and every pending chunk is written
+ * (checked on the call path): what a SIGKILL loses. */
+#define PRELOAD_AGE_NS 250000000ull
+
+/* How a call's file offset is found. */
+enum preload_at {
+	PRELOAD_AT_NONE = 0,   /* no offset (metadata call) */
+	PRELOAD_AT_GIVEN,      /* explicit offset argument (pread, ...) */
+	PRELOAD_AT_CUR,        /* the descriptor's position, advanced by result */
+	PRELOAD_AT_STDIO,      /* the FILE position, advanced by result */
+	PRELOAD_AT_SEEK,       /* result is the new position (lseek) */
+	PRELOAD_AT_STDIO_SET,  /* offset is the new FILE position (fseek, fopen) */
+};
+
+/* One intercepted call, filled by a wrapper after the real call. */
+struct preload_call {
+	uint64_t t0;        /* preload_now() ticks before the call */
+	int64_t offset;
+	uint64_t size;      /* bytes requested */
+	int64_t result;     /* bytes, fd, 0 or -errno */
+	const char *path;   /* path argument, or NULL */
+	int dirfd;          /* for *at calls with a relative path */
+	int fd;             /* descriptor the call works on, -1 if none */
+	uint32_t flags;     /* call flags (open flags, whence, RWF_*) */
+	uint16_t op;        /* enum iot_op */
+	uint8_t at;         /* enum preload_at */
+	uint8_t opened;     /* result is a new descriptor (open family) */
+	uint64_t file_id;   /* known file id (munmap of a file mapping), or 0 */
+	const void *st;     /* struct stat / statx filled by a stat call */
+	uint8_t st_kind;    /* 1 = struct stat, 2 = struct statx */
+};
+
+/* Per-thread state, in static TLS (small: the ring is mmap'd). */
+enum preload_guard {
+	PRELOAD_GUARD_NONE = 0,
+	PRELOAD_GUARD_BUSY = 1,  /* in the library: its own I/O is not recorded */
+	PRELOAD_GUARD_DRAIN = 2, /* draining (lock held, append complete): a
+				  * signal handler may still append */
+};
+struct preload_tls {
+	int guard;           /* enum preload_guard */
+	int sig_depth;       /* inside an application signal handler */
+	struct preload_ring *ring;
+};
+extern __thread struct preload_tls preload_tls __attribute__((tls_model("initial-exec")));
+
+/* 1 while the process records (spool set, shard open). */
+extern volatile int preload_active;
+
+/* Timestamps on the call path are clock ticks: the TSC where it is
+ * invariant (cpuid), which costs a few ns instead of two vDSO
+ * clock_gettime calls per event; else CLOCK_MONOTONIC ns. Rings keep
+ * ticks; the drain converts them to CLOCK_MONOTONIC ns (the recording
+ * clock) from (TSC, monotonic) anchor pairs. */
+extern int preload_use_tsc;
+uint64_t preload_mono_ns(void);
+static inline uint64_t preload_now(void)
+{
+#if defined(__x86_64__)
+	if (__builtin_expect(preload_use_tsc, 1)) {
+		uint32_t lo, hi;
+		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		return ((uint64_t)hi << 32) | lo;
+	}
+#endif
+	return preload_mono_ns();
+}
+
+/* Count a call that could not be recorded (library busy in a handler). */
+void preload_missed(void);
+
+/* Should this call be recorded? Not when inactive or re-entered; an
+ * application signal handler that interrupted the library while it
+ * appended loses its event (counted as a drop); one that interrupted a
+ * drain records normally. */
+static inline int preload_want(void)
+{
+	if (__builtin_expect(!preload_active, 0))
+		return 0;
+	if (__builtin_expect(preload_tls.guard, 0)) {
+		if (!preload_tls.sig_depth)
+			return 0; /* the library's own I/O */
+		if (preload_tls.guard == PRELOAD_GUARD_DRAIN)
+			return 1; /* a handler interrupted a drain: rings are free */
+		preload_missed();
+		return 0;
+	}
+	return 1;
+}
+
+/* In a vfork child (our memory, another pid)? Costs a getpid(). */
+int preload_in_vfork_child(void);
+
+/* Record one completed call. errno must be saved by the caller. */
+void preload_record(struct preload_call *c);
+
+/* Before exec (flush and close the shard) and after a failed exec.
+ * file is what will run (searched in PATH when search is set): a
+ * statically linked one, which the library cannot follow, is named in a
+ * marker file "static-PID-N.txt" in the spool for iorec to report. */
+void preload_before_exec(const char *file, int search);
+void preload_after_failed_exec(void);
+/* Before _exit: flush and close (not in a vfork child or a handler). */
+void preload_before_exit(void);
+
+/* The shard's descriptor, or -1: the application may not close it. */
+extern volatile int preload_shard_fd;
+/* Set while the writer opens its file: the open wrappers hand the new
+ * descriptor to preload_relocate_fd(), which moves it out of the
+ * application's usual range and remembers it. */
+extern volatile int preload_capturing_fd;
+int preload_relocate_fd(int fd);
+
+/* What a child needs in its environment to be traced: "NAME=value"
+ * strings (every IOREC_PRELOAD_* variable of this process), NULL
+ * terminated, and the library's path for LD_PRELOAD. NULL when this
+ * process was not started for tracing. */
+char *const *preload_child_env(void);
+const char *preload_so_path(void);
+
+/* Put the signal trampoline under handlers installed before recording
+ * started (preload_wrap.c). */
+void preload_wrap_signal_handlers(void);
+
+/* Process-level initialization (constructor; idempotent). */
+void preload_init(void);
+
+#endif

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# bench-preload.sh - overhead of the preload source (make bench-preload).
+#
+# Side by side in one run, alternating traced and untraced, median of
+# several runs (wall time of the whole process: start-up, loop, final
+# flush):
+#   - 1M x pread of 4 KiB from the page cache, with libiorec-preload.so
+#     (every call recorded) vs. untraced
+#   - the same loop under `iorec -s ebpf` when that source can run here
+#   - strace -f on 20k calls (it is too slow for 1M)
+#   - fio 4K random read (psync) on a cached file: fio's IOPS untraced / traced
+#   - memory per thread: RSS growth from 8 to 40 threads that each did
+#     20k preads, traced minus untraced, divided by 32
+# Prints BENCH preload.ratio_pread_loop, preload.ratio_fio_randread,
+# preload.thread_mem_kib and the comparison figures.
+set -u
+: "${BUILD:?}" "${SRC:?}"
+SO=$BUILD/lib/libiorec-preload.so
+H=$BUILD/tests/preload
+RUNS=${RUNS:-5}
+LOOP=${LOOP:-1000000}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-preload.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+head -c $((16 << 20)) /dev/urandom >"$WORK/data"
+cat "$WORK/data" >/dev/null
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# a fresh spool per run, made before the clock starts
+SPOOL_N=0
+newspool() { SPOOL_N=$((SPOOL_N + 1)); SPOOL=$WORK/spool.$SPOOL_N; mkdir -m 0700 "$SPOOL"; }
+
+wall() { # command... -> seconds (bash's clock: no process started around it)
+	local t0 t1
+	t0=$EPOCHREALTIME
+	"$@" >/dev/null 2>&1 || { echo "bench-preload: '$*' failed" >&2; exit 1; }
+	t1=$EPOCHREALTIME
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
+}
+
+# CPU seconds (user + system) of command..., appended to file $1: less
+# sensitive than wall time to other work on a busy machine.
+cpu() {
+	local out=$1; shift
+	/usr/bin/time -f "%U %S" -o "$WORK/time.out" "$@" >/dev/null 2>&1 ||
+		{ echo "bench-preload: '$*' failed" >&2; exit 1; }
+	awk '{ printf "%.3f %.3f\n", $1 + $2, $1 }' "$WORK/time.out" >>"$out"
+}
+
+traced() { IOREC_PRELOAD_SPOOL=$SPOOL LD_PRELOAD=$SO "$@"; }
+
+ebpf_ok=0
+if [[ -x $BUILD/bin/iorec ]] && "$BUILD/bin/iorec" --check 2>/dev/null | grep -q '^ebpf *yes'; then
+	ebpf_ok=1
+fi
+ebpf_run() { rm -f "$WORK/e.iotr"; "$BUILD/bin/iorec" -q -s ebpf -o "$WORK/e.iotr" -- "$@"; }
+
+echo "preload benchmark: $LOOP x pread 4 KiB, $RUNS alternating runs (median wall time)"
+: >"$WORK/u"; : >"$WORK/t"; : >"$WORK/e"
+for ((i = 0; i < RUNS; i++)); do
+	wall "$H/pread_loop" "$WORK/data" "$LOOP" >>"$WORK/u"
+	newspool
+	wall traced "$H/pread_loop" "$WORK/data" "$LOOP" >>"$WORK/t"
+	((ebpf_ok)) && wall ebpf_run "$H/pread_loop" "$WORK/data" "$LOOP" >>"$WORK/e"
+done
+u=$(median <"$WORK/u"); t=$(median <"$WORK/t")
+if [[ -x /usr/bin/time ]]; then
+	: >"$WORK/cu"; : >"$WORK/ct"
+	for ((i = 0; i < RUNS; i++)); do
+		cpu "$WORK/cu" "$H/pread_loop" "$WORK/data" "$LOOP"
+		newspool
+		cpu "$WORK/ct" env IOREC_PRELOAD_SPOOL="$SPOOL" LD_PRELOAD="$SO" "$H/pread_loop" "$WORK/data" "$LOOP"
+	done
+	cu=$(cut -d' ' -f1 "$WORK/cu" | median); ct=$(cut -d' ' -f1 "$WORK/ct" | median)
+	uu=$(cut -d' ' -f2 "$WORK/cu" | median); ut=$(cut -d' ' -f2 "$WORK/ct" | median)
+	printf "  CPU time (user+sys): untraced %.3f s, preload %.3f s (user %.3f s, %.3f s)\n" "$cu" "$ct" "$uu" "$ut"
+	echo "BENCH preload.cpu_ratio_pread_loop $(awk -v a="$ct" -v b="$cu" 'BEGIN { printf "%.3f", a / b }')"
+	# what the library adds per call in user time (the kernel part is the same)
+	echo "BENCH preload.user_ns_per_event $(awk -v a="$ut" -v b="$uu" -v n="$LOOP" 'BEGIN { printf "%.0f", (a - b) * 1e9 / n }')"
+fi
+# every call must be in the trace
+n=$("$H/iotr_stats" --merge "$WORK/check.iotr" "$SPOOL" | awk '$1 == "op" && $2 == "pread" { print $4 }')
+rm -f "$WORK/check.iotr"
+[[ $n == "$LOOP" ]] || { echo "bench-preload: trace holds $n of $LOOP preads" >&2; exit 1; }
+printf "  untraced %8.3f s\n  preload  %8.3f s  (%s events recorded)\n" "$u" "$t" "$n"
+ratio=$(awk -v a="$t" -v b="$u" 'BEGIN { printf "%.3f", a / b }')
+if ((ebpf_ok)); then
+	e=$(median <"$WORK/e")
+	printf "  ebpf     %8.3f s  (iorec -s ebpf, incl. load and attach)\n" "$e"
+	echo "BENCH preload.ebpf_ratio_pread_loop $(awk -v a="$e" -v b="$u" 'BEGIN { printf "%.3f", a / b }')"
+else
+	echo "  ebpf     not available here (iorec --check)"
+fi
+
+SMALL=20000
+: >"$WORK/su"; : >"$WORK/st"; : >"$WORK/sp"
+if command -v strace >/dev/null; then
+	for ((i = 0; i < 3; i++)); do
+		wall "$H/pread_loop" "$WORK/data" $SMALL >>"$WORK/su"
+		wall strace -f -o "$WORK/strace.out" "$H/pread_loop" "$WORK/data" $SMALL >>"$WORK/st"
+		newspool
+		wall traced "$H/pread_loop" "$WORK/data" $SMALL >>"$WORK/sp"
+	done
+	su=$(median <"$WORK/su"); st=$(median <"$WORK/st"); sp=$(median <"$WORK/sp")
+	printf "  %d calls: untraced %.3f s, preload %.3f s, strace -f %.3f s\n" $SMALL "$su" "$sp" "$st"
+	echo "BENCH preload.strace_ratio_pread_20k $(awk -v a="$st" -v b="$su" 'BEGIN { printf "%.2f", a / b }')"
+	echo "BENCH preload.ratio_pread_20k $(awk -v a="$sp" -v b="$su" 'BEGIN { printf "%.3f", a / b }')"
+fi
+echo "BENCH preload.ratio_pread_loop $ratio"
+
+if command -v fio >/dev/null && command -v jq >/dev/null; then
+	fio_iops() {
+		"$@" fio --name=rr --filename="$WORK/data" --ioengine=psync --rw=randread --bs=4k \
+			--size=16m --io_size=1g --randrepeat=1 --invalidate=0 --output-format=json 2>/dev/null |
+			jq '.jobs[0].read.iops'
+	}
+	: >"$WORK/fu"; : >"$WORK/ft"
+	for ((i = 0; i < RUNS; i++)); do
+		fio_iops env >>"$WORK/fu"
+		newspool
+		fio_iops traced >>"$WORK/ft"
+	done
+	fu=$(median <"$WORK/fu"); ft=$(median <"$WORK/ft")
+	printf "  fio 4K randread: %.0f IOPS untraced, %.0f IOPS traced\n" "$fu" "$ft"
+	echo "BENCH preload.ratio_fio_randread $(awk -v a="$fu" -v b="$ft" 'BEGIN { printf "%.3f", a / b }')"
+fi
+
+# Per thread: the slope between 8 and 40 threads, traced minus untraced,
+# so that per-process memory (the shard writer) does not count.
+: >"$WORK/m"
+for ((i = 0; i < 3; i++)); do
+	u8=$("$H/thread_mem" "$WORK/data" 8 20000); u40=$("$H/thread_mem" "$WORK/data" 40 20000)
+	newspool
+	t8=$(traced "$H/thread_mem" "$WORK/data" 8 20000)
+	newspool
+	t40=$(traced "$H/thread_mem" "$WORK/data" 40 20000)
+	echo $(( ((t40 - t8) - (u40 - u8)) / 32 )) >>"$WORK/m"
+	echo "  RSS KiB with 8 / 40 threads after 20k preads each: untraced $u8 / $u40, traced $t8 / $t40"
+done
+echo "BENCH preload.thread_mem_kib $(median <"$WORK/m")"

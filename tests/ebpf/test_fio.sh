@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# fio's own JSON report is the oracle: the read/write ops and bytes the
+# eBPF source records on fio's data files equal fio's total_ios/io_bytes,
+# for the psync engine (pread64/pwrite64) and the io_uring engine
+# (requests from the io_uring tracepoints).
+. "$SRC/tests/ebpf/lib.sh"
+need_ebpf
+command -v fio >/dev/null || skip_or_fail "fio not installed"
+command -v jq >/dev/null || skip_or_fail "jq not installed"
+
+run_fio() { # name engine readop writeop [fio options]
+	local name=$1 engine=$2 rop=$3 wop=$4 D=$WORK/$1
+	shift 4
+	mkdir -p "$D"
+	record "$WORK/$name.iotr" -- fio --name=t --directory="$D" --ioengine="$engine" \
+		--rw=randrw --bs=4k --size=2M --numjobs=2 --iodepth=8 --randseed=7 "$@" \
+		--output-format=json --output="$WORK/$name.json" >/dev/null ||
+		fail "fio $name under the recorder"
+	events "$WORK/$name.iotr" > "$WORK/$name.txt" || fail "cannot read the trace"
+	local want_r want_w want_rb want_wb got
+	want_r=$(jq '[.jobs[].read.total_ios] | add' "$WORK/$name.json")
+	want_w=$(jq '[.jobs[].write.total_ios] | add' "$WORK/$name.json")
+	want_rb=$(jq '[.jobs[].read.io_bytes] | add' "$WORK/$name.json")
+	want_wb=$(jq '[.jobs[].write.io_bytes] | add' "$WORK/$name.json")
+	((want_r > 0 && want_w > 0)) || fail "fio $name did no I/O?"
+	got=$(awk -F'\t' -v d="$D/" -v op="$rop" '$1=="IO" && $2==op && index($14, d)==1 {n++; b+=$8} END {print n+0, b+0}' "$WORK/$name.txt")
+	check "$name read ops, bytes" "$got" "$want_r $want_rb"
+	got=$(awk -F'\t' -v d="$D/" -v op="$wop" '$1=="IO" && $2==op && index($14, d)==1 {n++; b+=$8} END {print n+0, b+0}' "$WORK/$name.txt")
+	check "$name write ops, bytes" "$got" "$want_w $want_wb"
+	check "$name lost events" "$(awk -F'\t' '$1=="META" && $2=="source.ebpf.lost" {print $3}' "$WORK/$name.txt")" 0
+}
+
+run_fio psync psync pread pwrite
+# end to end: ioanalyze's summary of the trace agrees with fio too (the data
+# files also get fio's layout writes, so compare reads, and pwrite ops)
+if [[ -x $BUILD/bin/ioanalyze ]]; then
+	got=$("$BUILD/bin/ioanalyze" summary --format json "$WORK/psync.iotr" |
+		jq --arg d "$WORK/psync/" '[.files[] | select(.path | startswith($d))] | [(map(.read_ops) | add), (map(.read_bytes) | add)] | join(" ")' -r)
+	check "ioanalyze summary: reads of fio's files" "$got" \
+		"$(jq '[.jobs[].read.total_ios] | add' "$WORK/psync.json") $(jq '[.jobs[].read.io_bytes] | add' "$WORK/psync.json")"
+fi
+run_fio io_uring io_uring io_uring_read io_uring_write
+# registered files and buffers: READ_FIXED/WRITE_FIXED on fixed-file indexes
+run_fio io_uring_fixed io_uring io_uring_read io_uring_write --registerfiles=1 --fixedbufs=1
+# SQPOLL: a kernel thread of the process submits (made by create_io_thread,
+# which the fork tracepoint does not see)
+run_fio io_uring_sqpoll io_uring io_uring_read io_uring_write --sqthread_poll=1
+# --syscalls with an io_uring op: only those requests
+mkdir -p "$WORK/uw"
+record "$WORK/uw.iotr" --syscalls io_uring_write -- fio --name=t --directory="$WORK/uw" \
+	--ioengine=io_uring --rw=randrw --bs=4k --size=1M --iodepth=4 --randseed=3 \
+	--output-format=json --output="$WORK/uw.json" >/dev/null || fail "fio --syscalls io_uring_write"
+check "--syscalls io_uring_write: ops recorded" \
+	"$(events "$WORK/uw.iotr" | awk -F'\t' '$1=="IO" {print $2}' | sort | uniq -c | awk '{print $2, $1}')" \
+	"io_uring_write $(jq '[.jobs[].write.total_ios] | add' "$WORK/uw.json")"
+
+# io_uring events carry their source, the file's offset and the latency
+awk -F'\t' '$1=="IO" && $2 ~ /^io_uring_(read|write)$/ && ($9 != "io_uring" || $6 < 0 || $6 % 4096 || $7 != 4096)' \
+	"$WORK/io_uring.txt" | head -n 3 > "$WORK/bad.txt"
+[[ ! -s $WORK/bad.txt ]] || fail "io_uring events without source/offset/size: $(cat "$WORK/bad.txt")"
+echo PASS

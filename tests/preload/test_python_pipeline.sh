@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# python3 reading and writing files, and a forking, exec'ing shell
+# pipeline: every process gets its own shard, all are merged, outputs and
+# exit codes are those of untraced runs.
+source "$(dirname "$0")/lib.sh"
+cd "$WORK" || exit 1
+
+cat >rw.py <<'PY'
+import os, sys
+d = sys.argv[1]
+with open(os.path.join(d, "py.out"), "wb") as f:
+    for i in range(100):
+        f.write(b"z" * 1000)
+total = 0
+with open(os.path.join(d, "py.out"), "rb") as f:
+    while True:
+        b = f.read(4096)
+        if not b:
+            break
+        total += len(b)
+os.rename(os.path.join(d, "py.out"), os.path.join(d, "py.renamed"))
+print("read", total)
+# children started by posix_spawn (subprocess) and system()
+import subprocess
+sys.stdout.flush()
+subprocess.run(["cat", os.path.join(d, "py.renamed")], stdout=subprocess.DEVNULL, check=True)
+os.posix_spawnp("cat", ["cat", os.path.join(d, "spawned")], os.environ)
+os.wait()
+os.system("cat " + os.path.join(d, "system") + " >/dev/null")
+PY
+echo spawned >spawned; echo system >system
+python3 rw.py "$WORK" >u.out 2>&1; rc1=$?
+mv py.renamed u.renamed
+traced python3 rw.py "$WORK" >t.out 2>&1; rc2=$?
+expect_eq "python exit code" "$rc2" "$rc1"
+cmp -s u.out t.out || fail "python stdout differs"
+cmp -s u.renamed py.renamed || fail "python output file differs"
+merge --dump
+# python buffers writes: 100000 bytes reach the file in write() calls
+expect_eq "python: bytes written to py.out" "$(ev_sum "$WORK/py.out" write | cut -d' ' -f2)" 100000
+expect_eq "python: bytes read from py.out" "$(ev_sum "$WORK/py.out" read | cut -d' ' -f2)" 100000
+grep -q "^ev .* rename -1 -1 0 0 0 $WORK/py.out\$" stats || fail "rename not recorded"
+expect_eq "subprocess child: bytes read" "$(ev_sum "$WORK/py.renamed" read | cut -d' ' -f2)" 100000
+# (cat copies to a regular stdout with copy_file_range: count its opens)
+expect_eq "posix_spawn child: opens of the file" "$(ev_sum "$WORK/spawned" 'open|openat' | cut -d' ' -f1)" 1
+expect_eq "system() child: opens of the file" "$(ev_sum "$WORK/system" 'open|openat' | cut -d' ' -f1)" 1
+
+# Children whose environment was rebuilt without the library's variables
+# (env -i, subprocess with env=...) get them back and are traced.
+echo envi >envi.in; echo subenv >subenv.in
+traced bash -c 'env -i /bin/cat envi.in >/dev/null; python3 -c "import subprocess; subprocess.run([\"/bin/cat\", \"subenv.in\"], env={\"A\": \"1\"}, stdout=subprocess.DEVNULL)"' ||
+	fail "env -i / subprocess env= run failed"
+merge --dump
+expect_eq "env -i child: bytes read" "$(ev_sum "$WORK/envi.in" read | cut -d' ' -f2)" 5
+expect_eq "subprocess env={...} child: bytes read" "$(ev_sum "$WORK/subenv.in" read | cut -d' ' -f2)" 7
+
+# Vector and positioned calls: sizes, results and offsets (dup'd
+# descriptors share theirs, as in the kernel).
+cat >vec.py <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+os.writev(fd, [b"a" * 100, b"b" * 50])             # offset 0, 150 bytes
+fd2 = os.dup(fd)                                  # python: fcntl(F_DUPFD_CLOEXEC)
+os.write(fd2, b"c" * 10)                          # offset 150 through the dup
+os.pwritev(fd, [b"d" * 20], 1000)                 # offset 1000 (python: pwritev2)
+os.lseek(fd, 0, os.SEEK_SET)
+os.readv(fd2, [bytearray(30), bytearray(30)])     # offset 0, 60 bytes
+os.preadv(fd, [bytearray(40)], 100)               # offset 100
+os.ftruncate(fd, 500)
+os.fsync(fd)
+os.close(fd2)
+os.close(fd)
+PY
+traced python3 vec.py "$WORK/vec.out" || fail "vec.py failed"
+merge --dump
+expect_eq "vector calls: op offset size result" "$(awk -v p="$WORK/vec.out" '$1 == "ev" && $11 == p && $5 != "fstat" && $5 != "open" && $5 != "openat" {printf "%s:%s:%s:%s ", $5, $7, $8, ($5 == "fcntl" ? "fd" : $9)}' stats)" \
+	"writev:0:150:150 fcntl:-1:0:fd write:150:10:10 pwritev2:1000:20:20 lseek:0:0:0 readv:0:60:60 preadv2:100:40:40 ftruncate:-1:500:0 fsync:-1:0:0 close:-1:0:0 close:-1:0:0 "
+
+# mmap of a file, and its munmap named after the file (malloc's
+# anonymous munmaps are not recorded).
+cat >mm.py <<'PY'
+import mmap, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+os.ftruncate(fd, 8192)
+m = mmap.mmap(fd, 8192)
+m[0:5] = b"hello"
+m.close()
+os.close(fd)
+PY
+traced python3 mm.py "$WORK/mm.out" || fail "mm.py failed"
+merge --dump
+expect_eq "mmap and munmap of a file" "$(awk -v p="$WORK/mm.out" '$1 == "ev" && $11 == p && $5 ~ /mmap|munmap/ {printf "%s:%s:%s ", $5, $7, $8}' stats)" "mmap:0:8192 munmap:-1:8192 "
+expect_eq "munmaps recorded in all" "$(awk '$1 == "op" && $2 == "munmap" {print $4}' stats)" 1
+
+# stdio through ctypes (the calls go through the dynamic symbol table):
+# FILE positions counted from fopen, re-read after fseek.
+cat >stdio.py <<'PY'
+import ctypes, sys
+libc = ctypes.CDLL(None)
+libc.fopen.restype = ctypes.c_void_p
+libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+for f in ("fwrite", "fread"):
+    getattr(libc, f).argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_void_p]
+libc.fseek.argtypes = [ctypes.c_void_p, ctypes.c_long, ctypes.c_int]
+libc.fclose.argtypes = [ctypes.c_void_p]
+fp = libc.fopen(sys.argv[1].encode(), b"w+")
+for i in range(3):
+    libc.fwrite(b"s" * 100, 1, 100, fp)
+libc.fseek(fp, 50, 0)
+buf = ctypes.create_string_buffer(20)
+libc.fread(buf, 1, 20, fp)
+libc.fclose(fp)
+PY
+traced python3 stdio.py "$WORK/stdio.out" || fail "stdio.py failed"
+merge --dump
+expect_eq "stdio: op offset size result" "$(awk -v p="$WORK/stdio.out" '$1 == "ev" && $11 == p {printf "%s:%s:%s:%s ", $5, $7, $8, ($5 == "fopen" ? "fd" : $9)}' stats)" \
+	"fopen:0:0:fd fwrite:0:100:100 fwrite:100:100:100 fwrite:200:100:100 fseek:50:0:0 fread:50:20:20 fclose:-1:0:0 "
+
+# A pipeline: bash forks, each child execs; a subshell forks without exec.
+seq 1 20000 >nums
+echo sub >sub.in
+pipeline='cat nums | sort -rn | (head -n 5; cat >/dev/null) | tee pipe.out | wc -l; (read -r x <sub.in; echo $x); sh -c "exit 3"'
+bash -c "$pipeline" >u.out 2>&1; rc1=$?
+mv pipe.out u.pipe.out
+traced bash -c "$pipeline" >t.out 2>&1; rc2=$?
+expect_eq "pipeline exit code" "$rc2" "$rc1"
+cmp -s u.out t.out || fail "pipeline stdout differs"
+cmp -s u.pipe.out pipe.out || fail "pipeline output differs"
+nshards=$(ls "$SPOOL" | wc -l)
+merge --dump
+expect_eq "pipeline: shards merged" "$(awk '/^merged/ {print $2}' stats)" "$nshards"
+expect_eq "pipeline: shards left open" "$(awk '/^merged/ {print $4}' stats)" 0
+for c in bash cat sort head tee wc sh; do
+	grep -q "^pid [0-9]* comm $c " stats || fail "no process $c in the trace"
+done
+expect_eq "pipeline: bytes read from nums" "$(ev_sum "$WORK/nums" read | cut -d' ' -f2)" "$(stat -c %s nums)"
+# the subshell (fork without exec, bash's read builtin) has its own shard
+expect_eq "subshell: bytes read from sub.in" "$(ev_sum "$WORK/sub.in" read | cut -d' ' -f2)" 4
+echo "python and pipeline: all good"
