@@ -8,6 +8,7 @@
 #include "agg.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,17 +119,19 @@ static const uint64_t size_upper[AGG_NSIZE - 1] = {
 	1073741824,
 };
 
+/* Branch-free: sizes of a run of calls vary at random, so a search would
+ * mispredict on every call. */
+static inline unsigned size_bucket(uint64_t bytes)
+{
+	unsigned b = 0;
+	for (unsigned i = 0; i < AGG_NSIZE - 1; i++)
+		b += bytes > size_upper[i];
+	return b;
+}
+
 unsigned agg_size_bucket(uint64_t bytes)
 {
-	/* a small binary search: this runs for every read and write */
-	unsigned b = bytes > size_upper[4] ? 5 : 0;
-	if (bytes > size_upper[b + 1])
-		b += 2;
-	if (bytes > size_upper[b])
-		b++;
-	while (b < AGG_NSIZE - 1 && bytes > size_upper[b])
-		b++;
-	return b;
+	return size_bucket(bytes);
 }
 
 const char *agg_size_bucket_name(unsigned b)
@@ -150,14 +153,21 @@ void agg_stats_init(struct agg_stats *s)
 }
 
 /* What an event contributes, computed once and applied to every aggregate
- * it counts in (the hot path). */
+ * it counts in (the hot path). The category decides which counters move;
+ * it is turned into field offsets once, so that applying the event to
+ * each aggregate has no branch on the category (a mix of operations
+ * would mispredict). Counters that do not apply get 0 added. */
 struct ev_info {
 	uint64_t dur, bytes, wall;
+	uint64_t cat_dur;   /* dur for read/write/meta (they have a time field), else 0 */
+	uint64_t size_inc;  /* 1 for a successful read or write, else 0 */
 	unsigned lat_bucket;
 	unsigned cat;
-	int size_bucket; /* -1: failed call, no size */
-	unsigned err;    /* errno slot, 0 = success */
+	unsigned err;       /* errno slot, 0 = success */
+	size_t cnt_off, bytes_off, time_off, size_off;
 };
+
+#define STAT_OFF(f) offsetof(struct agg_stats, f)
 
 static void ev_info_fill(struct ev_info *x, const struct iot_io_event *ev, unsigned cat, uint64_t wall)
 {
@@ -166,44 +176,55 @@ static void ev_info_fill(struct ev_info *x, const struct iot_io_event *ev, unsig
 	x->wall = wall;
 	x->lat_bucket = agg_lat_bucket(ev->dur_ns);
 	x->cat = cat;
-	x->size_bucket = ev->result >= 0 ? (int)agg_size_bucket(x->bytes) : -1;
 	x->err = 0;
 	if (ev->result < 0) {
 		uint64_t e = (uint64_t)(-ev->result);
 		x->err = e < AGG_NERRNO - 1 ? (unsigned)e : AGG_NERRNO - 1;
 	}
+	/* per category: counter, bytes, time and size-histogram fields; masks
+	 * zero what a category does not have (table, not a switch: see above) */
+	static const struct {
+		size_t cnt, bytes, time, size;
+		uint64_t rw_mask, time_mask;
+	} cats[IOT_CAT__COUNT] = {
+		[IOT_CAT_OTHER] = { STAT_OFF(other_ops), STAT_OFF(read_bytes), STAT_OFF(meta_time_ns),
+				    STAT_OFF(read_size), 0, 0 },
+		[IOT_CAT_READ] = { STAT_OFF(read_ops), STAT_OFF(read_bytes), STAT_OFF(read_time_ns),
+				   STAT_OFF(read_size), ~0ull, ~0ull },
+		[IOT_CAT_WRITE] = { STAT_OFF(write_ops), STAT_OFF(write_bytes), STAT_OFF(write_time_ns),
+				    STAT_OFF(write_size), ~0ull, ~0ull },
+		[IOT_CAT_META] = { STAT_OFF(meta_ops), STAT_OFF(read_bytes), STAT_OFF(meta_time_ns),
+				   STAT_OFF(read_size), 0, ~0ull },
+		[IOT_CAT_SYNC] = { STAT_OFF(sync_ops), STAT_OFF(read_bytes), STAT_OFF(meta_time_ns),
+				   STAT_OFF(read_size), 0, 0 },
+		[IOT_CAT_MMAP] = { STAT_OFF(other_ops), STAT_OFF(read_bytes), STAT_OFF(meta_time_ns),
+				   STAT_OFF(read_size), 0, 0 },
+	};
+	if (cat >= IOT_CAT__COUNT)
+		cat = IOT_CAT_OTHER;
+	uint64_t rw = cats[cat].rw_mask;
+	x->bytes &= rw;
+	x->cnt_off = cats[cat].cnt;
+	x->bytes_off = cats[cat].bytes;
+	x->time_off = cats[cat].time;
+	x->cat_dur = ev->dur_ns & cats[cat].time_mask;
+	x->size_inc = (uint64_t)(ev->result >= 0) & rw;
+	x->size_off = cats[cat].size + (size_bucket(x->bytes) & (unsigned)rw) * sizeof(uint64_t);
+}
+
+static inline uint64_t *stat_at(struct agg_stats *s, size_t off)
+{
+	return (uint64_t *)((char *)s + off);
 }
 
 static inline void stats_apply(struct agg_stats *s, const struct ev_info *x)
 {
 	s->ops++;
 	s->io_time_ns += x->dur;
-	switch (x->cat) {
-	case IOT_CAT_READ:
-		s->read_ops++;
-		s->read_bytes += x->bytes;
-		s->read_time_ns += x->dur;
-		if (x->size_bucket >= 0)
-			s->read_size[x->size_bucket]++;
-		break;
-	case IOT_CAT_WRITE:
-		s->write_ops++;
-		s->write_bytes += x->bytes;
-		s->write_time_ns += x->dur;
-		if (x->size_bucket >= 0)
-			s->write_size[x->size_bucket]++;
-		break;
-	case IOT_CAT_META:
-		s->meta_ops++;
-		s->meta_time_ns += x->dur;
-		break;
-	case IOT_CAT_SYNC:
-		s->sync_ops++;
-		break;
-	default:
-		s->other_ops++;
-		break;
-	}
+	*stat_at(s, x->cnt_off) += 1;
+	*stat_at(s, x->bytes_off) += x->bytes;
+	*stat_at(s, x->time_off) += x->cat_dur;
+	*stat_at(s, x->size_off) += x->size_inc;
 	if (x->err) {
 		s->errors++;
 		s->err_by_errno[x->err]++;
@@ -537,21 +558,30 @@ static int64_t find_thread(struct agg *a, int t, uint32_t pid, uint32_t tid)
 	return (int64_t)a->nthreads++;
 }
 
-/* Darshan's pattern counters for one read or write. */
-static void count_pattern(struct pair_state *ps, int is_write, const struct iot_io_event *ev,
-			  struct agg_stats *const *targets, size_t ntargets)
+/* What one read or write adds to the access-pattern counters. */
+struct pattern {
+	int active;   /* a read or write on a known file */
+	int is_write, sw, known, seq, consec;
+};
+
+/* Darshan's pattern step for one read or write: update the pair's state
+ * and say what to count. */
+static void pattern_step(struct pair_state *ps, int is_write, const struct iot_io_event *ev,
+			 struct pattern *pt)
 {
 	uint8_t dir = is_write ? 2 : 1;
-	int sw = ps->last_dir && ps->last_dir != dir;
+	pt->active = 1;
+	pt->is_write = is_write;
+	pt->sw = ps->last_dir && ps->last_dir != dir;
 	if (!ps->last_dir) {
 		ps->first_dir = dir;
 		ps->first_op = ev->op;
 		ps->first_tid = ev->tid;
 	}
 	ps->last_dir = dir;
-	int known = !(ev->eflags & IOT_EV_OFFSET_UNKNOWN) && ev->offset >= 0;
-	int seq = 0, consec = 0;
-	if (known) {
+	pt->known = !(ev->eflags & IOT_EV_OFFSET_UNKNOWN) && ev->offset >= 0;
+	pt->seq = pt->consec = 0;
+	if (pt->known) {
 		uint64_t off = (uint64_t)ev->offset;
 		uint64_t *end = is_write ? &ps->write_end : &ps->read_end;
 		if (!ps->has_first[is_write]) {
@@ -560,25 +590,26 @@ static void count_pattern(struct pair_state *ps, int is_write, const struct iot_
 			ps->first_dir_tid[is_write] = ev->tid;
 			ps->first_off[is_write] = off;
 		}
-		seq = off >= *end;
-		consec = off == *end;
+		pt->seq = off >= *end;
+		pt->consec = off == *end;
 		uint64_t bytes = ev->result > 0 ? (uint64_t)ev->result : 0;
 		*end = off + bytes;
 	}
-	for (size_t i = 0; i < ntargets; i++) {
-		struct agg_stats *s = targets[i];
-		s->rw_switches += (uint64_t)sw;
-		if (!known)
-			continue;
-		if (is_write) {
-			s->write_known++;
-			s->write_seq += (uint64_t)seq;
-			s->write_consec += (uint64_t)consec;
-		} else {
-			s->read_known++;
-			s->read_seq += (uint64_t)seq;
-			s->read_consec += (uint64_t)consec;
-		}
+}
+
+static inline void pattern_apply(struct agg_stats *s, const struct pattern *pt)
+{
+	s->rw_switches += (uint64_t)pt->sw;
+	if (!pt->known)
+		return;
+	if (pt->is_write) {
+		s->write_known++;
+		s->write_seq += (uint64_t)pt->seq;
+		s->write_consec += (uint64_t)pt->consec;
+	} else {
+		s->read_known++;
+		s->read_seq += (uint64_t)pt->seq;
+		s->read_consec += (uint64_t)pt->consec;
 	}
 }
 
@@ -664,9 +695,7 @@ int agg_add_event(struct agg *a, int t, const struct iot_io_event *ev)
 		}
 		targets[n++] = &a->threads[ti].st;
 	}
-	for (size_t i = 0; i < n; i++)
-		stats_apply(targets[i], &x);
-
+	struct pattern pt = { 0 };
 	if (fi >= 0 && (x.cat == IOT_CAT_READ || x.cat == IOT_CAT_WRITE)) {
 		int64_t si;
 		if (a->c_pair_ok && a->c_pair_proc == (uint32_t)pi && a->c_pair_file == (uint32_t)fi) {
@@ -680,7 +709,12 @@ int agg_add_event(struct agg *a, int t, const struct iot_io_event *ev)
 			a->c_pair_file = (uint32_t)fi;
 			a->c_pair = (uint32_t)si;
 		}
-		count_pattern(&a->pairs[si], x.cat == IOT_CAT_WRITE, ev, targets, n);
+		pattern_step(&a->pairs[si], x.cat == IOT_CAT_WRITE, ev, &pt);
+	}
+	for (size_t i = 0; i < n; i++) {
+		stats_apply(targets[i], &x);
+		if (pt.active)
+			pattern_apply(targets[i], &pt);
 	}
 	a->derived = 0;
 	return 1;

@@ -38,9 +38,8 @@ static int is_archive_name(const char *path)
 
 /* Take ownership of r (and buf) as a new trace of the set. */
 static int add_trace(struct input_set *set, const char *name, iot_reader *r, void *buf,
-		     size_t len, int fd, input_msg_fn msg, void *ctx)
+		     size_t len, int mapped, input_msg_fn msg, void *ctx)
 {
-	int mapped = fd >= 0;
 	if (set->n == set->cap) {
 		size_t nc = set->cap ? set->cap * 2 : 8;
 		struct input_trace *nt = realloc(set->t, nc * sizeof *nt);
@@ -62,19 +61,16 @@ static int add_trace(struct input_set *set, const char *name, iot_reader *r, voi
 	t->buf = buf;
 	t->len = len;
 	t->mapped = mapped;
-	t->fd = fd;
 	t->warned = 0;
 	set->readers[set->n++] = r;
 	input_flush_warnings(set, msg, ctx);
 	return 0;
 nomem:
 	iot_reader_close(r);
-	if (mapped) {
+	if (mapped)
 		munmap(buf, len);
-		close(fd);
-	} else {
+	else
 		free(buf);
-	}
 	return -ENOMEM;
 }
 
@@ -161,7 +157,7 @@ static int open_archive(struct input_set *set, const char *path, input_msg_fn ms
 			set->nerrors++;
 			free(buf);
 		} else {
-			if (add_trace(set, full, r, buf, len, -1, msg, ctx)) {
+			if (add_trace(set, full, r, buf, len, 0, msg, ctx)) {
 				rc = -ENOMEM;
 				goto out;
 			}
@@ -258,49 +254,10 @@ out:
 	return rc < 0 ? rc : 0;
 }
 
-static uint64_t le64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-/* Opening a reader checks every chunk header against the index footer.
- * On a file mapping each of those reads faults in (and counts in RSS) the
- * kernel's fault-around window, 64 KiB, so opening a trace of many chunks
- * would cost 64 KiB per chunk. Instead, copy each header's page into the
- * private mapping first (a write fault copies one page, with no
- * fault-around): 4 KiB per chunk, given back after the open. The footer
- * layout is in format/FORMAT.md; anything unexpected just skips this. */
-static void prefault_headers(int fd, unsigned char *m, size_t len)
-{
-	unsigned char t[32], f[16], e[8];
-	if (len < 64 + 32 || pread(fd, t, 32, (off_t)(len - 32)) != 32)
-		return;
-	uint64_t foff = le64(t + 8), fsize = le64(t + 16);
-	if (memcmp(t, "IOTF", 4) != 0 || foff < 64 || foff + fsize + 32 != len || fsize < 16 ||
-	    pread(fd, f, 16, (off_t)foff) != 16 || memcmp(f, "IOTX", 4) != 0)
-		return;
-	uint64_t n = le64(f + 8);
-	if (n > (fsize - 16) / 48)
-		return;
-	for (uint64_t i = 0; i < n; i++) {
-		if (pread(fd, e, 8, (off_t)(foff + 16 + i * 48)) != 8)
-			return;
-		uint64_t off = le64(e);
-		unsigned char b;
-		if (off >= foff || pread(fd, &b, 1, (off_t)off) != 1)
-			return;
-		m[off] = b; /* same byte: the page becomes a private copy */
-	}
-}
-
 /* Map a trace file ourselves (rather than iot_reader_open) so that other
  * threads can get readers over the same bytes and consumed pages can be
- * given back. The mapping is private and writable only for
- * prefault_headers(); nothing is ever written to the file. */
-static int map_file(const char *path, void **buf, size_t *len, int *fdp, struct iot_error *e)
+ * given back. */
+static int map_file(const char *path, void **buf, size_t *len, struct iot_error *e)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -313,16 +270,16 @@ static int map_file(const char *path, void **buf, size_t *len, int *fdp, struct 
 	*len = (size_t)st.st_size;
 	*buf = NULL;
 	if (*len) {
-		void *m = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+		void *m = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (m == MAP_FAILED) {
 			set_err(e, -errno, "cannot map: %s", strerror(errno));
 			close(fd);
 			return e->code;
 		}
-		prefault_headers(fd, m, *len);
+		madvise(m, *len, MADV_RANDOM);
 		*buf = m;
 	}
-	*fdp = fd;
+	close(fd);
 	return 0;
 }
 
@@ -335,8 +292,7 @@ static int open_file(struct input_set *set, const char *path, input_msg_fn msg, 
 	iot_reader *r = NULL;
 	void *buf = NULL;
 	size_t len = 0;
-	int fd = -1;
-	int rc = map_file(path, &buf, &len, &fd, &e);
+	int rc = map_file(path, &buf, &len, &e);
 	if (rc == 0)
 		rc = iot_reader_open_mem(&r, buf, len, path, &e);
 	if (rc == IOT_E_BADMAGIC) {
@@ -345,7 +301,6 @@ static int open_file(struct input_set *set, const char *path, input_msg_fn msg, 
 		if (arc != 1) {
 			if (buf)
 				munmap(buf, len);
-			close(fd);
 			return arc < 0 ? arc : 0;
 		}
 	}
@@ -356,26 +311,19 @@ static int open_file(struct input_set *set, const char *path, input_msg_fn msg, 
 		set->nerrors++;
 		if (buf)
 			munmap(buf, len);
-		if (fd >= 0)
-			close(fd);
 		return 0;
 	}
 	/* opening touched the index and chunk headers: let those pages go,
 	 * commands fault in what they read */
 	if (buf)
 		madvise(buf, len, MADV_DONTNEED);
-	return add_trace(set, path, r, buf, len, fd, msg, ctx);
+	return add_trace(set, path, r, buf, len, 1, msg, ctx);
 }
 
 int input_reopen(const struct input_set *set, size_t t, iot_reader **out)
 {
 	const struct input_trace *tr = &set->t[t];
-	if (tr->mapped && tr->buf)
-		prefault_headers(tr->fd, tr->buf, tr->len);
-	int rc = iot_reader_open_mem(out, tr->buf, tr->len, tr->name, NULL);
-	if (tr->mapped && tr->buf)
-		madvise(tr->buf, tr->len, MADV_DONTNEED);
-	return rc;
+	return iot_reader_open_mem(out, tr->buf, tr->len, tr->name, NULL);
 }
 
 void input_release(const struct input_set *set, size_t t, uint64_t from, uint64_t to)
@@ -427,12 +375,10 @@ void input_close(struct input_set *set)
 {
 	for (size_t i = 0; i < set->n; i++) {
 		iot_reader_close(set->t[i].r);
-		if (set->t[i].mapped) {
+		if (set->t[i].mapped)
 			munmap(set->t[i].buf, set->t[i].len);
-			close(set->t[i].fd);
-		} else {
+		else
 			free(set->t[i].buf);
-		}
 		free(set->t[i].name);
 	}
 	free(set->t);

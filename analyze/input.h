@@ -24,8 +24,7 @@ struct input_trace {
 	void *buf;        /* the trace's bytes: an archive member (malloc) or the
 			     file (mmap); the reader works on them */
 	size_t len;
-	int mapped;       /* buf is a private mapping of the file */
-	int fd;           /* the file, for mapped traces; -1 otherwise */
+	int mapped;       /* buf is a read-only file mapping */
 	size_t warned;    /* reader warnings already reported */
 };
 

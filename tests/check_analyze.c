@@ -2,6 +2,7 @@
  * histogram, size buckets, exact merging of aggregates, jobstats deltas
  * and job id decoding, iostat metrics with wrap and re-attach. */
 #include <check.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,6 +323,24 @@ START_TEST(wall_time_parse)
 }
 END_TEST
 
+/* JSON strings stay valid for paths that are not UTF-8. */
+START_TEST(json_strings)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct jw w;
+	jw_init(&w, f);
+	jw_arr(&w, NULL);
+	jw_str(&w, NULL, "caf\xc3\xa9 \xff \xe2\x82\xac \"q\"\t\x01 \xc3");
+	jw_null(&w, NULL);
+	jw_arr_end(&w);
+	fclose(f);
+	ck_assert_str_eq(buf, "[\n  \"caf\xc3\xa9 \\u00ff \xe2\x82\xac \\\"q\\\"\\t\\u0001 \\u00c3\",\n  null\n]");
+	free(buf);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("analyze");
@@ -335,6 +354,7 @@ int main(void)
 	tcase_add_test(tc, jobs_deltas);
 	tcase_add_test(tc, iostat_wrap_and_reattach);
 	tcase_add_test(tc, wall_time_parse);
+	tcase_add_test(tc, json_strings);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
