@@ -15,6 +15,7 @@
 #include "analyze/iofs.h"
 #include "analyze/out.h"
 #include "analyze/outfile.h"
+#include "analyze/progress.h"
 #include "analyze/replay.h"
 #include "analyze/summary.h"
 
@@ -263,14 +264,16 @@ static int group_cmp(const void *a, const void *b)
 /* Totals only: the I/O chunks split between two threads                */
 
 /* The totals do not depend on order, so with no grouping and no --influx
- * a second thread classifies every other I/O chunk through its own
- * readers (a reader decodes one chunk at a time). Used only on traces
- * whose every chunk is sound, so no reader warning can be lost. */
+ * the I/O chunks are cut into two contiguous runs (by records) and a
+ * second thread classifies the second run through its own readers over
+ * the same bytes (a reader decodes one chunk at a time). Each thread gives
+ * the pages of the trace back as it goes. Used only on traces whose every
+ * chunk is sound, so no reader warning can be lost. */
 struct half {
 	struct input_set *in;
 	iot_reader **readers; /* this thread's readers, parallel to in->t */
 	const struct model *m;
-	unsigned parity;
+	uint64_t from, to;    /* the run: I/O chunks number from..to-1, all traces */
 	struct class_table t;
 	uint64_t events;
 	int rc;
@@ -279,12 +282,16 @@ struct half {
 static void *classify_half(void *arg)
 {
 	struct half *h = arg;
-	size_t k = 0;
+	uint64_t k = 0;
 	for (size_t t = 0; t < h->in->n && h->rc == 0; t++) {
 		iot_reader *r = h->readers[t];
 		size_t nc = iot_reader_chunk_count(r);
+		uint64_t released = UINT64_MAX;
 		for (size_t i = 0; i < nc && h->rc == 0; i++) {
-			if (iot_reader_chunk(r, i)->stream != IOT_STREAM_IO || k++ % 2 != h->parity)
+			const struct iot_chunk_info *ci = iot_reader_chunk(r, i);
+			if (ci->stream != IOT_STREAM_IO)
+				continue;
+			if (k++ < h->from || k > h->to)
 				continue;
 			const struct iot_io_event *evs;
 			size_t n;
@@ -296,50 +303,65 @@ static void *classify_half(void *arg)
 			for (size_t e = 0; e < n; e++)
 				class_table_add(&h->t, h->m, &evs[e]);
 			h->events += n;
+			if (released == UINT64_MAX)
+				released = ci->offset;
+			input_release(h->in, t, released, ci->offset);
 		}
 	}
 	return NULL;
 }
 
-static int all_sound(const struct input_set *in, uint64_t *nio)
+/* Every trace sound; *nio I/O chunks, the first *half of them holding
+ * about half the records. */
+static int all_sound(const struct input_set *in, uint64_t *nio, uint64_t *half)
 {
-	*nio = 0;
+	uint64_t records = 0, seen = 0;
+	*nio = *half = 0;
 	for (size_t t = 0; t < in->n; t++) {
 		struct iot_integrity ig;
 		iot_reader_integrity(in->t[t].r, &ig);
 		if (ig.corrupt_chunks || ig.dropped_bytes || !ig.footer_ok)
 			return 0;
-		size_t nc = iot_reader_chunk_count(in->t[t].r);
-		for (size_t i = 0; i < nc; i++)
-			*nio += iot_reader_chunk(in->t[t].r, i)->stream == IOT_STREAM_IO;
+		for (size_t i = 0; i < iot_reader_chunk_count(in->t[t].r); i++) {
+			const struct iot_chunk_info *ci = iot_reader_chunk(in->t[t].r, i);
+			if (ci->stream == IOT_STREAM_IO) {
+				(*nio)++;
+				records += ci->nrecords;
+			}
+		}
 	}
+	for (size_t t = 0; t < in->n; t++)
+		for (size_t i = 0; i < iot_reader_chunk_count(in->t[t].r); i++) {
+			const struct iot_chunk_info *ci = iot_reader_chunk(in->t[t].r, i);
+			if (ci->stream != IOT_STREAM_IO)
+				continue;
+			if (seen >= records / 2)
+				return 1;
+			seen += ci->nrecords;
+			(*half)++;
+		}
 	return 1;
 }
 
-/* Returns 1 if done in two threads, 0 to fall back to the replay, or a
- * negative code. */
+/* Returns 1 if done in two threads, 0 to fall back to one, or a negative
+ * code. */
 static int classify_totals_parallel(struct classify_result *res, struct input_set *in,
 				    const struct model *m)
 {
-	uint64_t nio;
-	if (!all_sound(in, &nio) || nio < 8)
+	uint64_t nio, mid;
+	if (!all_sound(in, &nio, &mid) || nio < 8)
 		return 0;
-	struct half h[2] = {{.in = in, .m = m, .parity = 0}, {.in = in, .m = m, .parity = 1}};
+	struct half h[2] = {{.in = in, .m = m, .from = 0, .to = mid},
+			    {.in = in, .m = m, .from = mid, .to = nio}};
 	h[0].readers = calloc(in->n, sizeof *h[0].readers);
 	h[1].readers = calloc(in->n, sizeof *h[1].readers);
 	int rc = 0, opened = 0;
 	if (!h[0].readers || !h[1].readers)
 		goto out;
 	for (size_t t = 0; t < in->n; t++) {
-		struct iot_error err;
 		h[0].readers[t] = in->t[t].r;
-		rc = in->t[t].buf ? iot_reader_open_mem(&h[1].readers[t], in->t[t].buf, in->t[t].len,
-							in->t[t].name, &err)
-				  : iot_reader_open(&h[1].readers[t], in->t[t].name, &err);
-		if (rc < 0) {
-			rc = 0; /* could not open it twice: the plain way will do */
-			goto out;
-		}
+		if (input_reopen(in, t, &h[1].readers[t]) < 0)
+			goto out; /* could not open it twice: one thread will do */
 	}
 	pthread_t th;
 	if (pthread_create(&th, NULL, classify_half, &h[1]) != 0)
@@ -360,6 +382,40 @@ out:
 	free(h[0].readers);
 	free(h[1].readers);
 	return rc < 0 ? rc : opened;
+}
+
+/* One thread, chunk by chunk in file order, pages given back as they
+ * are consumed (the replay keeps them mapped). */
+static int classify_by_chunk(struct run *ru, struct input_set *in)
+{
+	struct progress pg;
+	progress_start(&pg, "classifying", replay_count(in, IOT_STREAM_MASK(IOT_STREAM_IO)),
+		       ru->o->progress);
+	uint64_t done = 0;
+	int rc = 0;
+	for (size_t t = 0; t < in->n && rc == 0; t++) {
+		iot_reader *r = in->t[t].r;
+		uint64_t released = UINT64_MAX;
+		for (size_t i = 0; i < iot_reader_chunk_count(r) && rc == 0; i++) {
+			const struct iot_chunk_info *ci = iot_reader_chunk(r, i);
+			if (ci->stream != IOT_STREAM_IO)
+				continue;
+			const struct iot_io_event *evs;
+			size_t n;
+			rc = iot_reader_decode_io(r, i, &evs, &n);
+			if (rc == 0)
+				rc = on_io(ru, t, evs, n);
+			else if (rc == IOT_E_CORRUPT)
+				rc = 0; /* skipped; the reader keeps a warning */
+			if (released == UINT64_MAX)
+				released = ci->offset;
+			input_release(in, t, released, ci->offset);
+			done += ci->nrecords;
+			progress_update(&pg, done);
+		}
+	}
+	progress_end(&pg);
+	return rc;
 }
 
 int classify_run(struct classify_result **out, struct input_set *in,
@@ -385,13 +441,12 @@ int classify_run(struct classify_result **out, struct input_set *in,
 	}
 	struct replay rp = {
 		.stream_mask = IOT_STREAM_MASK(IOT_STREAM_IO),
-		.ordered = o->influx != NULL,
+		.ordered = 1,
 		.progress = o->progress,
-		.on_io = o->influx ? NULL : on_io,
 		.on_record = on_record,
 		.ctx = &ru,
 	};
-	rc = replay_run(in, &rp);
+	rc = o->influx ? replay_run(in, &rp) : classify_by_chunk(&ru, in);
 	int rc2 = influx_stream_close(ru.influx);
 	if (rc == 0)
 		rc = rc2;

@@ -15,6 +15,7 @@
 #include "analyze/cli.h"
 #include "analyze/h5pipe.h"
 #include "analyze/outfile.h"
+#include "analyze/progress.h"
 #include "analyze/replay.h"
 
 /* ------------------------------------------------------------------ */
@@ -608,6 +609,47 @@ static int on_record(void *ctx, size_t t, const struct iot_record *rec)
 	return put_counter(e, t, r, rec);
 }
 
+/* One trace, chunk by chunk in file order, giving the pages of the trace
+ * file back as they are consumed (input_release), so memory does not grow
+ * with the trace. */
+static int export_by_chunk(struct exporter *e, uint32_t mask)
+{
+	struct progress pg;
+	progress_start(&pg, "exporting", replay_count(e->in, mask), e->o->progress);
+	uint64_t done = 0;
+	int rc = 0;
+	for (size_t t = 0; t < e->in->n && rc == 0; t++) {
+		iot_reader *r = e->in->t[t].r;
+		size_t nc = iot_reader_chunk_count(r);
+		uint64_t from = nc ? iot_reader_chunk(r, 0)->offset : 0;
+		for (size_t i = 0; i < nc && rc == 0; i++) {
+			const struct iot_chunk_info *ci = iot_reader_chunk(r, i);
+			if (ci->stream > 31 || !(mask & IOT_STREAM_MASK(ci->stream)))
+				continue;
+			if (ci->stream == IOT_STREAM_IO) {
+				const struct iot_io_event *evs;
+				size_t n;
+				rc = iot_reader_decode_io(r, i, &evs, &n);
+				if (rc == 0)
+					rc = on_io(e, t, evs, n);
+			} else {
+				const struct iot_record *recs;
+				size_t n;
+				rc = iot_reader_decode_chunk(r, i, &recs, &n);
+				for (size_t k = 0; rc == 0 && k < n; k++)
+					rc = on_record(e, t, &recs[k]);
+			}
+			if (rc == IOT_E_CORRUPT)
+				rc = 0; /* skipped; the reader keeps a warning */
+			input_release(e->in, t, from, ci->offset);
+			done += ci->nrecords;
+			progress_update(&pg, done);
+		}
+	}
+	progress_end(&pg);
+	return rc;
+}
+
 static int write_metadata(struct exporter *e)
 {
 	struct ctx *x = &e->x;
@@ -891,20 +933,19 @@ int export_hdf5_write(const char *path, struct input_set *in,
 	if (rc == 0)
 		rc = write_tables(&e);
 	if (rc == 0) {
+		uint32_t mask = IOT_STREAM_MASK(IOT_STREAM_IO) | IOT_STREAM_MASK(IOT_STREAM_DISK) |
+				IOT_STREAM_MASK(IOT_STREAM_PROCIO) |
+				IOT_STREAM_MASK(IOT_STREAM_JOBSTATS) | IOT_STREAM_MASK(IOT_STREAM_LOSS);
+		/* several traces (nodes) are merged on time; one is read chunk
+		 * by chunk, in the order it was recorded */
 		struct replay rp = {
-			.stream_mask = IOT_STREAM_MASK(IOT_STREAM_IO) | IOT_STREAM_MASK(IOT_STREAM_DISK) |
-				       IOT_STREAM_MASK(IOT_STREAM_PROCIO) |
-				       IOT_STREAM_MASK(IOT_STREAM_JOBSTATS) |
-				       IOT_STREAM_MASK(IOT_STREAM_LOSS),
-			/* several traces (nodes) are merged on time; one is read
-			 * chunk by chunk, in the order it was recorded */
-			.ordered = in->n > 1,
+			.stream_mask = mask,
+			.ordered = 1,
 			.progress = o->progress,
-			.on_io = in->n > 1 ? NULL : on_io,
 			.on_record = on_record,
 			.ctx = &e,
 		};
-		rc = replay_run(in, &rp);
+		rc = in->n > 1 ? replay_run(in, &rp) : export_by_chunk(&e, mask);
 		if (rc < 0 && !e.x.failed)
 			fail(&e.x, rc, "%s", iot_strerror(rc));
 	}
