@@ -34,7 +34,7 @@ for src in ebpf preload; do
 	tui_wait 'rows 1/'
 	row=$(tui_screen | grep -E " $d/out\.dat\$" | head -n 1)
 	read -r rbps wbps riops wiops rest <<<"$row"
-	[[ $wbps == *M && $wiops != 0 ]] || tui_fail "$src: file row '$row'"
+	[[ $wbps == *[MG] && $wiops != 0 ]] || tui_fail "$src: file row '$row'"
 	avg=$(echo "${wbps%M} / $wiops" | bc -l)
 	ok=$(echo "$avg > 0.97 && $avg < 1.03" | bc -l)
 	((ok == 1)) || tui_fail "$src: average write ${avg}M, dd wrote 1M blocks"
