@@ -14,6 +14,9 @@
  *   for (size_t i = 0; i < agg_process_count(a); i++) agg_process(a, i)...
  *   agg_free(a);
  *
+ * Processes are keyed by (trace, pid): a pid reused within one trace
+ * counts as one process (named after its first record at first sight).
+ *
  * Times in the aggregates (first_ns, last_ns) are wall-clock ns since the
  * epoch, so traces of several nodes line up. A time window and filters
  * (agg_opts) select events; events outside are ignored.
