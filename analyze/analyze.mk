@@ -29,5 +29,5 @@ FUZZ_TARGETS += analyze_jobs
 FUZZ_TARGETS += model
 
 # Test helper of the classification/iofs/influx/HDF5 tests.
-BINS += $(BUILD)/bin/iotr-gen-classify
+TOOL_BINS += $(BUILD)/bin/iotr-gen-classify
 MAIN_iotr-gen-classify := $(BUILD)/obj/tests/classify/gen_classify.o
