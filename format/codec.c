@@ -136,12 +136,47 @@ static inline uint64_t unmap_val(const struct col_desc *c, uint64_t m)
 	return c->kind == COL_S ? (uint64_t)unzigzag(m) : m;
 }
 
+/* Bytes of a varint, by the index of the highest set bit. */
+static const uint8_t vsize_by_bit[64] = {
+	1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4,
+	4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 7, 7,
+	7, 7, 7, 7, 7, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 10};
 static inline size_t vsize(uint64_t v)
 {
-	return (size_t)(63 - __builtin_clzll(v | 1)) / 7 + 1;
+	return vsize_by_bit[63 - __builtin_clzll(v | 1)];
+}
+
+/* Is one field the same in all n records? Most I/O columns (pid, fd, op,
+ * file) are constant within a chunk: answering from the records directly
+ * spares gathering them. */
+static bool field_is_const(const uint8_t *p, size_t stride, size_t n, unsigned size)
+{
+	const uint8_t *first = p;
+	p += stride;
+#define SAME(T)                                               \
+	do {                                                  \
+		T a;                                          \
+		memcpy(&a, first, sizeof a);                  \
+		for (size_t i = 1; i < n; i++, p += stride) { \
+			T b;                                  \
+			memcpy(&b, p, sizeof b);              \
+			if (b != a)                           \
+				return false;                 \
+		}                                             \
+	} while (0)
+	switch (size) {
+	case 1: SAME(uint8_t); break;
+	case 2: SAME(uint16_t); break;
+	case 4: SAME(uint32_t); break;
+	default: SAME(uint64_t); break;
+	}
+#undef SAME
+	return true;
 }
 
 /* ---- encoder ---- */
+
+#define SAMPLE 4096
 
 void encoder_free(struct encoder *e)
 {
@@ -266,9 +301,19 @@ static int encode_string_col(const struct col_desc *c, const uint8_t *recs, size
 }
 
 static int encode_num_col(struct encoder *e, const struct col_desc *c, const struct col_desc *pc,
-			  const uint8_t *recs, size_t stride, size_t n, struct buf *b)
+			  bool next_needs_vals, const uint8_t *recs, size_t stride, size_t n,
+			  struct buf *b)
 {
 	uint64_t *v = e->vals;
+	uint8_t hdr[16];
+	if (field_is_const(recs + c->offset, stride, n, c->size)) {
+		v[0] = field_load(recs, c);
+		size_t hl = (size_t)(varint_put(hdr, map_val(c, v[0])) - hdr);
+		/* the next column's DELTA_END needs this one's values */
+		for (size_t i = 1; next_needs_vals && i < n; i++)
+			v[i] = v[0];
+		return emit_column(b, ENC_CONST, hdr, hl, hl);
+	}
 	gather(v, recs + c->offset, stride, n, c);
 	uint64_t or_m = 0, or_d = 0, diff = 0;
 	if (c->kind == COL_S)
@@ -282,75 +327,70 @@ static int encode_num_col(struct encoder *e, const struct col_desc *c, const str
 		diff |= v[i] ^ v[0];
 	}
 	bool same = diff == 0;
-	uint8_t hdr[16];
 	if (same) {
 		size_t hl = (size_t)(varint_put(hdr, map_val(c, v[0])) - hdr);
 		return emit_column(b, ENC_CONST, hdr, hl, hl);
 	}
 	unsigned sm = ctz64(or_m), sd = ctz64(or_d);
 	bool try_end = c->hint == HINT_TIME && pc && pc->kind == COL_U;
-	size_t sz_var = 1, sz_delta = 1 + vsize(v[0]), sz_end = vsize(v[0]);
-	for (size_t i = 0; i < n; i++) {
+	/* Pick the encoding from a sample: chunks are homogeneous, and the
+	 * exact size of the chosen encoding comes out of writing it. */
+	size_t ns = n < SAMPLE ? n : SAMPLE;
+	size_t sz_var = 0, sz_delta = 0, sz_end = 0;
+	for (size_t i = 1; i < ns; i++) {
 		sz_var += vsize(map_val(c, v[i]) >> sm);
-		if (i) {
-			sz_delta += vsize(zigzag((int64_t)(v[i] - v[i - 1]) >> sd));
-			if (try_end)
-				sz_end += vsize(zigzag((int64_t)(v[i] - v[i - 1] - e->prev[i - 1])));
-		}
+		sz_delta += vsize(zigzag((int64_t)(v[i] - v[i - 1]) >> sd));
+		if (try_end)
+			sz_end += vsize(zigzag((int64_t)(v[i] - v[i - 1] - e->prev[i - 1])));
 	}
 	uint64_t dict[255];
 	unsigned nd = 0;
 	size_t sz_dict = SIZE_MAX;
-	if (c->hint == HINT_KEY) {
-		nd = build_dict(v, n, dict, NULL);
-		if (nd) {
-			sz_dict = vsize(nd) + n;
-			for (unsigned k = 0; k < nd; k++)
-				sz_dict += vsize(map_val(c, dict[k]));
-		}
-	}
-	size_t best = sz_var;
+	if (c->hint == HINT_KEY && (nd = build_dict(v, n, dict, NULL)))
+		sz_dict = ns; /* one byte per record */
 	uint8_t enc = ENC_VARINT;
+	size_t best = sz_var;
 	if (sz_delta < best) best = sz_delta, enc = ENC_DELTA;
-	if (try_end && sz_end < best) best = sz_end, enc = ENC_DELTA_END;
+	/* on a tie the end-predicted deltas are smaller numbers: zstd likes them better */
+	if (try_end && sz_end <= best) best = sz_end, enc = ENC_DELTA_END;
 	if (sz_dict < best) best = sz_dict, enc = ENC_DICT;
 
-	int rc;
-	uint8_t *p;
+	/* enc, a gap for the body length, then the body */
+	int rc = buf_reserve(b, 1 + 10 + 1 + 10 + n * 10 + (size_t)nd * 10);
+	if (rc)
+		return rc;
+	b->p[b->len++] = enc;
+	uint8_t *body = b->p + b->len + 10, *p = body;
 	switch (enc) {
 	case ENC_VARINT:
-		hdr[0] = (uint8_t)sm;
-		if ((rc = emit_column(b, enc, hdr, 1, best)))
-			return rc;
-		p = b->p + b->len;
+		*p++ = (uint8_t)sm;
 		for (size_t i = 0; i < n; i++)
 			p = varint_put(p, map_val(c, v[i]) >> sm);
 		break;
 	case ENC_DELTA:
-		hdr[0] = (uint8_t)sd;
-		if ((rc = emit_column(b, enc, hdr, 1, best)))
-			return rc;
-		p = varint_put(b->p + b->len, v[0]);
+		*p++ = (uint8_t)sd;
+		p = varint_put(p, v[0]);
 		for (size_t i = 1; i < n; i++)
 			p = varint_put(p, zigzag((int64_t)(v[i] - v[i - 1]) >> sd));
 		break;
 	case ENC_DELTA_END:
-		if ((rc = emit_column(b, enc, NULL, 0, best)))
-			return rc;
-		p = varint_put(b->p + b->len, v[0]);
+		p = varint_put(p, v[0]);
 		for (size_t i = 1; i < n; i++)
 			p = varint_put(p, zigzag((int64_t)(v[i] - v[i - 1] - e->prev[i - 1])));
 		break;
 	default: /* ENC_DICT */
-		if ((rc = emit_column(b, enc, NULL, 0, best)))
-			return rc;
-		p = varint_put(b->p + b->len, nd);
+		p = varint_put(p, nd);
 		for (unsigned k = 0; k < nd; k++)
 			p = varint_put(p, map_val(c, dict[k]));
 		build_dict(v, n, dict, p);
 		p += n;
 		break;
 	}
+	size_t body_len = (size_t)(p - body);
+	uint8_t *lenp = b->p + b->len;
+	uint8_t *after_len = varint_put(lenp, body_len);
+	memmove(after_len, body, body_len);
+	p = after_len + body_len;
 	b->len = (size_t)(p - b->p);
 	return 0;
 }
@@ -370,7 +410,8 @@ int codec_encode_with(struct encoder *e, const struct stream_schema *s, const vo
 			rc = encode_string_col(c, recs, s->rec_size, n, b);
 			prev = NULL;
 		} else {
-			rc = encode_num_col(e, c, prev, recs, s->rec_size, n, b);
+			bool next_time = ci + 1 < s->ncols && s->cols[ci + 1].hint == HINT_TIME;
+			rc = encode_num_col(e, c, prev, next_time, recs, s->rec_size, n, b);
 			/* keep this column's values for the next one's DELTA_END */
 			uint64_t *t = e->prev;
 			e->prev = e->vals;

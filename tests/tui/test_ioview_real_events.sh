@@ -34,9 +34,14 @@ for src in ebpf preload; do
 	tui_wait 'rows 1/'
 	row=$(tui_screen | grep -E " $d/out\.dat\$" | head -n 1)
 	read -r rbps wbps riops wiops rest <<<"$row"
-	[[ $wbps == *M && $wiops != 0 ]] || tui_fail "$src: file row '$row'"
-	avg=$(echo "${wbps%M} / $wiops" | bc -l)
-	ok=$(echo "$avg > 0.97 && $avg < 1.03" | bc -l)
+	[[ $wbps == *[MG] && $wiops != 0 ]] || tui_fail "$src: file row '$row'"
+	# average write size in MiB; at G/s the rate has two significant digits only
+	if [[ $wbps == *G ]]; then
+		avg=$(echo "${wbps%G} * 1024 / $wiops" | bc -l) tol=0.08
+	else
+		avg=$(echo "${wbps%M} / $wiops" | bc -l) tol=0.03
+	fi
+	ok=$(echo "$avg > 1 - $tol && $avg < 1 + $tol" | bc -l)
 	((ok == 1)) || tui_fail "$src: average write ${avg}M, dd wrote 1M blocks"
 	tui_keys Enter
 	tui_wait "^FILE $d/out\.dat"
