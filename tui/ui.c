@@ -13,11 +13,14 @@
 #include <inttypes.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <wchar.h>
+#include <unistd.h>
 #include <wctype.h>
 
 #include "analyze/iostat.h"
@@ -1636,6 +1639,21 @@ static unsigned idle(struct ui *u)
 	}
 	return rd;
 }
+/* getch() returned ERR: a timeout, or the terminal is gone (hangup, or
+ * EOF on stdin, where getch() returns ERR at once, forever). */
+static int terminal_gone(void)
+{
+	struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+	if (poll(&p, 1, 0) != 1)
+		return 0;
+	if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
+		return 1;
+	/* readable, yet curses read no key and nothing is queued: EOF (or
+	 * stdin is not a terminal at all, e.g. /dev/null) */
+	int queued = 0;
+	return (p.revents & POLLIN) && (ioctl(STDIN_FILENO, FIONREAD, &queued) != 0 || queued == 0);
+}
+
 
 int ui_run(struct model *m, const struct ui_opts *o)
 {
@@ -1671,6 +1689,10 @@ int ui_run(struct model *m, const struct ui_opts *o)
 		rd = 0;
 		timeout(wait_ms(u));
 		int ch = getch();
+		if (ch == ERR && terminal_gone()) {
+			u->quit = 1; /* never spin on a closed terminal */
+			break;
+		}
 		rd |= ch == ERR ? idle(u) : dispatch(u, ch);
 		/* Take every key already typed before drawing: the screen is
 		 * painted once the user stops typing. */
