@@ -122,6 +122,27 @@ if command -v fio >/dev/null && command -v jq >/dev/null; then
 	fu=$(median <"$WORK/fu"); ft=$(median <"$WORK/ft")
 	printf "  fio 4K randread: %.0f IOPS untraced, %.0f IOPS traced\n" "$fu" "$ft"
 	echo "BENCH preload.ratio_fio_randread $(awk -v a="$fu" -v b="$ft" 'BEGIN { printf "%.3f", a / b }')"
+
+	# The same from the device (O_DIRECT, 256 MiB file): what an application
+	# reading a file it has not cached sees. The page-cache figure above is
+	# the tracer's worst case (about 1 us per read).
+	fio_direct_iops() {
+		"$@" fio --name=rd --filename="$WORK/direct" --ioengine=psync --rw=randread --bs=4k \
+			--size=256m --direct=1 --runtime=3 --time_based --randrepeat=1 \
+			--output-format=json 2>/dev/null | jq '.jobs[0].read.iops'
+	}
+	fio --name=lay --filename="$WORK/direct" --size=256m --rw=write --bs=1m \
+		--output-format=json >/dev/null 2>&1
+	: >"$WORK/du"; : >"$WORK/dt"
+	for ((i = 0; i < 3; i++)); do
+		fio_direct_iops env >>"$WORK/du"
+		newspool
+		fio_direct_iops traced >>"$WORK/dt"
+	done
+	du=$(median <"$WORK/du"); dt=$(median <"$WORK/dt")
+	printf "  fio 4K randread O_DIRECT: %.0f IOPS untraced, %.0f IOPS traced\n" "$du" "$dt"
+	echo "BENCH preload.ratio_fio_randread_direct $(awk -v a="$du" -v b="$dt" 'BEGIN { printf "%.3f", a / b }')"
+	rm -f "$WORK/direct"
 fi
 
 # Per thread: the slope between 8 and 40 threads, traced minus untraced,
