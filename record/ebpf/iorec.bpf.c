@@ -270,11 +270,31 @@ static __always_inline struct task_state *traced_task(struct task_struct *task)
 }
 
 /* ---- process tracking ---- */
+/* A process event (fork, exit) for the user side's process and fd tables;
+ * a full ring buffer counts it as lost, like any event. */
+static __always_inline void emit_proc_event(__u32 type, __u32 pid, __u32 tid, __s64 result)
+{
+	struct iorec_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count(IOREC_C_LOST);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = pid;
+	e->tid = tid;
+	e->result = result;
+	e->type = type;
+	e->fd = -1;
+	e->offset = -1;
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct task_state *pst, *cst;
-	struct iorec_event *e;
 
 	pst = bpf_task_storage_get(&tstate, parent, 0, 0);
 	if (parent->tgid == self_tgid || (pst && pst->followed == IOREC_F_OWN)) {
@@ -300,20 +320,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		return 0; /* a thread shares its process's fds: nothing to tell */
 	/* A new process inherits its parent's fds: the user side copies its
 	 * fd table so that inherited fds have names. */
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count(IOREC_C_LOST);
-		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = bpf_ktime_get_ns();
-	e->pid = child->tgid;
-	e->tid = child->pid;
-	e->result = parent->tgid;
-	e->type = IOREC_EV_FORK;
-	e->fd = -1;
-	e->offset = -1;
-	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	emit_proc_event(IOREC_EV_FORK, child->tgid, child->pid, parent->tgid);
 	return 0;
 }
 
@@ -834,26 +841,12 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *task)
 {
 	struct task_state *st;
-	struct iorec_event *e;
 
 	if (task->pid != task->tgid)
 		return 0; /* only the group leader: one record per process */
 	st = bpf_task_storage_get(&tstate, task, 0, 0);
 	if (!st || st->verdict != IOREC_T_IN)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count(IOREC_C_LOST);
-		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = bpf_ktime_get_ns();
-	e->pid = task->tgid;
-	e->tid = task->pid;
-	e->result = task->exit_code;
-	e->type = IOREC_EV_EXIT;
-	e->fd = -1;
-	e->offset = -1;
-	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	emit_proc_event(IOREC_EV_EXIT, task->tgid, task->pid, task->exit_code);
 	return 0;
 }
