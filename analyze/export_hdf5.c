@@ -14,7 +14,9 @@
 #include "analyze/agg.h"
 #include "analyze/cli.h"
 #include "analyze/h5pipe.h"
+#include "analyze/ordfeed.h"
 #include "analyze/outfile.h"
+#include "analyze/parfeed.h"
 #include "analyze/progress.h"
 #include "analyze/replay.h"
 
@@ -492,6 +494,7 @@ struct exporter {
 	struct app disk, procio, jobstats, loss;
 	struct agg *agg;
 	int *agg_trace;  /* agg's index of each input trace */
+	unsigned decoders; /* threads of export_by_chunk; 1 for a replay */
 	struct export_hdf5_stats st;
 };
 
@@ -609,44 +612,56 @@ static int on_record(void *ctx, size_t t, const struct iot_record *rec)
 	return put_counter(e, t, r, rec);
 }
 
-/* One trace, chunk by chunk in file order, giving the pages of the trace
- * file back as they are consumed (input_release), so memory does not grow
- * with the trace. */
+/* One trace, chunk by chunk in file order: ordfeed decodes the next
+ * chunks on other threads while this one is packed and aggregated, and
+ * the pages of the trace file are given back as they are consumed
+ * (input_release), so memory does not grow with the trace. */
+struct by_chunk {
+	struct exporter *e;
+	struct progress pg;
+	uint64_t from, done;
+	int started;
+};
+
+static int on_chunk(void *ctx, const struct ordfeed_chunk *c)
+{
+	struct by_chunk *b = ctx;
+	struct exporter *e = b->e;
+	int rc = 0;
+	if (c->ci->stream == IOT_STREAM_IO)
+		rc = on_io(e, c->trace, c->evs, c->n);
+	else
+		for (size_t k = 0; rc == 0 && k < c->n; k++)
+			rc = on_record(e, c->trace, &c->recs[k]);
+	if (!b->started) {
+		b->started = 1;
+		b->from = c->ci->offset;
+	}
+	input_release(e->in, c->trace, b->from, c->ci->offset);
+	b->done += c->ci->nrecords;
+	progress_update(&b->pg, b->done);
+	return rc;
+}
+
+/* A decoding thread waiting for its turn compresses event chunks. */
+static int help_compress(void *ctx)
+{
+	struct by_chunk *b = ctx;
+	return h5pipe_help(b->e->events);
+}
+
 static int export_by_chunk(struct exporter *e, uint32_t mask)
 {
-	struct progress pg;
-	progress_start(&pg, "exporting", replay_count(e->in, mask), e->o->progress);
-	uint64_t done = 0;
+	struct by_chunk b = { .e = e };
+	uint64_t total = replay_count(e->in, mask);
+	progress_start(&b.pg, "exporting", total, e->o->progress);
 	int rc = 0;
 	for (size_t t = 0; t < e->in->n && rc == 0; t++) {
-		iot_reader *r = e->in->t[t].r;
-		size_t nc = iot_reader_chunk_count(r);
-		uint64_t from = nc ? iot_reader_chunk(r, 0)->offset : 0;
-		for (size_t i = 0; i < nc && rc == 0; i++) {
-			const struct iot_chunk_info *ci = iot_reader_chunk(r, i);
-			if (ci->stream > 31 || !(mask & IOT_STREAM_MASK(ci->stream)))
-				continue;
-			if (ci->stream == IOT_STREAM_IO) {
-				const struct iot_io_event *evs;
-				size_t n;
-				rc = iot_reader_decode_io(r, i, &evs, &n);
-				if (rc == 0)
-					rc = on_io(e, t, evs, n);
-			} else {
-				const struct iot_record *recs;
-				size_t n;
-				rc = iot_reader_decode_chunk(r, i, &recs, &n);
-				for (size_t k = 0; rc == 0 && k < n; k++)
-					rc = on_record(e, t, &recs[k]);
-			}
-			if (rc == IOT_E_CORRUPT)
-				rc = 0; /* skipped; the reader keeps a warning */
-			input_release(e->in, t, from, ci->offset);
-			done += ci->nrecords;
-			progress_update(&pg, done);
-		}
+		b.started = 0;
+		rc = ordfeed_run(e->in, t, mask, e->decoders, on_chunk, help_compress, &b, e->o->msg,
+				 e->o->msg_ctx);
 	}
-	progress_end(&pg);
+	progress_end(&b.pg);
 	return rc;
 }
 
@@ -816,7 +831,8 @@ static int write_summary(struct exporter *e)
 	return 0;
 }
 
-/* The event dataset: filled through h5pipe (compression on a second core). */
+/* The event dataset: filled through h5pipe, which compresses on its own
+ * thread unless the decoding threads do it (e->decoders > 1). */
 static int create_events(struct exporter *e, size_t chunk, int level)
 {
 	hsize_t zero = 0, unlimited = H5S_UNLIMITED;
@@ -831,7 +847,8 @@ static int create_events(struct exporter *e, size_t chunk, int level)
 		H5Sclose(space);
 	if (e->events_dset < 0)
 		return fail(&e->x, -EIO, "cannot create dataset /io/events");
-	int rc = h5pipe_open(&e->events, e->events_dset, sizeof(struct h5_event), chunk, level);
+	int rc = h5pipe_open(&e->events, e->events_dset, sizeof(struct h5_event), chunk, level,
+			     e->decoders < 2);
 	return rc < 0 ? fail(&e->x, rc, "%s", strerror(-rc)) : 0;
 }
 
@@ -926,6 +943,12 @@ int export_hdf5_write(const char *path, struct input_set *in,
 		if (e.agg_trace[t] < 0)
 			rc = fail(&e.x, -ENOMEM, "out of memory");
 	}
+	uint32_t mask = IOT_STREAM_MASK(IOT_STREAM_IO) | IOT_STREAM_MASK(IOT_STREAM_DISK) |
+			IOT_STREAM_MASK(IOT_STREAM_PROCIO) | IOT_STREAM_MASK(IOT_STREAM_JOBSTATS) |
+			IOT_STREAM_MASK(IOT_STREAM_LOSS);
+	/* one trace: every core decodes, and compresses while it waits for
+	 * its turn; several traces are merged on time by one thread */
+	e.decoders = in->n == 1 ? parfeed_workers(replay_count(in, mask)) : 1;
 	if (rc == 0)
 		rc = create_layout(&e, path);
 	if (rc == 0)
@@ -933,9 +956,6 @@ int export_hdf5_write(const char *path, struct input_set *in,
 	if (rc == 0)
 		rc = write_tables(&e);
 	if (rc == 0) {
-		uint32_t mask = IOT_STREAM_MASK(IOT_STREAM_IO) | IOT_STREAM_MASK(IOT_STREAM_DISK) |
-				IOT_STREAM_MASK(IOT_STREAM_PROCIO) |
-				IOT_STREAM_MASK(IOT_STREAM_JOBSTATS) | IOT_STREAM_MASK(IOT_STREAM_LOSS);
 		/* several traces (nodes) are merged on time; one is read chunk
 		 * by chunk, in the order it was recorded */
 		struct replay rp = {
@@ -1012,7 +1032,8 @@ int cmd_export(int argc, char **argv)
 		goto out_cli;
 	}
 	char err[256];
-	struct export_hdf5_opts o = {.progress = c.progress, .deflate_level = 1};
+	struct export_hdf5_opts o = {.progress = c.progress, .deflate_level = 1,
+				      .msg = input_print_msg};
 	rc = export_hdf5_write(of.tmp, &in, &o, NULL, err, sizeof err);
 	input_flush_warnings(&in, input_print_msg, NULL);
 	if (rc < 0) {

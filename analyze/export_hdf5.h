@@ -20,6 +20,8 @@ struct export_hdf5_opts {
 	int progress;          /* -1 auto, 0 never, 1 always */
 	int deflate_level;     /* 0-9; 0 = no compression (still chunked) */
 	size_t chunk_records;  /* records per chunk of the event dataset; 0 = 16384 (1 MiB, the size HDF5 caches by default) */
+	input_msg_fn msg;      /* warnings of the extra decoding readers; NULL: dropped */
+	void *msg_ctx;
 };
 
 struct export_hdf5_stats {

@@ -1,4 +1,4 @@
-/* h5pipe.c - chunk compression on a worker thread (see h5pipe.h). */
+/* h5pipe.c - chunk compression beside the filling thread (see h5pipe.h). */
 #include "analyze/h5pipe.h"
 
 #include <errno.h>
@@ -10,12 +10,12 @@
 #include <emmintrin.h>
 #endif
 
-enum { NBUF = 4, QUEUE_MAX = 2 };
+enum { NBUF = 4 };
 enum zstate { Z_FREE, Z_FILLING, Z_QUEUED, Z_BUSY, Z_DONE };
 
 struct zbuf {
 	unsigned char *raw;  /* records, chunk_records * recsize */
-	unsigned char *shuf; /* shuffled bytes */
+	unsigned char *shuf; /* shuffled bytes: plane j at j * plane_stride */
 	unsigned char *out;  /* zlib stream */
 	size_t nrec;         /* valid records in raw */
 	size_t outlen;
@@ -23,11 +23,14 @@ struct zbuf {
 	uint64_t seq;        /* queue order */
 	enum zstate state;
 	int ok;
+	z_stream z;          /* for the run-length planes, whoever compresses */
+	int zinit;
 };
 
 struct h5pipe {
 	hid_t dset;
 	size_t recsize, chunk, rawsize, outcap;
+	size_t plane_stride; /* chunk, padded off a power of two */
 	int level;
 	struct zbuf b[NBUF];
 	int cur;             /* buffer being filled */
@@ -36,14 +39,15 @@ struct h5pipe {
 	uint64_t records;
 	hsize_t extent;
 	int err;
-	/* the worker takes the oldest queued buffer; the calling thread
-	 * compresses itself when the queue is full, so both cores work */
+	/* the worker (if any) and helpers take the oldest queued buffer;
+	 * the calling thread compresses itself when the queue is full, so
+	 * every core works */
+	int has_worker;
+	int queue_max;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int quit;
-	z_stream z;          /* the worker's */
-	z_stream zmain;      /* the calling thread's */
 };
 
 hid_t h5pipe_dcpl(size_t chunk_records, int level)
@@ -118,17 +122,18 @@ static inline void transpose16(const unsigned char *in, size_t stride, unsigned 
 }
 #endif
 
-/* HDF5's shuffle filter: byte j of element i goes to j*n + i. Elements of
+/* HDF5's shuffle filter: byte j of element i goes to j*stride + i. Elements of
  * a multiple of 16 bytes go 16x16 bytes at a time with SSE2, of 8 bytes
  * 8x8 at a time in 64-bit words; the rest byte by byte. */
-static void shuffle(unsigned char *out, const unsigned char *in, size_t n, size_t size)
+static void shuffle(unsigned char *out, const unsigned char *in, size_t n, size_t size,
+		    size_t stride)
 {
 	size_t i = 0;
 #ifdef __SSE2__
 	if (size % 16 == 0)
 		for (; i + 16 <= n; i += 16)
 			for (size_t j = 0; j < size; j += 16)
-				transpose16(in + i * size + j, size, out + j * n + i, n);
+				transpose16(in + i * size + j, size, out + j * stride + i, stride);
 #endif
 	if (size % 8 == 0)
 		for (; i + 8 <= n; i += 8)
@@ -138,11 +143,11 @@ static void shuffle(unsigned char *out, const unsigned char *in, size_t n, size_
 					memcpy(&x[r], in + (i + (size_t)r) * size + j, 8);
 				transpose8(x);
 				for (int c = 0; c < 8; c++)
-					memcpy(out + (j + (size_t)c) * n + i, &x[c], 8);
+					memcpy(out + (j + (size_t)c) * stride + i, &x[c], 8);
 			}
 	for (; i < n; i++)
 		for (size_t j = 0; j < size; j++)
-			out[j * n + i] = in[i * size + j];
+			out[j * stride + i] = in[i * size + j];
 }
 
 /* ---- composing the zlib stream --------------------------------------
@@ -486,19 +491,19 @@ static enum plane_kind plane_kind(const unsigned char *a, size_t n)
 	return distinct <= 32 ? PLANE_FEW : PLANE_NOISE;
 }
 
-static void compress_chunk(struct h5pipe *p, z_stream *z, struct zbuf *b)
+static void compress_chunk(struct h5pipe *p, struct zbuf *b)
 {
 	size_t n = p->chunk;
 	if (b->nrec < n) /* the last chunk: pad to full size */
 		memset(b->raw + b->nrec * p->recsize, 0, (n - b->nrec) * p->recsize);
-	shuffle(b->shuf, b->raw, n, p->recsize);
+	shuffle(b->shuf, b->raw, n, p->recsize, p->plane_stride);
 	b->ok = 0;
 	struct bitw w = {.p = b->out, .end = b->out + p->outcap};
 	bw_put(&w, 0x78, 8); /* zlib header: deflate, 32 KiB window */
 	bw_put(&w, 0x01, 8);
 	uLong adler = adler32(0L, Z_NULL, 0);
 	for (size_t j = 0; j < p->recsize && !w.overflow; j++) {
-		const unsigned char *plane = b->shuf + j * n;
+		const unsigned char *plane = b->shuf + j * p->plane_stride;
 		enum plane_kind k = plane_kind(plane, n);
 		uLong a = k == PLANE_CONSTANT ? adler_constant(plane[0], n)
 					       : adler32(adler32(0L, Z_NULL, 0), plane, (uInt)n);
@@ -509,8 +514,7 @@ static void compress_chunk(struct h5pipe *p, z_stream *z, struct zbuf *b)
 			put_stored(&w, plane, n);
 		else if (k == PLANE_FEW)
 			put_huffman(&w, plane, n);
-		else if (put_zlib(&w, z, Z_RLE, p->level, plane,
-				  n) < 0)
+		else if (put_zlib(&w, &b->z, Z_RLE, p->level, plane, n) < 0)
 			return;
 	}
 	bw_put(&w, 3, 3); /* final, fixed Huffman, */
@@ -534,25 +538,42 @@ static int oldest_queued(const struct h5pipe *p)
 	return k;
 }
 
-static void *worker(void *arg)
+/* Compress the oldest queued buffer, if any, on this thread. Caller
+ * holds mu, which is dropped while compressing. Returns 1 if it did. */
+static int compress_one(struct h5pipe *p)
+{
+	int k = oldest_queued(p);
+	if (k < 0)
+		return 0;
+	p->b[k].state = Z_BUSY;
+	pthread_mutex_unlock(&p->mu);
+	compress_chunk(p, &p->b[k]);
+	pthread_mutex_lock(&p->mu);
+	p->b[k].state = Z_DONE;
+	pthread_cond_broadcast(&p->cv);
+	return 1;
+}
+
+static void *worker_main(void *arg)
 {
 	struct h5pipe *p = arg;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		int k;
-		while ((k = oldest_queued(p)) < 0 && !p->quit)
+		while (oldest_queued(p) < 0 && !p->quit)
 			pthread_cond_wait(&p->cv, &p->mu);
-		if (k < 0)
+		if (!compress_one(p))
 			break;
-		p->b[k].state = Z_BUSY;
-		pthread_mutex_unlock(&p->mu);
-		compress_chunk(p, &p->z, &p->b[k]);
-		pthread_mutex_lock(&p->mu);
-		p->b[k].state = Z_DONE;
-		pthread_cond_broadcast(&p->cv);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
+}
+
+int h5pipe_help(struct h5pipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	int did = compress_one(p);
+	pthread_mutex_unlock(&p->mu);
+	return did;
 }
 
 /* Write a compressed chunk (calling thread: HDF5 is not thread-safe).
@@ -579,7 +600,7 @@ static void write_chunk(struct h5pipe *p, struct zbuf *b)
 }
 
 /* Write every finished buffer and free it. With wait, first wait until
- * nothing is queued or in the worker's hands. Returns a free buffer or -1. */
+ * nothing is queued or being compressed. Returns a free buffer or -1. */
 static int collect(struct h5pipe *p, int wait)
 {
 	int done[NBUF], ndone = 0, free_k = -1;
@@ -590,7 +611,9 @@ static int collect(struct h5pipe *p, int wait)
 			busy |= p->b[i].state == Z_QUEUED || p->b[i].state == Z_BUSY;
 		if (!wait || !busy)
 			break;
-		pthread_cond_wait(&p->cv, &p->mu);
+		/* without a worker nobody else may come for the queued ones */
+		if (!compress_one(p))
+			pthread_cond_wait(&p->cv, &p->mu);
 	}
 	for (int i = 0; i < NBUF; i++)
 		if (p->b[i].state == Z_DONE)
@@ -608,8 +631,8 @@ static int collect(struct h5pipe *p, int wait)
 	return free_k;
 }
 
-/* Buffer k is full: queue it for the worker, or compress it here when the
- * worker has enough queued. Returns the buffer to fill next. */
+/* Buffer k is full: queue it for the worker and helpers, or compress it
+ * here when enough are queued. Returns the buffer to fill next. */
 static int submit(struct h5pipe *p, int k)
 {
 	p->b[k].index = p->nchunks++;
@@ -618,7 +641,7 @@ static int submit(struct h5pipe *p, int k)
 	int queued = 0;
 	for (int i = 0; i < NBUF; i++)
 		queued += p->b[i].state == Z_QUEUED;
-	int to_worker = queued < QUEUE_MAX;
+	int to_worker = queued < p->queue_max;
 	if (to_worker) {
 		p->b[k].state = Z_QUEUED;
 		p->b[k].seq = p->seq++;
@@ -626,7 +649,7 @@ static int submit(struct h5pipe *p, int k)
 	}
 	pthread_mutex_unlock(&p->mu);
 	if (!to_worker) {
-		compress_chunk(p, &p->zmain, &p->b[k]);
+		compress_chunk(p, &p->b[k]);
 		write_chunk(p, &p->b[k]);
 		p->b[k].nrec = 0;
 		return k;
@@ -639,7 +662,8 @@ static int submit(struct h5pipe *p, int k)
 		while (!any_done) {
 			for (int i = 0; i < NBUF; i++)
 				any_done |= p->b[i].state == Z_DONE;
-			if (!any_done)
+			/* rather than wait, take a queued one */
+			if (!any_done && !compress_one(p))
 				pthread_cond_wait(&p->cv, &p->mu);
 		}
 		pthread_mutex_unlock(&p->mu);
@@ -654,6 +678,8 @@ static int submit(struct h5pipe *p, int k)
 static void free_bufs(struct h5pipe *p)
 {
 	for (int i = 0; i < NBUF; i++) {
+		if (p->b[i].zinit)
+			deflateEnd(&p->b[i].z);
 		free(p->b[i].raw);
 		free(p->b[i].shuf);
 		free(p->b[i].out);
@@ -661,7 +687,7 @@ static void free_bufs(struct h5pipe *p)
 }
 
 int h5pipe_open(struct h5pipe **out, hid_t dset, size_t recsize, size_t chunk_records,
-		int level)
+		int level, int worker)
 {
 	*out = NULL;
 	struct h5pipe *p = calloc(1, sizeof *p);
@@ -671,33 +697,31 @@ int h5pipe_open(struct h5pipe **out, hid_t dset, size_t recsize, size_t chunk_re
 	p->recsize = recsize;
 	p->chunk = chunk_records;
 	p->rawsize = recsize * chunk_records;
+	/* planes a power of two apart would all fall in the same cache sets:
+	 * the shuffle's 16 stores per step would evict each other */
+	p->plane_stride = chunk_records + 64 + 16;
 	/* stored planes cost 5 bytes per 64 KiB, zlib pieces a few bytes more
 	 * than stored at worst */
 	p->outcap = p->rawsize + p->rawsize / 16 + 64 * 1024;
 	p->level = level;
 	for (int i = 0; i < NBUF; i++) {
 		p->b[i].raw = malloc(p->rawsize);
-		p->b[i].shuf = malloc(p->rawsize);
+		p->b[i].shuf = malloc(p->plane_stride * recsize);
 		p->b[i].out = malloc(p->outcap);
 		if (!p->b[i].raw || !p->b[i].shuf || !p->b[i].out)
 			goto nomem;
-	}
-	if (deflateInit2(&p->z, level, Z_DEFLATED, -15, 8, Z_RLE) != Z_OK)
-		goto nomem;
-	if (deflateInit2(&p->zmain, level, Z_DEFLATED, -15, 8, Z_RLE) != Z_OK) {
-		deflateEnd(&p->z);
-		goto nomem;
+		if (deflateInit2(&p->b[i].z, level, Z_DEFLATED, -15, 8, Z_RLE) != Z_OK)
+			goto nomem;
+		p->b[i].zinit = 1;
 	}
 	p->b[0].state = Z_FILLING; /* before the worker can look */
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
-	if (pthread_create(&p->thread, NULL, worker, p) != 0) {
-		deflateEnd(&p->z);
-		deflateEnd(&p->zmain);
-		pthread_mutex_destroy(&p->mu);
-		pthread_cond_destroy(&p->cv);
-		goto nomem;
-	}
+	/* with a worker, two queued chunks keep it busy; helpers come when
+	 * they can, so let more wait for them */
+	p->queue_max = worker ? 2 : NBUF - 1;
+	if (worker && pthread_create(&p->thread, NULL, worker_main, p) == 0)
+		p->has_worker = 1;
 	*out = p;
 	return 0;
 nomem:
@@ -732,13 +756,13 @@ int h5pipe_close(struct h5pipe *p)
 	if (p->b[p->cur].nrec)
 		submit(p, p->cur);
 	collect(p, 1);
-	pthread_mutex_lock(&p->mu);
-	p->quit = 1;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	pthread_join(p->thread, NULL);
-	deflateEnd(&p->z);
-	deflateEnd(&p->zmain);
+	if (p->has_worker) {
+		pthread_mutex_lock(&p->mu);
+		p->quit = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->thread, NULL);
+	}
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	int rc = p->err;

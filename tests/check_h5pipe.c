@@ -6,6 +6,9 @@
 #include "analyze/h5pipe.h"
 
 #include <check.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,8 +87,31 @@ static hid_t rec_type(void)
 	return t;
 }
 
+/* How chunks get compressed: by h5pipe's worker thread; by the filling
+ * thread alone (no worker, nobody helps); by two helper threads calling
+ * h5pipe_help() while the filling thread fills. */
+enum mode { WORKER, ALONE, HELPERS };
+
+struct helper {
+	struct h5pipe *p;
+	atomic_int *stop;
+	unsigned long helped;
+	pthread_t th;
+};
+
+static void *help_loop(void *arg)
+{
+	struct helper *h = arg;
+	while (!atomic_load(h->stop))
+		if (h5pipe_help(h->p))
+			h->helped++;
+		else
+			sched_yield();
+	return NULL;
+}
+
 /* Write nrec records in chunks of chunk records, read them back, compare. */
-static void roundtrip(size_t chunk, size_t nrec)
+static void roundtrip_mode(size_t chunk, size_t nrec, enum mode mode)
 {
 	char path[] = "/tmp/check_h5pipe.XXXXXX";
 	int fd = mkstemp(path);
@@ -101,7 +127,11 @@ static void roundtrip(size_t chunk, size_t nrec)
 	hid_t dset = H5Dcreate2(file, "d", type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
 	ck_assert_int_ge(dset, 0);
 	struct h5pipe *p;
-	ck_assert_int_eq(h5pipe_open(&p, dset, sizeof(struct rec), chunk, 1), 0);
+	ck_assert_int_eq(h5pipe_open(&p, dset, sizeof(struct rec), chunk, 1, mode == WORKER), 0);
+	atomic_int stop = 0;
+	struct helper hs[2] = {{.p = p, .stop = &stop}, {.p = p, .stop = &stop}};
+	for (int k = 0; mode == HELPERS && k < 2; k++)
+		ck_assert_int_eq(pthread_create(&hs[k].th, NULL, help_loop, &hs[k]), 0);
 	uint64_t x = 88172645463325252ull;
 	for (size_t i = 0; i < nrec; i++) {
 		struct rec *r = h5pipe_slot(p);
@@ -109,7 +139,14 @@ static void roundtrip(size_t chunk, size_t nrec)
 		*r = make(i, &x);
 	}
 	ck_assert_uint_eq(h5pipe_records(p), nrec);
+	if (mode == HELPERS) {
+		atomic_store(&stop, 1);
+		for (int k = 0; k < 2; k++)
+			pthread_join(hs[k].th, NULL);
+	}
 	ck_assert_int_eq(h5pipe_close(p), 0);
+	if (mode == HELPERS && nrec / chunk >= 16)
+		ck_assert_msg(hs[0].helped + hs[1].helped > 0, "the helpers never compressed");
 	H5Dclose(dset);
 	H5Pclose(dcpl);
 	H5Sclose(space);
@@ -139,6 +176,11 @@ static void roundtrip(size_t chunk, size_t nrec)
 	unlink(path);
 }
 
+static void roundtrip(size_t chunk, size_t nrec)
+{
+	roundtrip_mode(chunk, nrec, WORKER);
+}
+
 START_TEST(edges_of_the_run_coder)
 {
 	/* 1 + k*258 + r bytes per plane for r = 0, 1, 2, 3 and tiny chunks */
@@ -154,6 +196,18 @@ START_TEST(many_chunks_both_threads)
 	 * planes above 64 KiB (stored blocks split) */
 	roundtrip(4096, 200000);
 	roundtrip(70000, 150000);
+}
+END_TEST
+
+START_TEST(without_worker)
+{
+	/* the filling thread compresses everything, also what it queued */
+	roundtrip_mode(4096, 100000, ALONE);
+	roundtrip_mode(3, 10, ALONE);
+	roundtrip_mode(1024, 0, ALONE);
+	/* helper threads take queued chunks while records are filled */
+	roundtrip_mode(4096, 300000, HELPERS);
+	roundtrip_mode(1000, 3001, HELPERS);
 }
 END_TEST
 
@@ -183,6 +237,7 @@ int main(void)
 	tcase_add_test(tc, many_chunks_both_threads);
 	tcase_add_test(tc, exact_chunks);
 	tcase_add_test(tc, deep_huffman_tree);
+	tcase_add_test(tc, without_worker);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
