@@ -196,6 +196,36 @@ else
 	echo "note: pandas missing, HDF5.md example not run"
 fi
 
+# --- decoding on several threads: the same file, warnings kept -------------
+# (export decodes on every core from 2M events on; IOANALYZE_WORKERS forces it)
+for w in 2 3; do
+	rm -f w$w.h5
+	IOANALYZE_WORKERS=$w "$BIN/ioanalyze" export --hdf5 w$w.h5 big.iotr
+	cmp <(h5dump big.h5 | tail -n +2) <(h5dump w$w.h5 | tail -n +2) >/dev/null ||
+		{ echo "export with $w decoders differs from one decoder"; exit 1; }
+done
+# a flipped byte in two neighbouring chunks (of 10): each is dropped with a
+# warning naming the file and the byte, by one decoder as by several (where
+# each decoder thread has its own reader)
+cp big.iotr bad.iotr
+size=$(stat -c %s bad.iotr)
+for at in $((size / 2)) $((size * 6 / 10)); do
+	byte=$(od -An -tu1 -j "$at" -N1 bad.iotr | tr -d ' ')
+	printf "$(printf '\\%03o' $(((byte + 1) % 256)))" |
+		dd of=bad.iotr bs=1 seek="$at" conv=notrunc status=none
+done
+for w in 1 2; do
+	rm -f bad$w.h5
+	IOANALYZE_WORKERS=$w "$BIN/ioanalyze" export --hdf5 bad$w.h5 bad.iotr 2> bad$w.err ||
+		{ echo "bad trace, $w decoders: exit $?"; cat bad$w.err; exit 1; }
+	[[ $(grep -cE "bad\.iotr: at byte [0-9]+: io chunk" bad$w.err) == 2 ]] ||
+		{ echo "want 2 warnings naming the file and byte ($w decoders):"; cat bad$w.err; exit 1; }
+done
+n1=$("$PY" -c 'import h5py, sys; print(len(h5py.File(sys.argv[1])["io/events"]))' bad1.h5)
+(( n1 > 0 && n1 < 300000 )) || { echo "bad trace: $n1 events exported"; exit 1; }
+cmp <(h5dump bad1.h5 | tail -n +2) <(h5dump bad2.h5 | tail -n +2) >/dev/null ||
+	{ echo "bad trace: one and two decoders differ"; exit 1; }
+
 # --- refusals ----------------------------------------------------------------
 set +e
 "$BIN/ioanalyze" export --hdf5 c.h5 c.iotr 2> err1.txt; rc1=$?
