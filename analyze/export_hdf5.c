@@ -508,34 +508,33 @@ static const char *nz(const char *s)
 	return s ? s : "";
 }
 
-static int put_event(struct exporter *e, size_t t, const iot_reader *r,
-		     const struct iot_io_event *ev)
-{
-	struct h5_event *h = h5pipe_slot(e->events);
-	if (!h)
-		return fail(&e->x, -EIO, "writing dataset /io/events failed");
-	h->ts_ns = iot_reader_wall_ns(r, ev->ts_ns);
-	h->dur_ns = ev->dur_ns;
-	h->file_id = ev->file_id;
-	h->offset = ev->offset;
-	h->size = ev->size;
-	h->result = ev->result;
-	h->pid = ev->pid;
-	h->tid = ev->tid;
-	h->fd = ev->fd;
-	h->op = ev->op;
-	h->trace = (uint16_t)t;
-	return agg_add_event(e->agg, e->agg_trace[t], ev) < 0 ? -ENOMEM : 0;
-}
-
 static int on_io(void *ctx, size_t t, const struct iot_io_event *evs, size_t n)
 {
 	struct exporter *e = ctx;
 	const iot_reader *r = e->in->t[t].r;
-	for (size_t i = 0; i < n; i++) {
-		int rc = put_event(e, t, r, &evs[i]);
-		if (rc < 0)
-			return rc;
+	for (size_t i = 0; i < n;) {
+		size_t got;
+		struct h5_event *h = h5pipe_slots(e->events, n - i, &got);
+		if (!h)
+			return fail(&e->x, -EIO, "writing dataset /io/events failed");
+		for (size_t k = 0; k < got; k++, i++) {
+			const struct iot_io_event *ev = &evs[i];
+			h[k] = (struct h5_event){
+				.ts_ns = iot_reader_wall_ns(r, ev->ts_ns),
+				.dur_ns = ev->dur_ns,
+				.file_id = ev->file_id,
+				.offset = ev->offset,
+				.size = ev->size,
+				.result = ev->result,
+				.pid = ev->pid,
+				.tid = ev->tid,
+				.fd = ev->fd,
+				.op = ev->op,
+				.trace = (uint16_t)t,
+			};
+			if (agg_add_event(e->agg, e->agg_trace[t], ev) < 0)
+				return -ENOMEM;
+		}
 	}
 	e->st.events += n;
 	return 0;
@@ -605,10 +604,8 @@ static int on_record(void *ctx, size_t t, const struct iot_record *rec)
 {
 	struct exporter *e = ctx;
 	const iot_reader *r = e->in->t[t].r;
-	if (rec->stream == IOT_STREAM_IO) {
-		e->st.events++;
-		return put_event(e, t, r, &rec->u.io);
-	}
+	if (rec->stream == IOT_STREAM_IO)
+		return on_io(e, t, &rec->u.io, 1);
 	return put_counter(e, t, r, rec);
 }
 

@@ -376,6 +376,14 @@ static void huff_codes(const uint8_t *len, unsigned nsym, uint16_t *code)
 	}
 }
 
+static inline void put32le(unsigned char *o, uint32_t v)
+{
+	o[0] = (unsigned char)v;
+	o[1] = (unsigned char)(v >> 8);
+	o[2] = (unsigned char)(v >> 16);
+	o[3] = (unsigned char)(v >> 24);
+}
+
 /* A plane of few distinct bytes: one dynamic-Huffman block of literals.
  * The code lengths are sent plainly, 4 bits each (a complete code of the
  * 16 length values): a hundred bytes per plane, no tree over them. */
@@ -420,18 +428,33 @@ static void put_huffman(struct bitw *w, const unsigned char *a, size_t n)
 		w->overflow = 1;
 		return;
 	}
+	/* code and length in one word: one load per byte */
+	uint32_t cl[256];
+	for (unsigned v = 0; v < 256; v++)
+		cl[v] = (uint32_t)code[v] | (uint32_t)len[v] << 16;
 	uint64_t acc = w->buf;
 	unsigned bits = w->n;
 	unsigned char *o = w->p;
-	for (i = 0; i < n; i++) {
-		acc |= (uint64_t)code[a[i]] << bits;
-		bits += len[a[i]];
+	/* two symbols (30 bits at most) per check: fewer than 32 bits wait */
+	for (i = 0; i + 2 <= n; i += 2) {
+		uint32_t x = cl[a[i]], y = cl[a[i + 1]];
+		acc |= (uint64_t)(x & 0xffff) << bits;
+		bits += x >> 16;
+		acc |= (uint64_t)(y & 0xffff) << bits;
+		bits += y >> 16;
 		if (bits >= 32) {
-			uint32_t v = (uint32_t)acc;
-			o[0] = (unsigned char)v;
-			o[1] = (unsigned char)(v >> 8);
-			o[2] = (unsigned char)(v >> 16);
-			o[3] = (unsigned char)(v >> 24);
+			put32le(o, (uint32_t)acc);
+			o += 4;
+			acc >>= 32;
+			bits -= 32;
+		}
+	}
+	for (; i < n; i++) {
+		uint32_t x = cl[a[i]];
+		acc |= (uint64_t)(x & 0xffff) << bits;
+		bits += x >> 16;
+		if (bits >= 32) {
+			put32le(o, (uint32_t)acc);
 			o += 4;
 			acc >>= 32;
 			bits -= 32;
@@ -458,6 +481,55 @@ static int put_zlib(struct bitw *w, z_stream *z, int strategy, int level,
 		return -1;
 	w->p = z->next_out;
 	return 0;
+}
+
+/* Adler-32 (RFC 1950) of n bytes, from adler. zlib's is a byte-at-a-time
+ * loop; here 16 bytes go at a time: s1 sums them (psadbw), s2 weighs them
+ * 16..1 (pmaddwd), and the running s1 of earlier blocks is counted once
+ * per block in ps, added to s2 as 16 * ps. Runs of at most 5552 bytes
+ * keep every sum below 2^32 before the modulo, as in zlib. */
+static uint32_t adler32_fast(uint32_t adler, const unsigned char *a, size_t n)
+{
+	enum { BASE = 65521, NMAX = 5552 };
+	uint64_t s1 = adler & 0xffff, s2 = adler >> 16;
+#ifdef __SSE2__
+	const __m128i zero = _mm_setzero_si128();
+	const __m128i w_lo = _mm_setr_epi16(16, 15, 14, 13, 12, 11, 10, 9);
+	const __m128i w_hi = _mm_setr_epi16(8, 7, 6, 5, 4, 3, 2, 1);
+	while (n >= 16) {
+		size_t blocks = (n < NMAX ? n : NMAX) / 16;
+		n -= blocks * 16;
+		s2 += s1 * blocks * 16;
+		__m128i vs1 = zero, vs2 = zero, vps = zero;
+		for (size_t k = 0; k < blocks; k++, a += 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)a);
+			vps = _mm_add_epi32(vps, vs1);
+			vs1 = _mm_add_epi32(vs1, _mm_sad_epu8(v, zero));
+			vs2 = _mm_add_epi32(vs2, _mm_madd_epi16(_mm_unpacklo_epi8(v, zero), w_lo));
+			vs2 = _mm_add_epi32(vs2, _mm_madd_epi16(_mm_unpackhi_epi8(v, zero), w_hi));
+		}
+		uint32_t l1[4], l2[4], lp[4];
+		_mm_storeu_si128((__m128i *)(void *)l1, vs1);
+		_mm_storeu_si128((__m128i *)(void *)l2, vs2);
+		_mm_storeu_si128((__m128i *)(void *)lp, vps);
+		s1 += (uint64_t)l1[0] + l1[1] + l1[2] + l1[3];
+		s2 += (uint64_t)l2[0] + l2[1] + l2[2] + l2[3] +
+		      16 * ((uint64_t)lp[0] + lp[1] + lp[2] + lp[3]);
+		s1 %= BASE;
+		s2 %= BASE;
+	}
+#endif
+	while (n > 0) {
+		size_t k = n < NMAX ? n : NMAX;
+		n -= k;
+		while (k--) {
+			s1 += *a++;
+			s2 += s1;
+		}
+		s1 %= BASE;
+		s2 %= BASE;
+	}
+	return (uint32_t)(s2 << 16 | s1);
 }
 
 /* Adler-32 of n bytes all equal to v, from the initial value 1. */
@@ -505,8 +577,7 @@ static void compress_chunk(struct h5pipe *p, struct zbuf *b)
 	for (size_t j = 0; j < p->recsize && !w.overflow; j++) {
 		const unsigned char *plane = b->shuf + j * p->plane_stride;
 		enum plane_kind k = plane_kind(plane, n);
-		uLong a = k == PLANE_CONSTANT ? adler_constant(plane[0], n)
-					       : adler32(adler32(0L, Z_NULL, 0), plane, (uInt)n);
+		uLong a = k == PLANE_CONSTANT ? adler_constant(plane[0], n) : adler32_fast(1, plane, n);
 		adler = adler32_combine(adler, a, (z_off_t)n);
 		if (k == PLANE_CONSTANT)
 			put_constant(&w, plane[0], n);
@@ -730,7 +801,7 @@ nomem:
 	return -ENOMEM;
 }
 
-void *h5pipe_slot(struct h5pipe *p)
+void *h5pipe_slots(struct h5pipe *p, size_t want, size_t *got)
 {
 	struct zbuf *b = &p->b[p->cur];
 	if (b->nrec == p->chunk) {
@@ -738,10 +809,23 @@ void *h5pipe_slot(struct h5pipe *p)
 		b = &p->b[p->cur];
 		b->nrec = 0;
 	}
+	*got = 0;
 	if (p->err)
 		return NULL;
-	p->records++;
-	return b->raw + p->recsize * b->nrec++;
+	size_t k = p->chunk - b->nrec;
+	if (k > want)
+		k = want;
+	void *slot = b->raw + p->recsize * b->nrec;
+	b->nrec += k;
+	p->records += k;
+	*got = k;
+	return slot;
+}
+
+void *h5pipe_slot(struct h5pipe *p)
+{
+	size_t got;
+	return h5pipe_slots(p, 1, &got);
 }
 
 uint64_t h5pipe_records(const struct h5pipe *p)
