@@ -122,6 +122,55 @@ static inline void transpose16(const unsigned char *in, size_t stride, unsigned 
 }
 #endif
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define H5PIPE_AVX2 1
+/* transpose16 on 32 records at once: records i..i+15 in the low 128-bit
+ * lane, i+16..i+31 in the high one (the unpack instructions work within a
+ * lane), so each column comes out as 32 contiguous bytes. */
+__attribute__((target("avx2"))) static void shuffle_avx2(unsigned char *out,
+							 const unsigned char *in, size_t n,
+							 size_t size, size_t stride, size_t *done)
+{
+	size_t i = 0;
+	for (; i + 32 <= n; i += 32)
+		for (size_t j = 0; j < size; j += 16) {
+			const unsigned char *src = in + i * size + j;
+			__m256i r[16], a[16], b[16], c[16];
+			for (int k = 0; k < 16; k++)
+				r[k] = _mm256_inserti128_si256(
+					_mm256_castsi128_si256(_mm_loadu_si128(
+						(const __m128i *)(const void *)(src + (size_t)k * size))),
+					_mm_loadu_si128((const __m128i *)(const void *)(src + (size_t)(k + 16) *
+										       size)),
+					1);
+			for (int k = 0; k < 16; k += 2) {
+				a[k] = _mm256_unpacklo_epi8(r[k], r[k + 1]);
+				a[k + 1] = _mm256_unpackhi_epi8(r[k], r[k + 1]);
+			}
+			for (int g = 0; g < 16; g += 4) {
+				b[g] = _mm256_unpacklo_epi16(a[g], a[g + 2]);
+				b[g + 1] = _mm256_unpackhi_epi16(a[g], a[g + 2]);
+				b[g + 2] = _mm256_unpacklo_epi16(a[g + 1], a[g + 3]);
+				b[g + 3] = _mm256_unpackhi_epi16(a[g + 1], a[g + 3]);
+			}
+			for (int g = 0; g < 16; g += 8)
+				for (int k = 0; k < 4; k++) {
+					c[g + 2 * k] = _mm256_unpacklo_epi32(b[g + k], b[g + 4 + k]);
+					c[g + 2 * k + 1] = _mm256_unpackhi_epi32(b[g + k], b[g + 4 + k]);
+				}
+			unsigned char *dst = out + j * stride + i;
+			for (int k = 0; k < 8; k++) {
+				_mm256_storeu_si256((__m256i *)(void *)(dst + (size_t)(2 * k) * stride),
+						    _mm256_unpacklo_epi64(c[k], c[k + 8]));
+				_mm256_storeu_si256((__m256i *)(void *)(dst + (size_t)(2 * k + 1) * stride),
+						    _mm256_unpackhi_epi64(c[k], c[k + 8]));
+			}
+		}
+	*done = i;
+}
+#endif
+
 /* HDF5's shuffle filter: byte j of element i goes to j*stride + i. Elements of
  * a multiple of 16 bytes go 16x16 bytes at a time with SSE2, of 8 bytes
  * 8x8 at a time in 64-bit words; the rest byte by byte. */
@@ -129,6 +178,10 @@ static void shuffle(unsigned char *out, const unsigned char *in, size_t n, size_
 		    size_t stride)
 {
 	size_t i = 0;
+#ifdef H5PIPE_AVX2
+	if (size % 16 == 0 && __builtin_cpu_supports("avx2"))
+		shuffle_avx2(out, in, n, size, stride, &i);
+#endif
 #ifdef __SSE2__
 	if (size % 16 == 0)
 		for (; i + 16 <= n; i += 16)

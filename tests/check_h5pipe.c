@@ -183,8 +183,10 @@ static void roundtrip(size_t chunk, size_t nrec)
 
 START_TEST(edges_of_the_run_coder)
 {
-	/* 1 + k*258 + r bytes per plane for r = 0, 1, 2, 3 and tiny chunks */
-	static const size_t chunks[] = {1, 2, 3, 4, 5, 259, 260, 261, 262, 517, 1000};
+	/* 1 + k*258 + r bytes per plane for r = 0, 1, 2, 3 and tiny chunks;
+	 * 48 and 63 records: the shuffle goes 32, then 16 (SSE2), then 1 at a
+	 * time */
+	static const size_t chunks[] = {1, 2, 3, 4, 5, 48, 63, 259, 260, 261, 262, 517, 1000};
 	for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++)
 		roundtrip(chunks[i], chunks[i] * 3 + 1); /* last chunk partial */
 }
