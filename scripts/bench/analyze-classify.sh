@@ -62,7 +62,7 @@ rm -f "$h5"
 read -r _ rss_sum _ < <(run summary -f json --no-progress "$big")
 printf 'export --hdf5 of %d events: %s s (summary: %s s), file %d MiB\n' "$N" "${et[*]}" \
 	"${st[*]}" $((size >> 20))
-printf 'CPU seconds: export %s, summary %s (export uses two threads)\n' "${ec[*]}" "${sc[*]}"
+printf 'CPU seconds: export %s, summary %s (both use every core)\n' "${ec[*]}" "${sc[*]}"
 printf 'export peak RSS: %d KiB at %d events (summary: %d KiB), %d KiB at %d events\n' "$rss" "$N" \
 	"$rss_sum" "$rss_small" $((N / 10))
 echo "BENCH analyze.classify_events_per_s $(awk -v n="$N" -v t="$cmed" 'BEGIN {printf "%.0f", n / t}')"
