@@ -174,6 +174,39 @@ static bool field_is_const(const uint8_t *p, size_t stride, size_t n, unsigned s
 	return true;
 }
 
+/* Which bytes of the records differ from the first record's anywhere in
+ * the chunk: one sequential pass over the records, where a test per
+ * column would walk the whole chunk once per column (a strided pass that
+ * misses the cache on every record). diff must hold rs bytes. */
+#define DIFF_WORDS 64
+static bool diff_bytes(const uint8_t *recs, size_t rs, size_t n, uint8_t *diff)
+{
+	if (rs % 8 || rs / 8 > DIFF_WORDS)
+		return false;
+	size_t nw = rs / 8;
+	uint64_t first[DIFF_WORDS], acc[DIFF_WORDS] = {0};
+	memcpy(first, recs, rs);
+	for (size_t i = 1; i < n; i++) {
+		const uint8_t *r = recs + i * rs;
+		for (size_t k = 0; k < nw; k++) {
+			uint64_t x;
+			memcpy(&x, r + 8 * k, 8);
+			acc[k] |= x ^ first[k];
+		}
+	}
+	memcpy(diff, acc, rs);
+	return true;
+}
+
+static bool diff_is_zero(const uint8_t *diff, const struct col_desc *c)
+{
+	unsigned size = c->size == 1 || c->size == 2 || c->size == 4 ? c->size : 8;
+	for (unsigned i = 0; i < size; i++)
+		if (diff[c->offset + i])
+			return false;
+	return true;
+}
+
 /* ---- encoder ---- */
 
 #define SAMPLE 4096
@@ -302,11 +335,11 @@ static int encode_string_col(const struct col_desc *c, const uint8_t *recs, size
 
 static int encode_num_col(struct encoder *e, const struct col_desc *c, const struct col_desc *pc,
 			  bool next_needs_vals, const uint8_t *recs, size_t stride, size_t n,
-			  struct buf *b)
+			  const uint8_t *cdiff, struct buf *b)
 {
 	uint64_t *v = e->vals;
 	uint8_t hdr[16];
-	if (field_is_const(recs + c->offset, stride, n, c->size)) {
+	if (cdiff ? diff_is_zero(cdiff, c) : field_is_const(recs + c->offset, stride, n, c->size)) {
 		v[0] = field_load(recs, c);
 		size_t hl = (size_t)(varint_put(hdr, map_val(c, v[0])) - hdr);
 		/* the next column's DELTA_END needs this one's values */
@@ -403,6 +436,8 @@ int codec_encode_with(struct encoder *e, const struct stream_schema *s, const vo
 	int rc = encoder_fit(e, n);
 	if (rc)
 		return rc;
+	uint8_t diffbuf[DIFF_WORDS * 8];
+	const uint8_t *diff = diff_bytes(recs, s->rec_size, n, diffbuf) ? diffbuf : NULL;
 	const struct col_desc *prev = NULL;
 	for (unsigned ci = 0; ci < s->ncols; ci++) {
 		const struct col_desc *c = &s->cols[ci];
@@ -411,7 +446,7 @@ int codec_encode_with(struct encoder *e, const struct stream_schema *s, const vo
 			prev = NULL;
 		} else {
 			bool next_time = ci + 1 < s->ncols && s->cols[ci + 1].hint == HINT_TIME;
-			rc = encode_num_col(e, c, prev, next_time, recs, s->rec_size, n, b);
+			rc = encode_num_col(e, c, prev, next_time, recs, s->rec_size, n, diff, b);
 			/* keep this column's values for the next one's DELTA_END */
 			uint64_t *t = e->prev;
 			e->prev = e->vals;
