@@ -419,6 +419,14 @@ int iot_writer_open(iot_writer **out, const char *path,
  * Strings are copied. Return 0 or a negative code; after a write error the
  * writer refuses further records with the same code. */
 int iot_writer_add_io(iot_writer *w, const struct iot_io_event *ev);
+/* For producers that convert their own records (a recorder draining a
+ * ring): room for up to want (>= 1) I/O events in the chunk being filled,
+ * *room of them (>= 1), to be written in place and then made part of the
+ * trace with iot_writer_io_commit(w, k), k <= *room, before any other call
+ * on the writer. Saves a copy per event. NULL (and *room = 0) after an
+ * error. */
+struct iot_io_event *iot_writer_io_room(iot_writer *w, size_t want, size_t *room);
+int iot_writer_io_commit(iot_writer *w, size_t k);
 int iot_writer_add_proc(iot_writer *w, const struct iot_proc *p);
 int iot_writer_add_disk(iot_writer *w, const struct iot_disk_sample *s);
 int iot_writer_add_procio(iot_writer *w, const struct iot_procio_sample *s);

@@ -353,6 +353,42 @@ int iot_writer_add_io(iot_writer *w, const struct iot_io_event *ev)
 {
 	return add_record(w, IOT_STREAM_IO, ev);
 }
+
+struct iot_io_event *iot_writer_io_room(iot_writer *w, size_t want, size_t *room)
+{
+	*room = 0;
+	if (!w || w->err || want == 0)
+		return NULL;
+	struct wstream *ws = &w->st[IOT_STREAM_IO];
+	if (ws->n == ws->cap && flush_stream(w, IOT_STREAM_IO))
+		return NULL;
+	size_t k = ws->cap - ws->n;
+	*room = k < want ? k : want;
+	return (struct iot_io_event *)(void *)(ws->recs + ws->n * sizeof(struct iot_io_event));
+}
+
+int iot_writer_io_commit(iot_writer *w, size_t k)
+{
+	if (!w)
+		return -EINVAL;
+	if (w->err)
+		return w->err;
+	struct wstream *ws = &w->st[IOT_STREAM_IO];
+	if (k == 0)
+		return 0;
+	if (k > ws->cap - ws->n)
+		return -EINVAL; /* the caller's mistake: nothing committed */
+	if (ws->n == 0)
+		ws->since_ns = coarse_ns();
+	ws->n += k;
+	w->nrecords += k;
+	w->adds_since_check += (unsigned)k;
+	if (w->adds_since_check >= AGE_CHECK_EVERY) {
+		w->adds_since_check = 0;
+		return flush_old(w, coarse_ns());
+	}
+	return 0;
+}
 int iot_writer_add_proc(iot_writer *w, const struct iot_proc *p)
 {
 	return add_record(w, IOT_STREAM_PROC, p);

@@ -165,6 +165,68 @@ START_TEST(test_roundtrip_io_many_chunks)
 }
 END_TEST
 
+/* Events written in place (iot_writer_io_room/commit) in runs of every
+ * length, partial commits and runs cut by the chunk end, mixed with
+ * add_io and add_file: the same trace as event by event. */
+START_TEST(test_io_room_in_place)
+{
+	make_tmpdir();
+	const char *p = tpath("room.iotr");
+	struct iot_writer_opts o = {.chunk_records = 97};
+	iot_writer *w;
+	ck_assert_int_eq(iot_writer_open(&w, p, &o), 0);
+	enum { N = 5000 };
+	struct iot_io_event *ev = malloc(N * sizeof *ev);
+	for (int i = 0; i < N; i++)
+		ev[i] = make_event((uint64_t)i);
+	size_t i = 0, run = 1;
+	while (i < N) {
+		if (run % 7 == 0) {
+			ck_assert_int_eq(iot_writer_add_io(w, &ev[i++]), 0);
+			struct iot_file f = {.id = 1 + run % 7, .path = "/data/in-between"};
+			ck_assert_int_eq(iot_writer_add_file(w, &f), 0);
+		} else {
+			size_t want = run % 150 + 1, room;
+			if (want > N - i)
+				want = N - i;
+			struct iot_io_event *slot = iot_writer_io_room(w, want, &room);
+			ck_assert_ptr_nonnull(slot);
+			ck_assert_uint_ge(room, 1);
+			ck_assert_uint_le(room, want);
+			ck_assert_uint_le(room, 97);
+			/* commit fewer than offered now and then */
+			size_t k = run % 5 == 0 && room > 1 ? room - 1 : room;
+			memcpy(slot, &ev[i], k * sizeof *slot);
+			ck_assert_int_eq(iot_writer_io_commit(w, k), 0);
+			i += k;
+		}
+		run++;
+	}
+	ck_assert_int_eq(iot_writer_io_commit(w, 0), 0);
+	/* more than the room: refused, and the writer goes on */
+	ck_assert_int_eq(iot_writer_io_commit(w, 1000), -EINVAL);
+	ck_assert_int_eq(iot_writer_close(w), 0);
+	iot_reader *r = open_ok(p);
+	size_t got = 0;
+	for (size_t c = 0; c < iot_reader_chunk_count(r); c++) {
+		const struct iot_chunk_info *ci = iot_reader_chunk(r, c);
+		if (ci->stream != IOT_STREAM_IO)
+			continue;
+		ck_assert_uint_le(ci->nrecords, 97);
+		const struct iot_io_event *e;
+		size_t n;
+		ck_assert_int_eq(iot_reader_decode_io(r, c, &e, &n), 0);
+		for (size_t k = 0; k < n; k++, got++)
+			ck_assert_msg(ev_eq(&e[k], &ev[got]), "event %zu differs", got);
+	}
+	ck_assert_uint_eq(got, N);
+	ck_assert_ptr_nonnull(iot_reader_file(r, 1));
+	iot_reader_close(r);
+	free(ev);
+	rm_tmpdir();
+}
+END_TEST
+
 START_TEST(test_roundtrip_edges)
 {
 	make_tmpdir();
@@ -782,6 +844,7 @@ int main(void)
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, test_op_table);
 	tcase_add_test(t, test_roundtrip_io_many_chunks);
+	tcase_add_test(t, test_io_room_in_place);
 	tcase_add_test(t, test_roundtrip_edges);
 	tcase_add_test(t, test_roundtrip_all_streams);
 	tcase_add_test(t, test_refuses_overwrite);
