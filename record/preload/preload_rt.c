@@ -237,15 +237,25 @@ static void ring_drain(struct preload_ring *r)
 	while (tail != head) {
 		const struct preload_slot *s = &r->slots[tail & (RING_SLOTS - 1)];
 		if (rt.w && s->kind == PRELOAD_SLOT_IO) {
-			struct iot_io_event ev = {
-				.ts_ns = ticks_to_ns(s->ts_ns), .dur_ns = ticks_dur_ns(s->dur_ns),
-				.pid = (uint32_t)rt.pid, .tid = r->tid, .op = s->op,
-				.source = IOT_SRC_PRELOAD, .ftype = s->ftype,
-				.fd = s->fd, .flags = s->flags, .eflags = s->eflags,
-				.file_id = s->file_id, .offset = s->offset,
-				.size = s->size, .result = s->result,
-			};
-			iot_writer_add_io(rt.w, &ev);
+			/* a run of I/O slots goes straight into the writer's chunk */
+			size_t room, k = 0;
+			struct iot_io_event *ev = iot_writer_io_room(rt.w, head - tail, &room);
+			while (k < room && tail != head && s->kind == PRELOAD_SLOT_IO) {
+				ev[k++] = (struct iot_io_event){
+					.ts_ns = ticks_to_ns(s->ts_ns), .dur_ns = ticks_dur_ns(s->dur_ns),
+					.pid = (uint32_t)rt.pid, .tid = r->tid, .op = s->op,
+					.source = IOT_SRC_PRELOAD, .ftype = s->ftype,
+					.fd = s->fd, .flags = s->flags, .eflags = s->eflags,
+					.file_id = s->file_id, .offset = s->offset,
+					.size = s->size, .result = s->result,
+				};
+				tail += 1u + s->extra;
+				s = &r->slots[tail & (RING_SLOTS - 1)];
+			}
+			iot_writer_io_commit(rt.w, k);
+			if (!room) /* the writer failed: the slots are dropped */
+				tail += 1u + s->extra;
+			continue;
 		} else if (rt.w && s->kind == PRELOAD_SLOT_FILE) {
 			uint32_t len = s->flags;
 			for (uint32_t k = 0; k < s->extra; k++)
@@ -719,7 +729,7 @@ static int shard_open(void)
 	uint32_t nonce = 0;
 	struct iot_writer_opts o = {
 		.flags = IOT_W_DIRECT | IOT_W_NO_AUTO_META,
-		.chunk_records = 32768,
+		.chunk_records = 8192,
 		.flush_age_ns = PRELOAD_AGE_NS,
 	};
 	int rc;
