@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # bench-preload.sh - overhead of the preload source (make bench-preload).
 #
-# Side by side in one run, alternating traced and untraced, median of
-# several runs (wall time of the whole process: start-up, loop, final
-# flush):
+# Side by side in one run, alternating traced and untraced; each figure is
+# the median, over the runs, of the ratio between a traced run and the
+# untraced run just before it (neighbours in time see the same machine: on
+# a shared VM the speed of the kernel's copy drifts by 10-30% from minute
+# to minute, more than the tracer costs). Times are wall times of the
+# whole process: start-up, loop, final flush.
 #   - 1M x pread of 4 KiB from the page cache, with libiorec-preload.so
 #     (every call recorded) vs. untraced
 #   - the same loop under `iorec -s ebpf` when that source can run here
@@ -17,7 +20,7 @@ set -u
 : "${BUILD:?}" "${SRC:?}"
 SO=$BUILD/lib/libiorec-preload.so
 H=$BUILD/tests/preload
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-9}
 LOOP=${LOOP:-1000000}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-preload.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -25,6 +28,8 @@ head -c $((16 << 20)) /dev/urandom >"$WORK/data"
 cat "$WORK/data" >/dev/null
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# pair_median A B: median of B[i] / A[i] over the lines of files A and B
+pair_median() { paste "$1" "$2" | awk '{ printf "%.6f\n", $2 / $1 }' | median; }
 # a fresh spool per run, made before the clock starts
 SPOOL_N=0
 newspool() { SPOOL_N=$((SPOOL_N + 1)); SPOOL=$WORK/spool.$SPOOL_N; mkdir -m 0700 "$SPOOL"; }
@@ -63,6 +68,7 @@ for ((i = 0; i < RUNS; i++)); do
 	((ebpf_ok)) && wall ebpf_run "$H/pread_loop" "$WORK/data" "$LOOP" >>"$WORK/e"
 done
 u=$(median <"$WORK/u"); t=$(median <"$WORK/t")
+ratio=$(pair_median "$WORK/u" "$WORK/t")
 if [[ -x /usr/bin/time ]]; then
 	: >"$WORK/cu"; : >"$WORK/ct"
 	for ((i = 0; i < RUNS; i++)); do
@@ -82,11 +88,10 @@ n=$("$H/iotr_stats" --merge "$WORK/check.iotr" "$SPOOL" | awk '$1 == "op" && $2 
 rm -f "$WORK/check.iotr"
 [[ $n == "$LOOP" ]] || { echo "bench-preload: trace holds $n of $LOOP preads" >&2; exit 1; }
 printf "  untraced %8.3f s\n  preload  %8.3f s  (%s events recorded)\n" "$u" "$t" "$n"
-ratio=$(awk -v a="$t" -v b="$u" 'BEGIN { printf "%.3f", a / b }')
 if ((ebpf_ok)); then
 	e=$(median <"$WORK/e")
 	printf "  ebpf     %8.3f s  (iorec -s ebpf, incl. load and attach)\n" "$e"
-	echo "BENCH preload.ebpf_ratio_pread_loop $(awk -v a="$e" -v b="$u" 'BEGIN { printf "%.3f", a / b }')"
+	echo "BENCH preload.ebpf_ratio_pread_loop $(pair_median "$WORK/u" "$WORK/e")"
 else
 	echo "  ebpf     not available here (iorec --check)"
 fi
@@ -105,7 +110,7 @@ if command -v strace >/dev/null; then
 	echo "BENCH preload.strace_ratio_pread_20k $(awk -v a="$st" -v b="$su" 'BEGIN { printf "%.2f", a / b }')"
 	echo "BENCH preload.ratio_pread_20k $(awk -v a="$sp" -v b="$su" 'BEGIN { printf "%.3f", a / b }')"
 fi
-echo "BENCH preload.ratio_pread_loop $ratio"
+echo "BENCH preload.ratio_pread_loop $(printf '%.3f' "$ratio")"
 
 if command -v fio >/dev/null && command -v jq >/dev/null; then
 	fio_iops() {
@@ -120,8 +125,9 @@ if command -v fio >/dev/null && command -v jq >/dev/null; then
 		fio_iops traced >>"$WORK/ft"
 	done
 	fu=$(median <"$WORK/fu"); ft=$(median <"$WORK/ft")
-	printf "  fio 4K randread: %.0f IOPS untraced, %.0f IOPS traced\n" "$fu" "$ft"
-	echo "BENCH preload.ratio_fio_randread $(awk -v a="$fu" -v b="$ft" 'BEGIN { printf "%.3f", a / b }')"
+	printf "  fio 4K randread: %.0f IOPS untraced, %.0f IOPS traced (medians)\n" "$fu" "$ft"
+	# IOPS: untraced over traced is the time ratio
+	echo "BENCH preload.ratio_fio_randread $(printf '%.3f' "$(pair_median "$WORK/ft" "$WORK/fu")")"
 
 	# The same from the device (O_DIRECT, 256 MiB file): what an application
 	# reading a file it has not cached sees. The page-cache figure above is
@@ -140,8 +146,8 @@ if command -v fio >/dev/null && command -v jq >/dev/null; then
 		fio_direct_iops traced >>"$WORK/dt"
 	done
 	du=$(median <"$WORK/du"); dt=$(median <"$WORK/dt")
-	printf "  fio 4K randread O_DIRECT: %.0f IOPS untraced, %.0f IOPS traced\n" "$du" "$dt"
-	echo "BENCH preload.ratio_fio_randread_direct $(awk -v a="$du" -v b="$dt" 'BEGIN { printf "%.3f", a / b }')"
+	printf "  fio 4K randread O_DIRECT: %.0f IOPS untraced, %.0f IOPS traced (medians)\n" "$du" "$dt"
+	echo "BENCH preload.ratio_fio_randread_direct $(printf '%.3f' "$(pair_median "$WORK/dt" "$WORK/du")")"
 	rm -f "$WORK/direct"
 fi
 
