@@ -44,13 +44,15 @@ int iofs_row_from_event(struct iofs_row *row, const struct iot_io_event *ev,
 			uint64_t wall_ns, const char *path)
 {
 	enum iofs_op t = iofs_op_of(ev->op);
-	if (t == IOFS_NONE)
+	if (t == IOFS_NONE || ev->result < 0)
 		return -1;
-	row->wall_ns = wall_ns;
+	if ((t == IOFS_READ || t == IOFS_WRITE) && ev->result == 0)
+		return -1; /* iofs logs transfers of at least one byte */
+	row->wall_ns = wall_ns + ev->dur_ns;
 	row->type = t;
 	row->path = path;
 	row->offset = (ev->eflags & IOT_EV_OFFSET_UNKNOWN) ? -1 : ev->offset;
-	row->bytes = ev->result > 0 ? (uint64_t)ev->result : 0;
+	row->bytes = (uint64_t)ev->result;
 	row->dur_ns = ev->dur_ns;
 	row->cls = NULL;
 	return 0;

@@ -2,11 +2,14 @@
  *
  *   timestamp_unix,operation_type,path,offset,bytes_transferred,latency_seconds[,class]
  *
- * One row per read, write, open or getattr request (the stat family is
- * getattr). As iofs does, open and getattr rows carry offset 0 and bytes 1.
- * timestamp_unix is whole seconds since the epoch (the call's start),
- * latency has 6 decimals, paths are quoted per RFC 4180 when they hold a
- * comma, a double quote, CR or LF. Failed reads and writes have bytes 0.
+ * One row per successful read, write, open or getattr request (the stat
+ * family is getattr), as iofs logs them: reads and writes that transferred
+ * at least one byte, opens and getattrs that succeeded. As in iofs, open
+ * and getattr rows carry offset 0 and bytes 1, and timestamp_unix is the
+ * whole second since the epoch at which the call ended (iofs calls
+ * time(NULL) when it logs the finished request). Latency has 6 decimals;
+ * paths are quoted per RFC 4180 when they hold a comma, a double quote, CR
+ * or LF (iofs writes them raw, which breaks its CSV).
  */
 #ifndef ANALYZE_IOFS_H
 #define ANALYZE_IOFS_H
@@ -25,7 +28,7 @@ const char *iofs_op_name(enum iofs_op t);
 
 /* One row, already resolved to plain values. */
 struct iofs_row {
-	uint64_t wall_ns;  /* call start, ns since the epoch */
+	uint64_t wall_ns;  /* call end, ns since the epoch */
 	enum iofs_op type;
 	const char *path;  /* NULL or "" when unknown */
 	int64_t offset;    /* ignored for open/getattr; -1 if unknown */
@@ -34,8 +37,10 @@ struct iofs_row {
 	const char *cls;   /* class column text, used when with_class */
 };
 
-/* Fill a row from an event (path and wall time resolved by the caller).
- * Returns 0, or -1 if the event has no iofs row. */
+/* Fill a row from an event (path and wall time of the call's start
+ * resolved by the caller). Returns 0, or -1 if the event has no iofs row:
+ * not a read, write, open or getattr, failed, or a read or write of 0
+ * bytes. */
 int iofs_row_from_event(struct iofs_row *row, const struct iot_io_event *ev,
 			uint64_t wall_ns, const char *path);
 

@@ -1,7 +1,7 @@
 /* gen_classify.c - iotr-gen-classify: the hand-checked trace of the
  * classification, iofs, InfluxDB and HDF5 tests, written with libiotrace.
  *
- *   iotr-gen-classify OUT
+ *   iotr-gen-classify OUT [edges]
  *
  * Wall time = 1700000000 s + the trace timestamp. Every event and the
  * class the test model (tests/models/hand.csv) gives it:
@@ -99,10 +99,26 @@ static void counters(iot_writer *w)
 	iot_writer_add_loss(w, &l);
 }
 
+/* iotr-gen-classify OUT edges: the iofs row edges. A read and a stat
+ * that end in the second after they start; a zero-byte read, a failed
+ * read, write and open (no iofs row); a 1-byte write. */
+static void edges(iot_writer *w)
+{
+	proc(w, 300, "gamma", "J3");
+	file(w, 3, "/data/plain.bin");
+	ev(w, 1 * S + 900 * MS, 200 * MS, 300, IOT_OP_PREAD, 7, 3, 0, 4096, 4096);
+	ev(w, 2 * S + 950 * MS, 100 * MS, 300, IOT_OP_STAT, -1, 3, -1, 0, 0);
+	ev(w, 3 * S + 100 * MS, 1 * US, 300, IOT_OP_READ, 7, 3, 4096, 4096, 0);
+	ev(w, 3 * S + 200 * MS, 2 * US, 300, IOT_OP_READ, 7, 3, -1, 4096, -EIO);
+	ev(w, 3 * S + 300 * MS, 3 * US, 300, IOT_OP_PWRITE, 7, 3, 0, 10, -ENOSPC);
+	ev(w, 3 * S + 400 * MS, 4 * US, 300, IOT_OP_OPENAT, -1, 0, -1, 0, -ENOENT);
+	ev(w, 3 * S + 500 * MS, 5 * US, 300, IOT_OP_PWRITE, 7, 3, 77, 1, 1);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: iotr-gen-classify OUT\n");
+	if (argc != 2 && !(argc == 3 && strcmp(argv[2], "edges") == 0)) {
+		fprintf(stderr, "usage: iotr-gen-classify OUT [edges]\n");
 		return 2;
 	}
 	struct iot_writer_opts o = {.flags = IOT_W_NO_AUTO_META};
@@ -115,6 +131,11 @@ int main(int argc, char **argv)
 	iot_writer_set_meta(w, "clock.wall_offset_ns", "1700000000000000000");
 	iot_writer_set_meta(w, "host.name", "node7");
 	iot_writer_set_meta(w, "job.id", "J0");
+	if (argc == 3) {
+		edges(w);
+		rc = iot_writer_close(w);
+		return rc < 0 ? 1 : 0;
+	}
 	proc(w, 100, "alpha", "J1");
 	proc(w, 200, "beta", "J2");
 	file(w, 1, "/data/a,b \"q\".dat");
