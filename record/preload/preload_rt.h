@@ -16,6 +16,7 @@
 #ifndef IOREC_PRELOAD_RT_H
 #define IOREC_PRELOAD_RT_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -83,6 +84,7 @@ struct preload_tls {
 	int guard;           /* enum preload_guard */
 	int sig_depth;       /* inside an application signal handler */
 	struct preload_ring *ring;
+	int *errp;           /* this thread's errno (set on first use) */
 };
 extern __thread struct preload_tls preload_tls __attribute__((tls_model("initial-exec")));
 
@@ -128,6 +130,16 @@ static inline int preload_want(void)
 		return 0;
 	}
 	return 1;
+}
+
+/* This thread's errno, without a call to __errno_location (through the
+ * PLT) on every event: the address of a thread's errno never changes. */
+static inline int *preload_errno(void)
+{
+	int *p = preload_tls.errp;
+	if (__builtin_expect(!p, 0))
+		preload_tls.errp = p = &errno;
+	return p;
 }
 
 /* In a vfork child (our memory, another pid)? Costs a getpid(). */

@@ -61,11 +61,12 @@ __attribute__((constructor(101))) static void wrap_ctor(void)
  * expression may use e_ (errno after the call). */
 #define RECORD(res, ...)                                         \
 	do {                                                     \
-		int e_ = errno;                                  \
+		int *ep_ = preload_errno();                      \
+		int e_ = *ep_;                                   \
 		struct preload_call c_ = { __VA_ARGS__ };        \
 		c_.result = (res);                               \
 		preload_record(&c_);                             \
-		errno = e_;                                      \
+		*ep_ = e_;                                       \
 	} while (0)
 #define NEG(r) ((r) < 0 ? -(int64_t)e_ : (int64_t)(r))
 #define ZERO_OR_NEG(r) ((r) == 0 ? 0 : -(int64_t)e_)
