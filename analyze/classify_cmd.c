@@ -821,16 +821,15 @@ static int iofs_on_record(void *ctx, size_t t, const struct iot_record *rec)
 	if (rec->stream != IOT_STREAM_IO)
 		return 0;
 	const struct iot_io_event *ev = &rec->u.io;
-	if (iofs_op_of(ev->op) == IOFS_NONE || ev->result < 0)
-		return 0;
 	const iot_reader *r = x->in->t[t].r;
-	const struct iot_file *fi = ev->file_id ? iot_reader_file(r, ev->file_id) : NULL;
 	struct iofs_row row;
-	if (iofs_row_from_event(&row, ev, iot_reader_wall_ns(r, ev->ts_ns), fi ? fi->path : NULL))
+	if (iofs_row_from_event(&row, ev, iot_reader_wall_ns(r, ev->ts_ns), NULL))
 		return 0;
+	const struct iot_file *fi = ev->file_id ? iot_reader_file(r, ev->file_id) : NULL;
+	row.path = fi ? fi->path : NULL;
 	if (x->with_class) {
 		int dir = classify_dir(ev->op);
-		row.cls = dir >= 0 && ev->result >= 0
+		row.cls = dir >= 0
 			? model_class_name(model_classify(x->m, (unsigned)dir, (uint64_t)ev->result,
 							  (double)ev->dur_ns * 1e-9))
 			: "";

@@ -495,6 +495,7 @@ struct exporter {
 	struct agg *agg;
 	int *agg_trace;  /* agg's index of each input trace */
 	unsigned decoders; /* threads of export_by_chunk; 1 for a replay */
+	uint64_t nrecords; /* records to export (the progress bar's total) */
 	struct export_hdf5_stats st;
 };
 
@@ -616,8 +617,8 @@ static int on_record(void *ctx, size_t t, const struct iot_record *rec)
 struct by_chunk {
 	struct exporter *e;
 	struct progress pg;
-	uint64_t from, done;
-	int started;
+	uint64_t from;    /* offset of the trace's first chunk */
+	uint64_t done;
 };
 
 static int on_chunk(void *ctx, const struct ordfeed_chunk *c)
@@ -630,10 +631,6 @@ static int on_chunk(void *ctx, const struct ordfeed_chunk *c)
 	else
 		for (size_t k = 0; rc == 0 && k < c->n; k++)
 			rc = on_record(e, c->trace, &c->recs[k]);
-	if (!b->started) {
-		b->started = 1;
-		b->from = c->ci->offset;
-	}
 	input_release(e->in, c->trace, b->from, c->ci->offset);
 	b->done += c->ci->nrecords;
 	progress_update(&b->pg, b->done);
@@ -650,11 +647,11 @@ static int help_compress(void *ctx)
 static int export_by_chunk(struct exporter *e, uint32_t mask)
 {
 	struct by_chunk b = { .e = e };
-	uint64_t total = replay_count(e->in, mask);
-	progress_start(&b.pg, "exporting", total, e->o->progress);
+	progress_start(&b.pg, "exporting", e->nrecords, e->o->progress);
 	int rc = 0;
 	for (size_t t = 0; t < e->in->n && rc == 0; t++) {
-		b.started = 0;
+		const iot_reader *r = e->in->t[t].r;
+		b.from = iot_reader_chunk_count(r) ? iot_reader_chunk(r, 0)->offset : 0;
 		rc = ordfeed_run(e->in, t, mask, e->decoders, on_chunk, help_compress, &b, e->o->msg,
 				 e->o->msg_ctx);
 	}
@@ -945,7 +942,8 @@ int export_hdf5_write(const char *path, struct input_set *in,
 			IOT_STREAM_MASK(IOT_STREAM_LOSS);
 	/* one trace: every core decodes, and compresses while it waits for
 	 * its turn; several traces are merged on time by one thread */
-	e.decoders = in->n == 1 ? parfeed_workers(replay_count(in, mask)) : 1;
+	e.nrecords = replay_count(in, mask);
+	e.decoders = in->n == 1 ? parfeed_workers(e.nrecords) : 1;
 	if (rc == 0)
 		rc = create_layout(&e, path);
 	if (rc == 0)

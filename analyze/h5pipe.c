@@ -875,11 +875,6 @@ void *h5pipe_slots(struct h5pipe *p, size_t want, size_t *got)
 	return slot;
 }
 
-void *h5pipe_slot(struct h5pipe *p)
-{
-	size_t got;
-	return h5pipe_slots(p, 1, &got);
-}
 
 uint64_t h5pipe_records(const struct h5pipe *p)
 {

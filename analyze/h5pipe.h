@@ -28,10 +28,9 @@ int h5pipe_open(struct h5pipe **out, hid_t dset, size_t recsize, size_t chunk_re
 		int level, int worker);
 /* A dataset creation property list matching what h5pipe writes. */
 hid_t h5pipe_dcpl(size_t chunk_records, int level);
-/* Room for the next record (fill every byte); NULL after an error. */
-void *h5pipe_slot(struct h5pipe *p);
-/* Room for the next *got records, 1 <= *got <= want (want >= 1): the rest
- * of the current chunk at most. NULL (and *got = 0) after an error. */
+/* Room for the next *got records (fill every byte), 1 <= *got <= want
+ * (want >= 1): the rest of the current chunk at most. NULL (and *got = 0)
+ * after an error. */
 void *h5pipe_slots(struct h5pipe *p, size_t want, size_t *got);
 /* Compress one waiting chunk on the calling thread, which may be any
  * thread, concurrently with the filling one (no HDF5 call is made).

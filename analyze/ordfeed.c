@@ -31,22 +31,18 @@ static void *run(void *arg)
 {
 	struct worker *w = arg;
 	struct feed *f = w->f;
-	const iot_reader *tables = f->in->t[f->t].r;
 	pthread_mutex_lock(&f->mu);
 	while (!f->rc && f->next < f->n) {
 		size_t task = f->next++;
 		pthread_mutex_unlock(&f->mu);
 
-		struct ordfeed_chunk c = { .trace = f->t, .index = f->chunks[task], .r = tables };
-		c.ci = iot_reader_chunk(w->r, c.index);
+		size_t idx = f->chunks[task];
+		struct ordfeed_chunk c = { .trace = f->t, .ci = iot_reader_chunk(w->r, idx) };
 		int rc = c.ci->stream == IOT_STREAM_IO
-				 ? iot_reader_decode_io(w->r, c.index, &c.evs, &c.n)
-				 : iot_reader_decode_chunk(w->r, c.index, &c.recs, &c.n);
-		if (rc == IOT_E_CORRUPT) {
-			c.corrupt = 1;
-			c.n = 0;
-			c.evs = NULL;
-			c.recs = NULL;
+				 ? iot_reader_decode_io(w->r, idx, &c.evs, &c.n)
+				 : iot_reader_decode_chunk(w->r, idx, &c.recs, &c.n);
+		if (rc == IOT_E_CORRUPT) { /* skipped; the reader keeps a warning */
+			c = (struct ordfeed_chunk){ .trace = f->t, .ci = c.ci };
 			rc = 0;
 		}
 

@@ -21,16 +21,14 @@
 
 #include "input.h"
 
+/* A corrupt chunk comes with n = 0 (its reader keeps the warning). */
 struct ordfeed_chunk {
 	size_t trace;                   /* input index */
-	size_t index;                   /* chunk index in the reader */
 	const struct iot_chunk_info *ci;
-	const iot_reader *r;            /* the input's reader: tables, strings */
 	/* I/O chunks: the typed events; other streams: records */
 	const struct iot_io_event *evs;
 	const struct iot_record *recs;
 	size_t n;
-	int corrupt;                    /* skipped: the reader has a warning */
 };
 
 /* Called once per chunk of a stream in mask, in file order; returning a

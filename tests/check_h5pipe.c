@@ -134,7 +134,8 @@ static void roundtrip_mode(size_t chunk, size_t nrec, enum mode mode)
 		ck_assert_int_eq(pthread_create(&hs[k].th, NULL, help_loop, &hs[k]), 0);
 	uint64_t x = 88172645463325252ull;
 	for (size_t i = 0; i < nrec; i++) {
-		struct rec *r = h5pipe_slot(p);
+		size_t got;
+		struct rec *r = h5pipe_slots(p, 1, &got);
 		ck_assert_ptr_nonnull(r);
 		*r = make(i, &x);
 	}

@@ -256,7 +256,8 @@ static void ring_drain(struct preload_ring *r)
 			if (!room) /* the writer failed: the slots are dropped */
 				tail += 1u + s->extra;
 			continue;
-		} else if (rt.w && s->kind == PRELOAD_SLOT_FILE) {
+		}
+		if (rt.w && s->kind == PRELOAD_SLOT_FILE) {
 			uint32_t len = s->flags;
 			for (uint32_t k = 0; k < s->extra; k++)
 				memcpy(path + k * sizeof(*s),
