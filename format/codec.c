@@ -209,7 +209,8 @@ static bool diff_is_zero(const uint8_t *diff, const struct col_desc *c)
 
 /* ---- encoder ---- */
 
-#define SAMPLE 4096
+/* Records an encoding is chosen from (chunks are homogeneous). */
+#define SAMPLE 1024
 
 void encoder_free(struct encoder *e)
 {
@@ -348,17 +349,20 @@ static int encode_num_col(struct encoder *e, const struct col_desc *c, const str
 		return emit_column(b, ENC_CONST, hdr, hl, hl);
 	}
 	gather(v, recs + c->offset, stride, n, c);
-	uint64_t or_m = 0, or_d = 0, diff = 0;
+	/* one pass: common trailing zeros of values and deltas, constancy */
+	uint64_t or_m = map_val(c, v[0]), or_d = 0, diff = 0;
 	if (c->kind == COL_S)
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 1; i < n; i++) {
 			or_m |= zigzag((int64_t)v[i]);
+			or_d |= v[i] - v[i - 1];
+			diff |= v[i] ^ v[0];
+		}
 	else
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 1; i < n; i++) {
 			or_m |= v[i];
-	for (size_t i = 1; i < n; i++) {
-		or_d |= v[i] - v[i - 1];
-		diff |= v[i] ^ v[0];
-	}
+			or_d |= v[i] - v[i - 1];
+			diff |= v[i] ^ v[0];
+		}
 	bool same = diff == 0;
 	if (same) {
 		size_t hl = (size_t)(varint_put(hdr, map_val(c, v[0])) - hdr);
