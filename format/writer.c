@@ -141,7 +141,17 @@ static void ts_range(const struct wstream *ws, uint64_t *first, uint64_t *last)
 	memcpy(last, ws->recs + (ws->n - 1) * rs + off, 8);
 }
 
-/* Per-pid totals of an I/O chunk, packed into w->aggbuf. */
+/* Which counter of a pid's totals an operation adds to: 0 read, 1 write,
+ * 2 everything else (meta_ops). */
+static const uint8_t agg_kind[IOT_OP__COUNT] = {
+#define AGG_X(e, name, cat) [IOT_OP_##e] = IOT_CAT_##cat == IOT_CAT_READ ? 0 : IOT_CAT_##cat == IOT_CAT_WRITE ? 1 : 2,
+	IOT_OPS(AGG_X)
+#undef AGG_X
+};
+
+/* Per-pid totals of an I/O chunk, packed into w->aggbuf. Runs of one
+ * pid (the common case) are summed in locals, without a branch per
+ * operation kind. */
 static int build_aggs(iot_writer *w, const struct wstream *ws, uint32_t *nagg)
 {
 	const struct iot_io_event *ev = (const void *)ws->recs;
@@ -149,13 +159,16 @@ static int build_aggs(iot_writer *w, const struct wstream *ws, uint32_t *nagg)
 	struct iot_pid_agg *a = NULL;
 	size_t na = 0, cap = 0;
 	int rc = 0;
-	uint32_t last_pid = 0;
-	uint64_t k = UINT64_MAX;
-	for (size_t i = 0; i < ws->n; i++) {
-		if (k != UINT64_MAX && ev[i].pid == last_pid)
-			goto have_slot; /* runs of one pid are the common case */
-		last_pid = ev[i].pid;
-		if (!u64map_get(&slot, ev[i].pid, &k)) {
+	for (size_t i = 0; i < ws->n;) {
+		uint32_t pid = ev[i].pid;
+		uint64_t ops[3] = {0}, bytes[3] = {0}, time_ns = 0, k;
+		for (; i < ws->n && ev[i].pid == pid; i++) {
+			unsigned kind = ev[i].op < IOT_OP__COUNT ? agg_kind[ev[i].op] : 2;
+			ops[kind]++;
+			bytes[kind] += ev[i].result > 0 ? (uint64_t)ev[i].result : 0;
+			time_ns += ev[i].dur_ns;
+		}
+		if (!u64map_get(&slot, pid, &k)) {
 			if (na == cap) {
 				cap = cap ? cap * 2 : 16;
 				struct iot_pid_agg *na_ = realloc(a, cap * sizeof *a);
@@ -167,19 +180,17 @@ static int build_aggs(iot_writer *w, const struct wstream *ws, uint32_t *nagg)
 			}
 			k = na++;
 			memset(&a[k], 0, sizeof a[k]);
-			a[k].pid = ev[i].pid;
-			if ((rc = u64map_put(&slot, ev[i].pid, k)))
+			a[k].pid = pid;
+			if ((rc = u64map_put(&slot, pid, k)))
 				goto out;
 		}
-have_slot:;
 		struct iot_pid_agg *g = &a[k];
-		uint64_t bytes = ev[i].result > 0 ? (uint64_t)ev[i].result : 0;
-		switch (iot_op_category(ev[i].op)) {
-		case IOT_CAT_READ: g->read_ops++; g->read_bytes += bytes; break;
-		case IOT_CAT_WRITE: g->write_ops++; g->write_bytes += bytes; break;
-		default: g->meta_ops++; break;
-		}
-		g->io_time_ns += ev[i].dur_ns;
+		g->read_ops += (uint32_t)ops[0];
+		g->read_bytes += bytes[0];
+		g->write_ops += (uint32_t)ops[1];
+		g->write_bytes += bytes[1];
+		g->meta_ops += (uint32_t)ops[2];
+		g->io_time_ns += time_ns;
 	}
 	w->aggbuf.len = 0;
 	if ((rc = buf_reserve(&w->aggbuf, na * IOT_AGG_ENTRY_SIZE)))
