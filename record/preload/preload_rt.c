@@ -60,7 +60,7 @@ struct preload_ring {
 	uint32_t reg;               /* index in the registry */
 	int muted;                  /* thread outside the --tid filter */
 	_Atomic uint64_t drops;     /* events dropped on a full ring */
-	struct preload_slot slots[RING_SLOTS];
+	_Alignas(64) struct preload_slot slots[RING_SLOTS]; /* a slot is a cache line */
 };
 
 /* Filters, parsed once from the environment (see preload_rt.h). */
@@ -302,14 +302,12 @@ static void drain_all(void)
 	atomic_store_explicit(&rt.last_drain_tick, preload_now(), memory_order_relaxed);
 }
 
-/* Room for n slots, draining if we may; 0 if the ring stays full. */
-static int ring_reserve(struct preload_ring *r, uint32_t n, uint32_t *head)
+/* The ring is full: drain it here if the lock is free. */
+static __attribute__((noinline)) int ring_reserve_slow(struct preload_ring *r, uint32_t n,
+						       uint32_t *head)
 {
-	*head = atomic_load_explicit(&r->head, memory_order_relaxed);
-	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+	uint32_t tail;
 
-	if (*head - tail + n <= RING_SLOTS)
-		return 1;
 	if (preload_tls.sig_depth == 0 && pthread_mutex_trylock(&rt.lock) == 0) {
 		preload_tls.guard = PRELOAD_GUARD_DRAIN;
 		clock_update();
@@ -324,18 +322,20 @@ static int ring_reserve(struct preload_ring *r, uint32_t n, uint32_t *head)
 	return 0;
 }
 
-/* After an append: drain this ring when it fills up, every ring when
- * they are old. Never waits for the lock; never in a signal handler,
- * where the writer's malloc could deadlock. */
-static void maybe_drain(struct preload_ring *r, uint64_t now)
+/* Room for n slots, draining if we may; 0 if the ring stays full. */
+static inline int ring_reserve(struct preload_ring *r, uint32_t n, uint32_t *head)
 {
-	uint32_t used = atomic_load_explicit(&r->head, memory_order_relaxed) -
-			atomic_load_explicit(&r->tail, memory_order_relaxed);
-	int old = now - atomic_load_explicit(&rt.last_drain_tick, memory_order_relaxed) >
-		  clk.age_ticks;
+	*head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
 
-	if ((used < RING_DRAIN_AT && !old) || preload_tls.sig_depth)
-		return;
+	if (__builtin_expect(*head - tail + n <= RING_SLOTS, 1))
+		return 1;
+	return ring_reserve_slow(r, n, head);
+}
+
+/* Drain this ring, or every ring when they are old (lock free only). */
+static __attribute__((noinline)) void drain_now(struct preload_ring *r, int old)
+{
 	if (pthread_mutex_trylock(&rt.lock) != 0)
 		return;
 	preload_tls.guard = PRELOAD_GUARD_DRAIN; /* our append is complete */
@@ -351,6 +351,21 @@ static void maybe_drain(struct preload_ring *r, uint64_t now)
 	}
 	pthread_mutex_unlock(&rt.lock);
 	preload_tls.guard = PRELOAD_GUARD_BUSY;
+}
+
+/* After an append: drain this ring when it fills up, every ring when
+ * they are old. Never waits for the lock; never in a signal handler,
+ * where the writer's malloc could deadlock. */
+static inline void maybe_drain(struct preload_ring *r, uint64_t now)
+{
+	uint32_t used = atomic_load_explicit(&r->head, memory_order_relaxed) -
+			atomic_load_explicit(&r->tail, memory_order_relaxed);
+	int old = now - atomic_load_explicit(&rt.last_drain_tick, memory_order_relaxed) >
+		  clk.age_ticks;
+
+	if (__builtin_expect((used < RING_DRAIN_AT && !old) || preload_tls.sig_depth, 1))
+		return;
+	drain_now(r, old);
 }
 
 /* ------------------------------------------------------------------ */
@@ -585,9 +600,66 @@ static const uint8_t op_category[IOT_OP__COUNT] = {
 #undef PRELOAD_X_CAT
 };
 
+static void record_call(struct preload_call *c, uint64_t t1);
+
 void preload_record(struct preload_call *c)
 {
+	record_call(c, preload_now());
+}
+
+/* The read/write family on a descriptor the process opened: the bulk
+ * of the events, so it skips what only other calls need (descriptor
+ * learning, paths, vfork, table updates). Anything unusual goes the
+ * general way. */
+void preload_record_rw(uint64_t t0, uint16_t op, int fd, uint8_t at, int64_t offset,
+		       uint64_t size, int64_t result)
+{
 	uint64_t t1 = preload_now();
+	struct preload_ring *r = preload_tls.ring;
+	struct preload_ofd *o;
+	uint32_t head;
+	int64_t off = offset;
+	uint8_t eflags = 0;
+
+	if (__builtin_expect(!r || r == NO_RING || r->muted || filt.has_ops || fd < 0 ||
+			     !(o = preload_fd_get(fd)) || o->muted ||
+			     (at == PRELOAD_AT_CUR && (!o->seekable || (o->oflags & O_APPEND))), 0)) {
+		struct preload_call c = { .t0 = t0, .op = op, .fd = fd, .at = at,
+					  .offset = offset, .size = size, .result = result };
+		record_call(&c, t1);
+		return;
+	}
+	int saved_guard = preload_tls.guard;
+	preload_tls.guard = PRELOAD_GUARD_BUSY;
+	if (at == PRELOAD_AT_CUR) {
+		off = atomic_fetch_add_explicit(&o->offset, result > 0 ? result : 0,
+						memory_order_relaxed);
+		if (off < 0) { /* position unknown: stays unknown */
+			atomic_store(&o->offset, -1);
+			eflags |= IOT_EV_OFFSET_UNKNOWN;
+			off = -1;
+		}
+	}
+	if (o->oflags & O_DIRECT)
+		eflags |= IOT_EV_DIRECT;
+	if (result >= 0 && (uint64_t)result < size)
+		eflags |= IOT_EV_PARTIAL;
+	if (!ring_reserve(r, 1, &head)) {
+		atomic_fetch_add(&r->drops, 1);
+	} else {
+		r->slots[head & (RING_SLOTS - 1)] = (struct preload_slot){
+			.ts_ns = t0, .dur_ns = t1 - t0, .file_id = o->file_id, .offset = off,
+			.size = size, .result = result, .fd = fd, .op = op, .ftype = o->ftype,
+			.eflags = eflags, .kind = PRELOAD_SLOT_IO,
+		};
+		atomic_store_explicit(&r->head, head + 1, memory_order_release);
+		maybe_drain(r, t1);
+	}
+	preload_tls.guard = saved_guard;
+}
+
+static void record_call(struct preload_call *c, uint64_t t1)
+{
 	struct preload_ring *r;
 	struct preload_ofd *o = NULL;
 	uint64_t file_id = 0;

@@ -147,6 +147,10 @@ int preload_in_vfork_child(void);
 
 /* Record one completed call. errno must be saved by the caller. */
 void preload_record(struct preload_call *c);
+/* The same for read, write and their p/v variants (op one of those,
+ * at PRELOAD_AT_CUR or PRELOAD_AT_GIVEN, no call flags). */
+void preload_record_rw(uint64_t t0, uint16_t op, int fd, uint8_t at, int64_t offset,
+		       uint64_t size, int64_t result);
 
 /* Before exec (flush and close the shard) and after a failed exec.
  * file is what will run (searched in PATH when search is set): a

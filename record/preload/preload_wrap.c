@@ -261,8 +261,10 @@ EXPORT void closefrom(int lowfd)
 		return call;                                                        \
 	uint64_t t0 = preload_now();                                                \
 	ssize_t r = call;                                                           \
-	RECORD(NEG(r), .t0 = t0, .op = IOT_OP_##OPC, .fd = (dfd), .at = (AT),       \
-	       .offset = (off), .size = (sz));                                      \
+	int *ep_ = preload_errno();                                                 \
+	int e_ = *ep_;                                                              \
+	preload_record_rw(t0, IOT_OP_##OPC, (dfd), (AT), (off), (sz), NEG(r));      \
+	*ep_ = e_;                                                                  \
 	return r
 
 EXPORT ssize_t read(int fd, void *buf, size_t n)
