@@ -76,6 +76,38 @@ merge --dump
 expect_eq "vector calls: op offset size result" "$(awk -v p="$WORK/vec.out" '$1 == "ev" && $11 == p && $5 != "fstat" && $5 != "open" && $5 != "openat" {printf "%s:%s:%s:%s ", $5, $7, $8, ($5 == "fcntl" ? "fd" : $9)}' stats)" \
 	"writev:0:150:150 fcntl:-1:0:fd write:150:10:10 pwritev2:1000:20:20 lseek:0:0:0 readv:0:60:60 preadv2:100:40:40 ftruncate:-1:500:0 fsync:-1:0:0 close:-1:0:0 close:-1:0:0 "
 
+# Offsets and event flags where the library's short path for the
+# read/write family hands over to the general one: O_APPEND (offset
+# unknown, flag 1), short reads (flag 2), a pipe (no offset, no flag),
+# a descriptor inherited from the shell (learned at its first read).
+cat >flags.py <<'PY'
+import os, sys
+p = sys.argv[1]
+fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+os.write(fd, b"x" * 100)
+os.lseek(fd, 0, os.SEEK_SET)    # the write still goes to the end
+os.write(fd, b"y" * 100)
+os.close(fd)
+fd = os.open(p, os.O_RDONLY)
+os.read(fd, 150)
+os.read(fd, 100)
+os.read(fd, 100)
+os.pread(fd, 10, 195)
+os.close(fd)
+r, w = os.pipe()
+os.write(w, b"pipe!")
+os.read(r, 5)
+os.read(0, 4)
+os.read(0, 4)
+PY
+printf abcdefgh >flags.in
+traced python3 flags.py "$WORK/flags.out" <flags.in || fail "flags.py failed"
+merge --dump
+expect_eq "read/write: op offset size result flags" "$(awk -v p="$WORK/flags.out" -v q="$WORK/flags.in" '$1 == "ev" && ($11 == p || $11 == q) && $5 ~ /^(p?read|write)$/ {printf "%s:%s:%s:%s:%s ", $5, $7, $8, $9, $10}' stats)" \
+	"write:-1:100:100:1 write:-1:100:100:1 read:0:150:150:0 read:150:100:50:2 read:200:100:0:2 pread:195:10:5:2 read:0:4:4:0 read:4:4:4:0 "
+expect_eq "pipe: op offset size result flags" "$(awk '$1 == "ev" && $11 ~ /^pipe:/ && $8 == 5 {printf "%s:%s:%s:%s:%s ", $5, $7, $8, $9, $10}' stats)" \
+	"write:-1:5:5:0 read:-1:5:5:0 "
+
 # mmap of a file, and its munmap named after the file (malloc's
 # anonymous munmaps are not recorded).
 cat >mm.py <<'PY'
