@@ -21,6 +21,7 @@ set -u
 SO=$BUILD/lib/libiorec-preload.so
 H=$BUILD/tests/preload
 RUNS=${RUNS:-9}
+FIO_RUNS=${FIO_RUNS:-15} # fio pairs: single pairs spread by +-10% here
 LOOP=${LOOP:-1000000}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-preload.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -30,6 +31,11 @@ cat "$WORK/data" >/dev/null
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # pair_median A B: median of B[i] / A[i] over the lines of files A and B
 pair_median() { paste "$1" "$2" | awk '{ printf "%.6f\n", $2 / $1 }' | median; }
+# pair_quartiles A B: "q1-q3" of the same ratios (how far to trust the median)
+pair_quartiles() {
+	paste "$1" "$2" | awk '{ printf "%.6f\n", $2 / $1 }' | sort -g |
+		awk '{ v[NR] = $1 } END { printf "%.3f-%.3f", v[int((NR + 3) / 4)], v[int((3 * NR + 1) / 4)] }'
+}
 # a fresh spool per run, made before the clock starts
 SPOOL_N=0
 newspool() { SPOOL_N=$((SPOOL_N + 1)); SPOOL=$WORK/spool.$SPOOL_N; mkdir -m 0700 "$SPOOL"; }
@@ -119,13 +125,14 @@ if command -v fio >/dev/null && command -v jq >/dev/null; then
 			jq '.jobs[0].read.iops'
 	}
 	: >"$WORK/fu"; : >"$WORK/ft"
-	for ((i = 0; i < RUNS; i++)); do
+	for ((i = 0; i < FIO_RUNS; i++)); do
 		fio_iops env >>"$WORK/fu"
 		newspool
 		fio_iops traced >>"$WORK/ft"
 	done
 	fu=$(median <"$WORK/fu"); ft=$(median <"$WORK/ft")
-	printf "  fio 4K randread: %.0f IOPS untraced, %.0f IOPS traced (medians)\n" "$fu" "$ft"
+	printf "  fio 4K randread: %.0f IOPS untraced, %.0f IOPS traced (medians); ratio quartiles %s over %d pairs\n" \
+		"$fu" "$ft" "$(pair_quartiles "$WORK/ft" "$WORK/fu")" "$FIO_RUNS"
 	# IOPS: untraced over traced is the time ratio
 	echo "BENCH preload.ratio_fio_randread $(printf '%.3f' "$(pair_median "$WORK/ft" "$WORK/fu")")"
 
