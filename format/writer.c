@@ -26,8 +26,8 @@
 
 struct wstream {
 	const struct stream_schema *s;
-	uint8_t *recs;      /* n records of s->rec_size */
-	size_t n, cap;
+	uint8_t *recs;      /* n records of s->rec_size, room for alloc */
+	size_t n, alloc, cap; /* cap: records per chunk; alloc grows up to it */
 	struct arena strings; /* copies of the pending records' strings */
 	uint64_t since_ns;  /* coarse monotonic time of the oldest pending record */
 };
@@ -332,6 +332,33 @@ static int copy_strings(struct wstream *ws, uint8_t *rec)
 	return 0;
 }
 
+/* Room for want more records in stream sid: a full chunk is written
+ * first; the buffer starts small and grows to the chunk size, so a
+ * short-lived writer (a traced process that makes a few calls) never
+ * maps whole chunks it does not fill. */
+static int stream_room(iot_writer *w, unsigned sid, size_t want)
+{
+	struct wstream *ws = &w->st[sid];
+	int rc;
+	if (ws->n == ws->cap && (rc = flush_stream(w, sid)))
+		return rc;
+	if (ws->n + want > ws->alloc && ws->alloc < ws->cap) {
+		size_t na = ws->alloc ? ws->alloc : 64;
+		while (na < ws->n + want && na < ws->cap)
+			na *= 2;
+		/* past 64 KiB straight to the chunk size: one copy, not a
+		 * doubling whose old and new blocks would both be resident */
+		if (na > ws->cap || na * ws->s->rec_size > (64u << 10))
+			na = ws->cap;
+		uint8_t *p = realloc(ws->recs, na * ws->s->rec_size);
+		if (!p)
+			return fail(w, -ENOMEM);
+		ws->recs = p;
+		ws->alloc = na;
+	}
+	return 0;
+}
+
 static int add_record(iot_writer *w, unsigned sid, const void *rec)
 {
 	if (!w)
@@ -340,7 +367,7 @@ static int add_record(iot_writer *w, unsigned sid, const void *rec)
 		return w->err;
 	struct wstream *ws = &w->st[sid];
 	int rc;
-	if (ws->n == ws->cap && (rc = flush_stream(w, sid)))
+	if (ws->n == ws->alloc && (rc = stream_room(w, sid, 1)))
 		return rc;
 	uint8_t *slot = ws->recs + ws->n * ws->s->rec_size;
 	if (sid == IOT_STREAM_IO) /* the hot path: a fixed-size copy the compiler inlines */
@@ -371,9 +398,9 @@ struct iot_io_event *iot_writer_io_room(iot_writer *w, size_t want, size_t *room
 	if (!w || w->err || want == 0)
 		return NULL;
 	struct wstream *ws = &w->st[IOT_STREAM_IO];
-	if (ws->n == ws->cap && flush_stream(w, IOT_STREAM_IO))
+	if (stream_room(w, IOT_STREAM_IO, want))
 		return NULL;
-	size_t k = ws->cap - ws->n;
+	size_t k = ws->alloc - ws->n;
 	*room = k < want ? k : want;
 	return (struct iot_io_event *)(void *)(ws->recs + ws->n * sizeof(struct iot_io_event));
 }
@@ -387,7 +414,7 @@ int iot_writer_io_commit(iot_writer *w, size_t k)
 	struct wstream *ws = &w->st[IOT_STREAM_IO];
 	if (k == 0)
 		return 0;
-	if (k > ws->cap - ws->n)
+	if (k > ws->alloc - ws->n)
 		return -EINVAL; /* the caller's mistake: nothing committed */
 	if (ws->n == 0)
 		ws->since_ns = coarse_ns();
@@ -592,9 +619,6 @@ int iot_writer_open(iot_writer **out, const char *path, const struct iot_writer_
 			ws->cap = w->opts.chunk_records > IOT_MAX_CHUNK_RECORDS
 					  ? IOT_MAX_CHUNK_RECORDS
 					  : w->opts.chunk_records;
-		ws->recs = malloc(ws->cap * ws->s->rec_size);
-		if (!ws->recs)
-			goto err;
 	}
 	struct stat st;
 	if (lstat(path, &st) == 0) {
