@@ -83,6 +83,10 @@ static struct {
 	int key_ok;
 	char spool[PATH_MAX - 64];
 	char shard[PATH_MAX];       /* current shard path (".open") */
+	uint32_t nonce;             /* of the shard to come (shard_identity) */
+	uint64_t id_base;
+	int shard_pending;          /* a fork child's shard, opened when it has
+				     * something to write (writer_ready) */
 	const char *job;
 	_Atomic uint64_t last_drain_tick;
 	struct preload_ring *_Atomic rings[MAX_RINGS];
@@ -226,6 +230,8 @@ static inline struct preload_ring *ring_get(void)
 	return r;
 }
 
+static int writer_ready(void);
+
 /* Decode and hand one ring's records to the writer. Lock held. */
 static void ring_drain(struct preload_ring *r)
 {
@@ -233,6 +239,9 @@ static void ring_drain(struct preload_ring *r)
 	uint32_t head = atomic_load_explicit(&r->head, memory_order_acquire);
 	uint64_t drops;
 	char path[PATH_SLOTS_MAX * sizeof(struct preload_slot)];
+
+	if (tail != head || atomic_load(&r->drops))
+		writer_ready();
 
 	while (tail != head) {
 		const struct preload_slot *s = &r->slots[tail & (RING_SLOTS - 1)];
@@ -292,7 +301,7 @@ static void drain_all(void)
 		if (r)
 			ring_drain(r);
 	}
-	if (lost && rt.w) {
+	if (lost && writer_ready()) {
 		struct iot_loss l = {
 			.ts_ns = preload_mono_ns(), .source = IOT_SRC_PRELOAD, .cpu = ~0u,
 			.count = lost, .reason = IOT_LOSS_BUFFER_FULL, .pid = (uint32_t)rt.pid,
@@ -775,15 +784,25 @@ static void read_small(const char *path, char *buf, size_t len)
 		buf[n - 1] = 0;
 }
 
+/* The executable and command line of this image, read from /proc once
+ * (a fork child has its parent's until it execs). */
+static struct {
+	char exe[PATH_MAX], cmdline[4096];
+	int read;
+} ident;
+
 static void add_proc(uint64_t exit_ns)
 {
-	char comm[17] = "", exe[PATH_MAX], cmdline[4096];
-	ssize_t n;
+	char comm[17] = "";
+	char *exe = ident.exe, *cmdline = ident.cmdline;
 
 	prctl(PR_GET_NAME, comm, 0, 0, 0);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = 0;
-	read_small("/proc/self/cmdline", cmdline, sizeof(cmdline));
+	if (!ident.read) {
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(ident.exe) - 1);
+		exe[n > 0 ? n : 0] = 0;
+		read_small("/proc/self/cmdline", cmdline, sizeof(ident.cmdline));
+		ident.read = 1;
+	}
 	struct iot_proc p = {
 		/* start 0: merged with the core's record of the same pid (its
 		 * start comes from /proc and would never be equal to ours) */
@@ -796,26 +815,38 @@ static void add_proc(uint64_t exit_ns)
 	iot_writer_add_proc(rt.w, &p);
 }
 
-/* Open this process's shard. Lock held, guard set. */
-static int shard_open(void)
+/* A new shard identity: the nonce in its name, and the range its
+ * strings and file ids come from (high 32 bits unique per shard, writer
+ * strings from the low half, our file ids from 2^31 up). Set at start
+ * and in a fork child, before the child can learn a file. */
+static void shard_identity(void)
 {
 	uint32_t nonce = 0;
+
+	if (getrandom(&nonce, sizeof(nonce), GRND_NONBLOCK) != sizeof(nonce))
+		nonce = (uint32_t)preload_mono_ns();
+	rt.nonce = nonce;
+	rt.id_base = ((uint64_t)((nonce ^ ((uint32_t)rt.pid << 8)) | 1u)) << 32;
+	preload_file_id_base(rt.id_base + (1ull << 31));
+}
+
+/* Create the shard of the current identity. Lock held, guard set. */
+static int shard_create(void)
+{
 	struct iot_writer_opts o = {
 		.flags = IOT_W_DIRECT | IOT_W_NO_AUTO_META,
 		.chunk_records = 8192,
 		.flush_age_ns = PRELOAD_AGE_NS,
+		.id_base = rt.id_base,
 	};
 	int rc;
 
-	if (getrandom(&nonce, sizeof(nonce), GRND_NONBLOCK) != sizeof(nonce))
-		nonce = (uint32_t)preload_mono_ns();
-	/* Ids: high 32 bits unique per shard, writer strings from the low
-	 * half, our file ids from 2^31 up. */
-	o.id_base = ((uint64_t)((nonce ^ ((uint32_t)rt.pid << 8)) | 1u)) << 32;
+	rt.shard_pending = 0;
 	/* The name starts with the creation time: sorted by name, the shards
 	 * of one pid (before and after exec) come in the order they ran. */
 	snprintf(rt.shard, sizeof(rt.shard), "%s/%016llx-%d-%08x%s", rt.spool,
-		 (unsigned long long)preload_mono_ns(), (int)rt.pid, nonce, PRELOAD_SHARD_OPEN_SUFFIX);
+		 (unsigned long long)preload_mono_ns(), (int)rt.pid, rt.nonce,
+		 PRELOAD_SHARD_OPEN_SUFFIX);
 	preload_capturing_fd = 1;
 	rc = iot_writer_open(&rt.w, rt.shard, &o);
 	preload_capturing_fd = 0;
@@ -824,11 +855,31 @@ static int shard_open(void)
 		preload_shard_fd = -1;
 		return rc;
 	}
-	preload_file_id_base(o.id_base + (1ull << 31));
 	add_proc(0);
+	return 0;
+}
+
+/* Open this process's shard. Lock held, guard set. */
+static int shard_open(void)
+{
+	int rc;
+
+	shard_identity();
+	if ((rc = shard_create()) < 0)
+		return rc;
 	atomic_store(&rt.last_drain_tick, preload_now());
 	preload_active = 1;
 	return 0;
+}
+
+/* The writer, creating a fork child's shard the first time it has
+ * something to write: a child that execs (or exits) without recording
+ * anything costs no shard. Lock held. */
+static int writer_ready(void)
+{
+	if (!rt.w && rt.shard_pending && shard_create() < 0)
+		preload_active = 0;
+	return rt.w != NULL;
 }
 
 /* Flush and close the shard (footer) and mark it complete; exiting
@@ -838,9 +889,12 @@ static void shard_close(int exiting)
 	char done[PATH_MAX];
 	size_t n;
 
+	drain_all();
+	if (!rt.w && rt.shard_pending && exiting)
+		writer_ready(); /* a fork child that exits: its process record */
+	rt.shard_pending = 0;
 	if (!rt.w)
 		return;
-	drain_all();
 	if (exiting)
 		add_proc(preload_mono_ns());
 	/* No footer, no fsync: iorec reads shards by scanning, and a shard
@@ -960,8 +1014,11 @@ static void fork_child_inner(void)
 		rt.w = NULL;
 		preload_shard_fd = -1;
 	}
-	if (shard_open() < 0)
-		preload_active = 0;
+	/* Most children exec at once: their shard is made when they first
+	 * have something to write, or when they exit without exec. */
+	shard_identity();
+	rt.shard_pending = 1;
+	atomic_store(&rt.last_drain_tick, preload_now());
 	preload_tls.guard = 0;
 }
 

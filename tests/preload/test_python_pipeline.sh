@@ -168,4 +168,10 @@ done
 expect_eq "pipeline: bytes read from nums" "$(ev_sum "$WORK/nums" read | cut -d' ' -f2)" "$(stat -c %s nums)"
 # the subshell (fork without exec, bash's read builtin) has its own shard
 expect_eq "subshell: bytes read from sub.in" "$(ev_sum "$WORK/sub.in" read | cut -d' ' -f2)" 4
+# A fork child that execs without recording anything costs no shard (its
+# exec'd image has one); one that exits without exec keeps its record.
+traced bash -c '/bin/true; /bin/true; ( : ); :' || fail "bash -c failed"
+expect_eq "fork+exec: shards (bash, true, true, subshell)" "$(ls "$SPOOL" | wc -l)" 4
+merge
+expect_eq "fork+exec: processes" "$(awk '$1 == "procs" {print $2}' stats)" 4
 echo "python and pipeline: all good"
