@@ -179,6 +179,18 @@ static bool field_is_const(const uint8_t *p, size_t stride, size_t n, unsigned s
  * column would walk the whole chunk once per column (a strided pass that
  * misses the cache on every record). diff must hold rs bytes. */
 #define DIFF_WORDS 64
+/* The pass for records of NW words; a constant NW lets the compiler
+ * unroll and vectorize the inner loop (the I/O stream's 72-byte records
+ * are the hot case). */
+#define DIFF_PASS(NW)                                                  \
+	for (size_t i = 1; i < n; i++) {                               \
+		const uint8_t *r = recs + i * (NW) * 8;                \
+		for (size_t k = 0; k < (NW); k++) {                    \
+			uint64_t x;                                    \
+			memcpy(&x, r + 8 * k, 8);                      \
+			acc[k] |= x ^ first[k];                        \
+		}                                                      \
+	}
 static bool diff_bytes(const uint8_t *recs, size_t rs, size_t n, uint8_t *diff)
 {
 	if (rs % 8 || rs / 8 > DIFF_WORDS)
@@ -186,17 +198,14 @@ static bool diff_bytes(const uint8_t *recs, size_t rs, size_t n, uint8_t *diff)
 	size_t nw = rs / 8;
 	uint64_t first[DIFF_WORDS], acc[DIFF_WORDS] = {0};
 	memcpy(first, recs, rs);
-	for (size_t i = 1; i < n; i++) {
-		const uint8_t *r = recs + i * rs;
-		for (size_t k = 0; k < nw; k++) {
-			uint64_t x;
-			memcpy(&x, r + 8 * k, 8);
-			acc[k] |= x ^ first[k];
-		}
-	}
+	if (nw == sizeof(struct iot_io_event) / 8)
+		DIFF_PASS(sizeof(struct iot_io_event) / 8)
+	else
+		DIFF_PASS(nw)
 	memcpy(diff, acc, rs);
 	return true;
 }
+#undef DIFF_PASS
 
 static bool diff_is_zero(const uint8_t *diff, const struct col_desc *c)
 {
