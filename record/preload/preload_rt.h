@@ -88,7 +88,8 @@ struct preload_tls {
 };
 extern __thread struct preload_tls preload_tls __attribute__((tls_model("initial-exec")));
 
-/* 1 while the process records (spool set, shard open). */
+/* 1 while the process records (spool set; shard open, or pending in a
+ * fork child until it has something to write). */
 extern volatile int preload_active;
 
 /* Timestamps on the call path are clock ticks: the TSC where it is
