@@ -534,6 +534,17 @@ void preload_missed(void)
 		atomic_fetch_add(&rt.lost_noring, 1);
 }
 
+/* Move a tracked position by what a call transferred; its old value, or
+ * -1 when unknown (and then it stays unknown). */
+static inline int64_t pos_advance(_Atomic int64_t *pos, int64_t moved)
+{
+	int64_t off = atomic_fetch_add_explicit(pos, moved, memory_order_relaxed);
+
+	if (off < 0)
+		atomic_store(pos, -1);
+	return off < 0 ? -1 : off;
+}
+
 /* Offset of the call and the descriptor's new position. */
 static int64_t call_offset(struct preload_ofd *o, const struct preload_call *c, uint8_t *eflags)
 {
@@ -543,18 +554,12 @@ static int64_t call_offset(struct preload_ofd *o, const struct preload_call *c, 
 	case PRELOAD_AT_GIVEN:
 		return c->offset;
 	case PRELOAD_AT_CUR:
-		if (o && o->seekable && !(o->oflags & O_APPEND)) {
-			off = atomic_fetch_add_explicit(&o->offset, moved, memory_order_relaxed);
-			if (off < 0) /* position unknown: stays unknown */
-				atomic_store(&o->offset, -1);
-		}
+		if (o && o->seekable && !(o->oflags & O_APPEND))
+			off = pos_advance(&o->offset, moved);
 		break;
 	case PRELOAD_AT_STDIO:
-		if (o) {
-			off = atomic_fetch_add_explicit(&o->stdio_pos, moved, memory_order_relaxed);
-			if (off < 0)
-				atomic_store(&o->stdio_pos, -1);
-		}
+		if (o)
+			off = pos_advance(&o->stdio_pos, moved);
 		break;
 	case PRELOAD_AT_SEEK:
 		if (o && c->result >= 0)
@@ -609,6 +614,21 @@ static const uint8_t op_category[IOT_OP__COUNT] = {
 #undef PRELOAD_X_CAT
 };
 
+/* Append one I/O slot to the thread's ring (or count it dropped), then
+ * drain if due. */
+static inline void append_io(struct preload_ring *r, const struct preload_slot *slot, uint64_t t1)
+{
+	uint32_t head;
+
+	if (!ring_reserve(r, 1, &head)) {
+		atomic_fetch_add(&r->drops, 1);
+		return;
+	}
+	r->slots[head & (RING_SLOTS - 1)] = *slot;
+	atomic_store_explicit(&r->head, head + 1, memory_order_release);
+	maybe_drain(r, t1);
+}
+
 static void record_call(struct preload_call *c, uint64_t t1);
 
 void preload_record(struct preload_call *c)
@@ -626,7 +646,6 @@ void preload_record_rw(uint64_t t0, uint16_t op, int fd, uint8_t at, int64_t off
 	uint64_t t1 = preload_now();
 	struct preload_ring *r = preload_tls.ring;
 	struct preload_ofd *o;
-	uint32_t head;
 	int64_t off = offset;
 	uint8_t eflags = 0;
 
@@ -640,30 +659,17 @@ void preload_record_rw(uint64_t t0, uint16_t op, int fd, uint8_t at, int64_t off
 	}
 	int saved_guard = preload_tls.guard;
 	preload_tls.guard = PRELOAD_GUARD_BUSY;
-	if (at == PRELOAD_AT_CUR) {
-		off = atomic_fetch_add_explicit(&o->offset, result > 0 ? result : 0,
-						memory_order_relaxed);
-		if (off < 0) { /* position unknown: stays unknown */
-			atomic_store(&o->offset, -1);
-			eflags |= IOT_EV_OFFSET_UNKNOWN;
-			off = -1;
-		}
-	}
+	if (at == PRELOAD_AT_CUR && (off = pos_advance(&o->offset, result > 0 ? result : 0)) < 0)
+		eflags |= IOT_EV_OFFSET_UNKNOWN;
 	if (o->oflags & O_DIRECT)
 		eflags |= IOT_EV_DIRECT;
 	if (result >= 0 && (uint64_t)result < size)
 		eflags |= IOT_EV_PARTIAL;
-	if (!ring_reserve(r, 1, &head)) {
-		atomic_fetch_add(&r->drops, 1);
-	} else {
-		r->slots[head & (RING_SLOTS - 1)] = (struct preload_slot){
-			.ts_ns = t0, .dur_ns = t1 - t0, .file_id = o->file_id, .offset = off,
-			.size = size, .result = result, .fd = fd, .op = op, .ftype = o->ftype,
-			.eflags = eflags, .kind = PRELOAD_SLOT_IO,
-		};
-		atomic_store_explicit(&r->head, head + 1, memory_order_release);
-		maybe_drain(r, t1);
-	}
+	append_io(r, &(struct preload_slot){
+		.ts_ns = t0, .dur_ns = t1 - t0, .file_id = o->file_id, .offset = off,
+		.size = size, .result = result, .fd = fd, .op = op, .ftype = o->ftype,
+		.eflags = eflags, .kind = PRELOAD_SLOT_IO,
+	}, t1);
 	preload_tls.guard = saved_guard;
 }
 
@@ -673,7 +679,6 @@ static void record_call(struct preload_call *c, uint64_t t1)
 	struct preload_ofd *o = NULL;
 	uint64_t file_id = 0;
 	uint8_t eflags = 0, ftype = 0;
-	uint32_t head;
 	int mute = 0, saved_guard = preload_tls.guard; /* a drain, in a handler */
 
 	preload_tls.guard = PRELOAD_GUARD_BUSY;
@@ -728,19 +733,13 @@ static void record_call(struct preload_call *c, uint64_t t1)
 	if (c->size && c->result >= 0 && (uint64_t)c->result < c->size && c->op < IOT_OP__COUNT &&
 	    (op_category[c->op] == IOT_CAT_READ || op_category[c->op] == IOT_CAT_WRITE))
 		eflags |= IOT_EV_PARTIAL;
-	if (!ring_reserve(r, 1, &head)) {
-		atomic_fetch_add(&r->drops, 1);
-		goto out;
-	}
-	r->slots[head & (RING_SLOTS - 1)] = (struct preload_slot){
+	append_io(r, &(struct preload_slot){
 		.ts_ns = c->t0, .dur_ns = t1 - c->t0, .file_id = file_id, .offset = off,
 		.size = c->size, .result = c->result,
 		.fd = c->opened && c->result >= 0 ? (int32_t)c->result : c->fd,
 		.flags = c->flags, .op = c->op, .ftype = ftype, .eflags = eflags,
 		.kind = PRELOAD_SLOT_IO,
-	};
-	atomic_store_explicit(&r->head, head + 1, memory_order_release);
-	maybe_drain(r, t1);
+	}, t1);
 out:
 	fd_update(c);
 	preload_tls.guard = saved_guard;

@@ -29,11 +29,12 @@ head -c $((16 << 20)) /dev/urandom >"$WORK/data"
 cat "$WORK/data" >/dev/null
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# pair_median A B: median of B[i] / A[i] over the lines of files A and B
-pair_median() { paste "$1" "$2" | awk '{ printf "%.6f\n", $2 / $1 }' | median; }
+# pair_ratios A B: B[i] / A[i] over the lines of files A and B
+pair_ratios() { paste "$1" "$2" | awk '{ printf "%.6f\n", $2 / $1 }'; }
+pair_median() { pair_ratios "$@" | median; }
 # pair_quartiles A B: "q1-q3" of the same ratios (how far to trust the median)
 pair_quartiles() {
-	paste "$1" "$2" | awk '{ printf "%.6f\n", $2 / $1 }' | sort -g |
+	pair_ratios "$@" | sort -g |
 		awk '{ v[NR] = $1 } END { printf "%.3f-%.3f", v[int((NR + 3) / 4)], v[int((3 * NR + 1) / 4)] }'
 }
 # a fresh spool per run, made before the clock starts
