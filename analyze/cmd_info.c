@@ -24,7 +24,7 @@ static const char usage[] =
 	"  ioanalyze info -f json traces/ | jq '.traces[] | {name, integrity}'\n";
 
 struct stream_info {
-	uint64_t chunks, records, first, last, bytes;
+	uint64_t chunks, stored, records, first, last, bytes, raw;
 };
 
 static void collect(const iot_reader *r, struct stream_info *si)
@@ -41,6 +41,8 @@ static void collect(const iot_reader *r, struct stream_info *si)
 		x->chunks++;
 		x->records += c->nrecords;
 		x->bytes += c->comp_size;
+		x->raw += c->raw_size;
+		x->stored += c->codec == 0;
 		if (c->first_ts < x->first)
 			x->first = c->first_ts;
 		if (c->last_ts > x->last)
@@ -118,11 +120,18 @@ static void text_one(FILE *f, const struct input_trace *t)
 		iot_reader_file_count(t->r));
 	fprintf(f, "  lost events %" PRIu64 " (%" PRIu64 " loss records)%s\n", lost, nloss,
 		lost ? "  !! the trace is incomplete" : "");
-	fprintf(f, "  streams     %-10s %8s %12s %10s\n", "", "chunks", "records", "bytes");
-	for (unsigned s = 1; s <= IOT_STREAM__MAX; s++)
-		if (si[s].chunks)
-			fprintf(f, "              %-10s %8" PRIu64 " %12" PRIu64 " %10s\n", iot_stream_name(s),
-				si[s].chunks, si[s].records, fmt_bytes(a, sizeof a, (double)si[s].bytes));
+	/* stored: chunks written without zstd (it would not have paid) */
+	fprintf(f, "  streams     %-10s %8s %8s %12s %10s %10s\n", "", "chunks", "stored", "records",
+		"bytes", "unpacked");
+	for (unsigned s = 1; s <= IOT_STREAM__MAX; s++) {
+		if (!si[s].chunks)
+			continue;
+		char u[32];
+		fprintf(f, "              %-10s %8" PRIu64 " %8" PRIu64 " %12" PRIu64 " %10s %10s\n",
+			iot_stream_name(s), si[s].chunks, si[s].stored, si[s].records,
+			fmt_bytes(a, sizeof a, (double)si[s].bytes),
+			fmt_bytes(u, sizeof u, (double)si[s].raw));
+	}
 	size_t nm = iot_reader_meta_count(t->r);
 	if (nm)
 		fprintf(f, "  metadata\n");
@@ -178,6 +187,8 @@ static void json_one(struct jw *w, const struct input_trace *t)
 		jw_u64(w, "chunks", si[s].chunks);
 		jw_u64(w, "records", si[s].records);
 		jw_u64(w, "bytes", si[s].bytes);
+		jw_u64(w, "unpacked_bytes", si[s].raw);
+		jw_u64(w, "stored_chunks", si[s].stored);
 		jw_obj_end(w);
 	}
 	jw_obj_end(w);

@@ -381,6 +381,7 @@ struct iot_chunk_info {
 	uint64_t last_ts;     /* max record timestamp in the chunk */
 	uint32_t raw_size;    /* encoded size before zstd */
 	uint32_t comp_size;   /* payload bytes on disk */
+	uint32_t codec;       /* 0 = payload stored as is, 1 = zstd */
 	uint32_t nagg;        /* number of per-pid aggregates */
 	const struct iot_pid_agg *agg; /* owned by the reader */
 };
@@ -405,6 +406,12 @@ struct iot_writer_opts {
 	uint64_t flush_age_ns;     /* flush a chunk this old (wall time); 0 = 1 s */
 	int zstd_level;            /* 0 = default (1) */
 	uint64_t id_base;          /* first file/string id; 0 = 1 */
+	/* Percent, 0-100; 0 = every chunk compressed. A chunk that zstd
+	 * shrinks by less is still written compressed, but the next 15
+	 * chunks of its stream are stored as is without trying (zstd costs
+	 * more than it saves on dense data, such as random offsets). A chunk
+	 * that compression would not make smaller is always stored. */
+	int zstd_min_gain;
 };
 
 /* Create a trace at path. The file is created O_EXCL|O_NOFOLLOW, mode

@@ -232,7 +232,8 @@ static bool hdr_sane(const struct chunk_hdr *h)
 {
 	return h->nrecords <= IOT_MAX_CHUNK_RECORDS && h->raw_size <= IOT_MAX_CHUNK_RAW &&
 	       h->nagg <= h->nrecords && h->comp_size <= IOT_MAX_CHUNK_RAW * 2u &&
-	       h->ncols < 1024 && h->first_ts <= h->last_ts;
+	       h->ncols < 1024 && h->first_ts <= h->last_ts &&
+	       (h->codec != IOT_CODEC_NONE || h->comp_size == h->raw_size);
 }
 
 static int add_raw(iot_reader *r, uint64_t off, const struct chunk_hdr *h, const uint8_t *aggs)
@@ -496,6 +497,7 @@ static int build_index(iot_reader *r)
 		ci->last_ts = c->h.last_ts;
 		ci->raw_size = c->h.raw_size;
 		ci->comp_size = c->h.comp_size;
+		ci->codec = c->h.codec;
 		ci->nagg = c->h.nagg;
 		ci->agg = c->h.nagg ? &r->aggs[c->agg_index] : NULL;
 		r->idx_raw[r->nidx++] = i;

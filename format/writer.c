@@ -30,6 +30,7 @@ struct wstream {
 	size_t n, alloc, cap; /* cap: records per chunk; alloc grows up to it */
 	struct arena strings; /* copies of the pending records' strings */
 	uint64_t since_ns;  /* coarse monotonic time of the oldest pending record */
+	unsigned store_next; /* chunks to store without trying zstd (zstd_min_gain) */
 };
 
 struct widx {
@@ -243,6 +244,39 @@ static int flush_tables(iot_writer *w)
 	return 0;
 }
 
+/* Chunks a stream stores without trying zstd after one that zstd shrank
+ * by less than opts.zstd_min_gain percent; the next is tried again. */
+#define STORE_RUN 15u
+
+/* The chunk's payload: w->raw zstd-compressed into w->comp, or w->raw as
+ * is (*payload unchanged) when compression would not make it smaller, or
+ * when the stream's chunks have lately not shrunk by zstd_min_gain. */
+static int compress_payload(iot_writer *w, struct wstream *ws, const uint8_t **payload,
+			    size_t *len)
+{
+	if (ws->store_next) {
+		ws->store_next--;
+		return 0;
+	}
+	size_t bound = ZSTD_compressBound(w->raw.len);
+	w->comp.len = 0;
+	int rc = buf_reserve(&w->comp, bound);
+	if (rc)
+		return rc;
+	size_t cl = ZSTD_compressCCtx(w->cctx, w->comp.p, bound, w->raw.p, w->raw.len,
+				      w->opts.zstd_level);
+	if (ZSTD_isError(cl))
+		return IOT_E_ZSTD;
+	unsigned gain = (unsigned)w->opts.zstd_min_gain;
+	if (gain && (uint64_t)cl * 100 > (uint64_t)w->raw.len * (100 - gain))
+		ws->store_next = STORE_RUN;
+	if (cl >= w->raw.len)
+		return 0;
+	*payload = w->comp.p;
+	*len = cl;
+	return 0;
+}
+
 static int flush_stream(iot_writer *w, unsigned sid)
 {
 	struct wstream *ws = &w->st[sid];
@@ -258,7 +292,6 @@ static int flush_stream(iot_writer *w, unsigned sid)
 
 	struct chunk_hdr h = {0};
 	h.stream = sid;
-	h.codec = IOT_CODEC_ZSTD;
 	h.nrecords = (uint32_t)ws->n;
 	h.ncols = ws->s->ncols;
 	ts_range(ws, &h.first_ts, &h.last_ts);
@@ -272,20 +305,17 @@ static int flush_stream(iot_writer *w, unsigned sid)
 	if (sid == IOT_STREAM_IO && (rc = build_aggs(w, ws, &h.nagg)))
 		return fail(w, rc);
 
-	size_t bound = ZSTD_compressBound(w->raw.len);
-	w->comp.len = 0;
-	if ((rc = buf_reserve(&w->comp, bound)))
+	const uint8_t *payload = w->raw.p;
+	size_t cl = w->raw.len;
+	if ((rc = compress_payload(w, ws, &payload, &cl)))
 		return fail(w, rc);
-	size_t cl = ZSTD_compressCCtx(w->cctx, w->comp.p, bound, w->raw.p, w->raw.len,
-				      w->opts.zstd_level);
-	if (ZSTD_isError(cl))
-		return fail(w, IOT_E_ZSTD);
+	h.codec = payload == w->raw.p ? IOT_CODEC_NONE : IOT_CODEC_ZSTD;
 	h.comp_size = (uint32_t)cl;
-	h.payload_crc = iot_crc32_update(iot_crc32(w->aggbuf.p, w->aggbuf.len), w->comp.p, cl);
+	h.payload_crc = iot_crc32_update(iot_crc32(w->aggbuf.p, w->aggbuf.len), payload, cl);
 
 	uint8_t hdr[IOT_CHUNK_HEADER_SIZE];
 	chunk_hdr_pack(&h, hdr);
-	struct iovec iov[3] = {{hdr, sizeof hdr}, {w->aggbuf.p, w->aggbuf.len}, {w->comp.p, cl}};
+	struct iovec iov[3] = {{hdr, sizeof hdr}, {w->aggbuf.p, w->aggbuf.len}, {(void *)payload, cl}};
 	uint64_t at = w->off;
 	if ((rc = write_all(w, iov, 3)))
 		return fail(w, rc);
@@ -605,6 +635,10 @@ int iot_writer_open(iot_writer **out, const char *path, const struct iot_writer_
 		w->opts.flush_age_ns = DEFAULT_FLUSH_AGE_NS;
 	if (!w->opts.zstd_level)
 		w->opts.zstd_level = 1;
+	if (w->opts.zstd_min_gain < 0 || w->opts.zstd_min_gain > 100) {
+		free(w);
+		return -EINVAL;
+	}
 	w->next_id = w->opts.id_base ? w->opts.id_base : 1;
 	int rc = -ENOMEM;
 	w->path = strdup(path);

@@ -165,6 +165,91 @@ START_TEST(test_roundtrip_io_many_chunks)
 }
 END_TEST
 
+/* An event no codec can predict: random time steps, sizes and offsets. */
+static struct iot_io_event dense_event(uint64_t i)
+{
+	struct iot_io_event e = make_event(i);
+	e.ts_ns = 1000000000ULL + i * 100000 + xrand() % 100000;
+	e.dur_ns = xrand() % 1000000;
+	e.offset = (int64_t)(xrand() >> 1);
+	e.size = xrand() % 1048576;
+	e.result = (int64_t)(xrand() % 1048576);
+	e.fd = (int32_t)(xrand() % 1000);
+	e.file_id = 1 + xrand() % 100000;
+	return e;
+}
+
+static size_t count_io(iot_reader *r);
+
+/* zstd_min_gain: dense chunks are stored as is after one that zstd did
+ * not shrink enough, the stream is tried again after the run, and
+ * compressible chunks go back to zstd; both kinds read back alike. */
+START_TEST(test_store_when_zstd_does_not_pay)
+{
+	make_tmpdir();
+	const char *p = tpath("store.iotr");
+	struct iot_writer_opts bad = {.zstd_min_gain = 101};
+	iot_writer *w;
+	ck_assert_int_eq(iot_writer_open(&w, p, &bad), -EINVAL);
+	struct iot_writer_opts o = {.chunk_records = 1000, .zstd_min_gain = 25};
+	ck_assert_int_eq(iot_writer_open(&w, p, &o), 0);
+	enum { DENSE = 20000, N = 40000 };
+	struct iot_io_event *ev = malloc(N * sizeof *ev);
+	for (int i = 0; i < N; i++) {
+		ev[i] = i < DENSE ? dense_event((uint64_t)i) : make_event((uint64_t)i);
+		ev[i].ts_ns += i < DENSE ? 0 : DENSE * 100000ULL;
+		ck_assert_int_eq(iot_writer_add_io(w, &ev[i]), 0);
+	}
+	ck_assert_int_eq(iot_writer_close(w), 0);
+
+	/* chunks 0 and 16 are tried on dense data and set a store run of 15;
+	 * 17-31 are stored untried although compressible from 20 on */
+	iot_reader *r = open_ok(p);
+	size_t got = 0, k = 0;
+	uint64_t stored_at = 0;
+	for (size_t c = 0; c < iot_reader_chunk_count(r); c++) {
+		const struct iot_chunk_info *ci = iot_reader_chunk(r, c);
+		if (ci->stream != IOT_STREAM_IO)
+			continue;
+		if (k % 16 != 0 && k < 32) {
+			ck_assert_msg(ci->codec == 0, "chunk %zu not stored", k);
+			ck_assert_uint_eq(ci->comp_size, ci->raw_size);
+			if (!stored_at)
+				stored_at = ci->offset + 64 + ci->nagg * 40ULL + ci->comp_size / 2;
+		} else if (k >= 32) {
+			ck_assert_msg(ci->codec == 1 && ci->comp_size * 2 < ci->raw_size,
+				      "chunk %zu: codec %u, %u of %u bytes", k, ci->codec,
+				      ci->comp_size, ci->raw_size);
+		}
+		k++;
+		const struct iot_io_event *e;
+		size_t n;
+		ck_assert_int_eq(iot_reader_decode_io(r, c, &e, &n), 0);
+		for (size_t j = 0; j < n; j++, got++)
+			ck_assert_msg(ev_eq(&e[j], &ev[got]), "event %zu differs", got);
+	}
+	ck_assert_uint_eq(got, N);
+	ck_assert_uint_eq(k, N / 1000);
+	iot_reader_close(r);
+
+	/* a damaged stored chunk is caught by its checksum like any other */
+	int fd = open(p, O_RDWR);
+	uint8_t b;
+	ck_assert_int_eq(pread(fd, &b, 1, (off_t)stored_at), 1);
+	b ^= 0x01;
+	ck_assert_int_eq(pwrite(fd, &b, 1, (off_t)stored_at), 1);
+	close(fd);
+	r = open_ok(p);
+	ck_assert_uint_eq(count_io(r), N - 1000);
+	struct iot_integrity in;
+	iot_reader_integrity(r, &in);
+	ck_assert_uint_eq(in.corrupt_chunks, 1);
+	iot_reader_close(r);
+	free(ev);
+	rm_tmpdir();
+}
+END_TEST
+
 /* Events written in place (iot_writer_io_room/commit) in runs of every
  * length, partial commits and runs cut by the chunk end, mixed with
  * add_io and add_file: the same trace as event by event. */
@@ -845,6 +930,7 @@ int main(void)
 	tcase_add_test(t, test_op_table);
 	tcase_add_test(t, test_roundtrip_io_many_chunks);
 	tcase_add_test(t, test_io_room_in_place);
+	tcase_add_test(t, test_store_when_zstd_does_not_pay);
 	tcase_add_test(t, test_roundtrip_edges);
 	tcase_add_test(t, test_roundtrip_all_streams);
 	tcase_add_test(t, test_refuses_overwrite);
