@@ -17,7 +17,7 @@ EXTRA_ALL += $(PRELOAD_SRC_LIB)
 BENCH_TARGETS += bench-preload
 
 # Helper programs of tests/preload/ (not installed).
-PRELOAD_TEST_BINS := $(addprefix $(BUILD)/tests/preload/, iotr_stats mt_io sig_write pread_loop thread_mem vfork_dup errno_start errno_keep)
+PRELOAD_TEST_BINS := $(addprefix $(BUILD)/tests/preload/, iotr_stats mt_io sig_write pread_loop pread_mix thread_mem vfork_dup errno_start errno_keep)
 
 # Applications pass NULL where glibc headers say nonnull (fstatat with
 # AT_EMPTY_PATH, ...): keep our NULL checks.

@@ -12,6 +12,9 @@
 #   - the same loop under `iorec -s ebpf` when that source can run here
 #   - strace -f on 20k calls (it is too slow for 1M)
 #   - fio 4K random read (psync) on a cached file: fio's IOPS untraced / traced
+#   - random 4 KiB preads in one process, alternating blocks of wrapped
+#     pread() and plain syscall() (tests/preload/pread_mix): the ns the
+#     library adds per call, free of the machine's drift
 #   - memory per thread: RSS growth from 8 to 40 threads that each did
 #     20k preads, traced minus untraced, divided by 32
 # Prints BENCH preload.ratio_pread_loop, preload.ratio_fio_randread,
@@ -102,6 +105,25 @@ if ((ebpf_ok)); then
 else
 	echo "  ebpf     not available here (iorec --check)"
 fi
+
+# In one process, wrapped and plain calls a millisecond apart: the
+# figure to compare builds by (the pairs above spread by several %).
+: >"$WORK/x"; : >"$WORK/xr"; : >"$WORK/x0"
+for ((i = 0; i < RUNS; i++)); do
+	"$H/pread_mix" "$WORK/data" "$LOOP" | awk '{ print $6 }' >>"$WORK/x0"
+	newspool
+	traced "$H/pread_mix" "$WORK/data" "$LOOP" >"$WORK/mix.out" ||
+		{ echo "bench-preload: pread_mix failed" >&2; exit 1; }
+	awk '{ print $6 >> "'"$WORK/x"'"; print $8 >> "'"$WORK/xr"'" }' "$WORK/mix.out"
+done
+n=$("$H/iotr_stats" --merge "$WORK/check.iotr" "$SPOOL" | awk '$1 == "op" && $2 == "pread" { print $4 }')
+rm -f "$WORK/check.iotr"
+want=$(awk '{ print $10 }' "$WORK/mix.out")
+[[ $n == "$want" ]] || { echo "bench-preload: pread_mix trace holds $n of $want preads" >&2; exit 1; }
+printf "  random 4K pread, wrapped vs plain in one process: +%.1f ns per call (without the library: %+.1f ns)\n" \
+	"$(median <"$WORK/x")" "$(median <"$WORK/x0")"
+echo "BENCH preload.ns_per_event_random_pread $(printf '%.1f' "$(median <"$WORK/x")")"
+echo "BENCH preload.ratio_random_pread_interleaved $(printf '%.3f' "$(median <"$WORK/xr")")"
 
 SMALL=20000
 : >"$WORK/su"; : >"$WORK/st"; : >"$WORK/sp"
