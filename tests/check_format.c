@@ -85,6 +85,18 @@ static int ev_eq(const struct iot_io_event *a, const struct iot_io_event *b)
 	       a->size == b->size && a->result == b->result;
 }
 
+/* XOR the byte at offset at of file path with mask (damage on purpose). */
+static void flip_byte(const char *path, uint64_t at, uint8_t mask)
+{
+	int fd = open(path, O_RDWR);
+	uint8_t b;
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &b, 1, (off_t)at), 1);
+	b ^= mask;
+	ck_assert_int_eq(pwrite(fd, &b, 1, (off_t)at), 1);
+	close(fd);
+}
+
 /* ---- op table ---- */
 
 START_TEST(test_op_table)
@@ -233,12 +245,7 @@ START_TEST(test_store_when_zstd_does_not_pay)
 	iot_reader_close(r);
 
 	/* a damaged stored chunk is caught by its checksum like any other */
-	int fd = open(p, O_RDWR);
-	uint8_t b;
-	ck_assert_int_eq(pread(fd, &b, 1, (off_t)stored_at), 1);
-	b ^= 0x01;
-	ck_assert_int_eq(pwrite(fd, &b, 1, (off_t)stored_at), 1);
-	close(fd);
+	flip_byte(p, stored_at, 0x01);
 	r = open_ok(p);
 	ck_assert_uint_eq(count_io(r), N - 1000);
 	struct iot_integrity in;
@@ -689,12 +696,7 @@ START_TEST(test_flipped_byte_skips_one_chunk)
 	const struct iot_chunk_info *ci = iot_reader_chunk(r, target);
 	uint64_t at = ci->offset + 64 + ci->nagg * 40ULL + ci->comp_size / 2;
 	iot_reader_close(r);
-	int fd = open(p, O_RDWR);
-	uint8_t b;
-	ck_assert_int_eq(pread(fd, &b, 1, (off_t)at), 1);
-	b ^= 0x40;
-	ck_assert_int_eq(pwrite(fd, &b, 1, (off_t)at), 1);
-	close(fd);
+	flip_byte(p, at, 0x40);
 	r = open_ok(p);
 	ck_assert_uint_eq(count_io(r), 2000);
 	struct iot_integrity in;
@@ -723,12 +725,7 @@ START_TEST(test_flipped_header_with_footer)
 			break;
 		}
 	iot_reader_close(r);
-	int fd = open(p, O_RDWR);
-	uint8_t b;
-	ck_assert_int_eq(pread(fd, &b, 1, (off_t)at + 9), 1);
-	b ^= 0x01; /* nrecords */
-	ck_assert_int_eq(pwrite(fd, &b, 1, (off_t)at + 9), 1);
-	close(fd);
+	flip_byte(p, at + 9, 0x01); /* nrecords */
 	r = open_ok(p);
 	struct iot_integrity in;
 	iot_reader_integrity(r, &in);

@@ -62,6 +62,11 @@ cpu() {
 }
 
 traced() { IOREC_PRELOAD_SPOOL=$SPOOL LD_PRELOAD=$SO "$@"; }
+# spool_preads: preads recorded in the last spool (merged, then dropped)
+spool_preads() {
+	"$H/iotr_stats" --merge "$WORK/check.iotr" "$SPOOL" | awk '$1 == "op" && $2 == "pread" { print $4 }'
+	rm -f "$WORK/check.iotr"
+}
 
 ebpf_ok=0
 if [[ -x $BUILD/bin/iorec ]] && "$BUILD/bin/iorec" --check 2>/dev/null | grep -q '^ebpf *yes'; then
@@ -94,8 +99,7 @@ if [[ -x /usr/bin/time ]]; then
 	echo "BENCH preload.user_ns_per_event $(awk -v a="$ut" -v b="$uu" -v n="$LOOP" 'BEGIN { printf "%.0f", (a - b) * 1e9 / n }')"
 fi
 # every call must be in the trace
-n=$("$H/iotr_stats" --merge "$WORK/check.iotr" "$SPOOL" | awk '$1 == "op" && $2 == "pread" { print $4 }')
-rm -f "$WORK/check.iotr"
+n=$(spool_preads)
 [[ $n == "$LOOP" ]] || { echo "bench-preload: trace holds $n of $LOOP preads" >&2; exit 1; }
 printf "  untraced %8.3f s\n  preload  %8.3f s  (%s events recorded)\n" "$u" "$t" "$n"
 if ((ebpf_ok)); then
@@ -116,8 +120,7 @@ for ((i = 0; i < RUNS; i++)); do
 		{ echo "bench-preload: pread_mix failed" >&2; exit 1; }
 	awk '{ print $6 >> "'"$WORK/x"'"; print $8 >> "'"$WORK/xr"'" }' "$WORK/mix.out"
 done
-n=$("$H/iotr_stats" --merge "$WORK/check.iotr" "$SPOOL" | awk '$1 == "op" && $2 == "pread" { print $4 }')
-rm -f "$WORK/check.iotr"
+n=$(spool_preads)
 want=$(awk '{ print $10 }' "$WORK/mix.out")
 [[ $n == "$want" ]] || { echo "bench-preload: pread_mix trace holds $n of $want preads" >&2; exit 1; }
 printf "  random 4K pread, wrapped vs plain in one process: +%.1f ns per call (without the library: %+.1f ns)\n" \
