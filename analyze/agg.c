@@ -310,8 +310,9 @@ struct agg {
 	struct agg_file *files; size_t nfiles, cfiles;
 	char **file_names; /* owned copies for synthetic names, NULL otherwise */
 	struct pair_state *pairs; size_t npairs, cpairs;
-	struct hmap proc_map;   /* (trace, pid) -> proc */
-	struct hmap thread_map; /* (trace, tid) -> thread */
+	struct hmap proc_map;   /* (trace | life << 32, pid) -> proc */
+	struct hmap thread_map; /* (trace | life << 32, pid << 32 | tid) -> thread */
+	struct hmap reused_map; /* (trace, pid) -> 1: pids with several lives */
 	struct hmap fid_map;    /* (trace, file id) or (trace|pid, ~fd) -> file */
 	struct hmap path_map;   /* (hash(path), n) -> file */
 	struct hmap pair_map;   /* (proc, file) -> pair */
@@ -375,6 +376,7 @@ void agg_free(struct agg *a)
 	free(a->jobs);
 	hmap_free(&a->proc_map);
 	hmap_free(&a->thread_map);
+	hmap_free(&a->reused_map);
 	hmap_free(&a->fid_map);
 	hmap_free(&a->path_map);
 	hmap_free(&a->pair_map);
@@ -419,27 +421,55 @@ int agg_add_trace(struct agg *a, const iot_reader *r)
 	t->wall_off = (int64_t)(iot_reader_wall_ns(r, probe) - probe);
 	t->host = trace_host(r);
 	t->job = trace_job(r);
+	/* the reader keeps one process entry per life of a pid */
+	struct hmap seen = { 0 };
+	for (size_t i = 0; i < iot_reader_proc_count(r); i++) {
+		uint32_t pid = iot_reader_proc_at(r, i)->pid;
+		if ((hmap_get(&seen, 0, pid) >= 0 ? hmap_put(&a->reused_map, a->ntraces, pid, 1)
+						  : hmap_put(&seen, 0, pid, 1)) < 0) {
+			hmap_free(&seen);
+			return -ENOMEM;
+		}
+	}
+	hmap_free(&seen);
 	return (int)a->ntraces++;
 }
 
-static int64_t find_proc(struct agg *a, int t, uint32_t pid, uint64_t ts, int create)
+/* Key of a process (or of its threads) in proc_map and thread_map. */
+static inline uint64_t life_key(int t, uint32_t life)
 {
-	int64_t idx = hmap_get(&a->proc_map, (uint64_t)t, pid);
-	if (idx >= 0 || !create)
+	return (uint64_t)(uint32_t)t | (uint64_t)life << 32;
+}
+
+/* The process of an event of pid at ts in trace t: for a reused pid,
+ * the life iot_reader_proc() picks for ts. */
+static int64_t find_proc(struct agg *a, int t, uint32_t pid, uint64_t ts)
+{
+	const iot_reader *r = a->traces[t].r;
+	const struct iot_proc *ip = NULL;
+	uint32_t life = 0;
+	if (hmap_get(&a->reused_map, (uint64_t)t, pid) >= 0) {
+		ip = iot_reader_proc(r, pid, ts);
+		life = ip ? 1 + (uint32_t)(ip - iot_reader_proc_at(r, 0)) : 0;
+	}
+	int64_t idx = hmap_get(&a->proc_map, life_key(t, life), pid);
+	if (idx >= 0)
 		return idx;
 	if (grow_array((void **)&a->procs, &a->cprocs, a->nprocs + 1, sizeof *a->procs))
 		return -ENOMEM;
 	struct agg_process *p = &a->procs[a->nprocs];
-	const struct iot_proc *ip = iot_reader_proc(a->traces[t].r, pid, ts);
+	if (!life)
+		ip = iot_reader_proc(r, pid, ts);
 	memset(p, 0, sizeof *p);
 	p->trace = t;
 	p->pid = pid;
+	p->life = life;
 	p->comm = ip ? nz(ip->comm) : "";
 	p->cmdline = ip ? nz(ip->cmdline) : "";
 	p->job = ip && ip->job_id && *ip->job_id ? ip->job_id : a->traces[t].job;
 	p->host = a->traces[t].host;
 	agg_stats_init(&p->st);
-	if (hmap_put(&a->proc_map, (uint64_t)t, pid, (uint32_t)a->nprocs))
+	if (hmap_put(&a->proc_map, life_key(t, life), pid, (uint32_t)a->nprocs))
 		return -ENOMEM;
 	return (int64_t)a->nprocs++;
 }
@@ -541,9 +571,10 @@ static int64_t find_pair(struct agg *a, uint32_t proc, uint32_t file)
 	return (int64_t)a->npairs++;
 }
 
-static int64_t find_thread(struct agg *a, int t, uint32_t pid, uint32_t tid)
+static int64_t find_thread(struct agg *a, int t, uint32_t life, uint32_t pid, uint32_t tid)
 {
-	int64_t idx = hmap_get(&a->thread_map, (uint64_t)t, tid);
+	uint64_t b = (uint64_t)pid << 32 | tid;
+	int64_t idx = hmap_get(&a->thread_map, life_key(t, life), b);
 	if (idx >= 0)
 		return idx;
 	if (grow_array((void **)&a->threads, &a->cthreads, a->nthreads + 1, sizeof *a->threads))
@@ -552,8 +583,9 @@ static int64_t find_thread(struct agg *a, int t, uint32_t pid, uint32_t tid)
 	th->trace = t;
 	th->pid = pid;
 	th->tid = tid;
+	th->life = life;
 	agg_stats_init(&th->st);
-	if (hmap_put(&a->thread_map, (uint64_t)t, tid, (uint32_t)a->nthreads))
+	if (hmap_put(&a->thread_map, life_key(t, life), b, (uint32_t)a->nthreads))
 		return -ENOMEM;
 	return (int64_t)a->nthreads++;
 }
@@ -652,10 +684,10 @@ int agg_add_event(struct agg *a, int t, const struct iot_io_event *ev)
 	if (o->npids && !pid_ok(o, ev->pid))
 		return 0;
 	int64_t pi;
-	if (a->c_trace == t && a->c_pid == ev->pid) {
+	if (a->c_trace == t && a->c_pid == ev->pid && !a->procs[a->c_proc].life) {
 		pi = a->c_proc;
 	} else {
-		pi = find_proc(a, t, ev->pid, ev->ts_ns, 1);
+		pi = find_proc(a, t, ev->pid, ev->ts_ns);
 		if (pi < 0)
 			return (int)pi;
 		a->c_trace = t;
@@ -683,10 +715,11 @@ int agg_add_event(struct agg *a, int t, const struct iot_io_event *ev)
 		targets[n++] = &a->files[fi].st;
 	if (o->flags & AGG_THREADS) {
 		int64_t ti;
-		if (a->c_thread_trace == t && a->c_tid == ev->tid) {
+		if (a->c_thread_trace == t && a->c_tid == ev->tid &&
+		    a->threads[a->c_thread].pid == ev->pid && a->threads[a->c_thread].life == p->life) {
 			ti = a->c_thread;
 		} else {
-			ti = find_thread(a, t, ev->pid, ev->tid);
+			ti = find_thread(a, t, p->life, ev->pid, ev->tid);
 			if (ti < 0)
 				return (int)ti;
 			a->c_thread_trace = t;
@@ -736,7 +769,9 @@ static size_t pair_targets(struct agg *a, const struct pair_state *pd, unsigned 
 	targets[n++] = &a->procs[pd->proc].st;
 	targets[n++] = &a->files[pd->file].st;
 	if (a->opts.flags & AGG_THREADS) {
-		int64_t ti = hmap_get(&a->thread_map, (uint64_t)a->procs[pd->proc].trace, tid);
+		const struct agg_process *p = &a->procs[pd->proc];
+		int64_t ti = hmap_get(&a->thread_map, life_key(p->trace, p->life),
+				      (uint64_t)p->pid << 32 | tid);
 		if (ti >= 0)
 			targets[n++] = &a->threads[ti].st;
 	}
@@ -799,14 +834,14 @@ int agg_merge(struct agg *dst, const struct agg *src)
 		goto out;
 	for (size_t i = 0; i < src->nprocs; i++) {
 		const struct agg_process *sp = &src->procs[i];
-		int64_t di = find_proc(dst, sp->trace, sp->pid, 0, 0);
+		int64_t di = hmap_get(&dst->proc_map, life_key(sp->trace, sp->life), sp->pid);
 		if (di < 0) {
 			if (grow_array((void **)&dst->procs, &dst->cprocs, dst->nprocs + 1, sizeof *dst->procs))
 				goto out;
 			di = (int64_t)dst->nprocs;
 			dst->procs[di] = *sp;
 			agg_stats_init(&dst->procs[di].st);
-			if (hmap_put(&dst->proc_map, (uint64_t)sp->trace, sp->pid, (uint32_t)di))
+			if (hmap_put(&dst->proc_map, life_key(sp->trace, sp->life), sp->pid, (uint32_t)di))
 				goto out;
 			dst->nprocs++;
 		}
@@ -815,7 +850,7 @@ int agg_merge(struct agg *dst, const struct agg *src)
 	}
 	for (size_t i = 0; i < src->nthreads; i++) {
 		const struct agg_thread *st = &src->threads[i];
-		int64_t di = find_thread(dst, st->trace, st->pid, st->tid);
+		int64_t di = find_thread(dst, st->trace, st->life, st->pid, st->tid);
 		if (di < 0)
 			goto out;
 		agg_stats_merge(&dst->threads[di].st, &st->st);

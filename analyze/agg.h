@@ -14,8 +14,10 @@
  *   for (size_t i = 0; i < agg_process_count(a); i++) agg_process(a, i)...
  *   agg_free(a);
  *
- * Processes are keyed by (trace, pid): a pid reused within one trace
- * counts as one process (named after its first record at first sight).
+ * Processes are keyed by (trace, pid); a pid reused within one trace
+ * (process records of that pid with different start times) gives one
+ * process per life, each event going to the life whose [start, next
+ * start) holds it, as iot_reader_proc() decides.
  *
  * Times in the aggregates (first_ns, last_ns) are wall-clock ns since the
  * epoch, so traces of several nodes line up. A time window and filters
@@ -167,6 +169,8 @@ struct agg_process {
 	const char *cmdline;
 	const char *job;     /* "" if none */
 	const char *host;    /* trace's host name, "" if unknown */
+	uint32_t life;       /* 0, or 1 + the reader's process index when the
+			      * pid was reused within the trace */
 	struct agg_stats st;
 };
 size_t agg_process_count(const struct agg *a);
@@ -175,6 +179,7 @@ const struct agg_process *agg_process(const struct agg *a, size_t i);
 struct agg_thread {
 	int trace;
 	uint32_t pid, tid;
+	uint32_t life;       /* its process's (agg_process.life) */
 	struct agg_stats st;
 };
 size_t agg_thread_count(const struct agg *a);

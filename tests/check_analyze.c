@@ -186,6 +186,95 @@ START_TEST(agg_merge_is_exact)
 }
 END_TEST
 
+/* A pid reused within one trace is two processes: each event goes to the
+ * life that was running at its time, threads included, and a thread id
+ * that comes back as another process's pid is another thread. Merging
+ * two aggregators fed a time split each keeps the lives apart. */
+START_TEST(agg_pid_reuse_is_two_processes)
+{
+	char path[] = "/tmp/check_analyze_XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	unlink(path);
+	iot_writer *w;
+	ck_assert_int_eq(iot_writer_open(&w, path, NULL), 0);
+	struct iot_proc p = { .ts_ns = 100, .start_ns = 100, .exit_ns = 40000, .pid = 10,
+			      .comm = "first" };
+	iot_writer_add_proc(w, &p);
+	p = (struct iot_proc){ .ts_ns = 100, .start_ns = 100, .pid = 20, .comm = "other" };
+	iot_writer_add_proc(w, &p);
+	p = (struct iot_proc){ .ts_ns = 50000, .start_ns = 50000, .pid = 10, .comm = "second" };
+	iot_writer_add_proc(w, &p);
+	p = (struct iot_proc){ .ts_ns = 50000, .start_ns = 50000, .pid = 30, .comm = "thirty" };
+	iot_writer_add_proc(w, &p);
+	/* first life of 10: 300 reads; pid 20's thread 30: 200 writes; then
+	 * the second life of 10: 100 writes; process 30: 50 reads */
+	for (uint64_t i = 0; i < 650; i++) {
+		struct iot_io_event e = { .dur_ns = 10, .fd = 3, .offset = 0, .size = 8, .result = 8 };
+		if (i < 300)
+			e.ts_ns = 1000 + i * 10, e.pid = e.tid = 10, e.op = IOT_OP_READ;
+		else if (i < 500)
+			e.ts_ns = 1005 + (i - 300) * 10, e.pid = 20, e.tid = 30, e.op = IOT_OP_WRITE;
+		else if (i < 600)
+			e.ts_ns = 60000 + (i - 500) * 10, e.pid = e.tid = 10, e.op = IOT_OP_WRITE;
+		else
+			e.ts_ns = 60005 + (i - 600) * 10, e.pid = e.tid = 30, e.op = IOT_OP_READ;
+		ck_assert_int_eq(iot_writer_add_io(w, &e), 0);
+	}
+	ck_assert_int_eq(iot_writer_close(w), 0);
+	iot_reader *r;
+	ck_assert_int_eq(iot_reader_open(&r, path, NULL), 0);
+	struct agg_opts o = { .flags = AGG_THREADS };
+	struct agg *all = agg_new(&o), *a = agg_new(&o), *b = agg_new(&o);
+	ck_assert_int_eq(agg_add_trace(all, r), 0);
+	ck_assert_int_eq(agg_add_trace(a, r), 0);
+	ck_assert_int_eq(agg_add_trace(b, r), 0);
+	for (size_t c = 0; c < iot_reader_chunk_count(r); c++) {
+		const struct iot_io_event *evs;
+		size_t n;
+		if (iot_reader_chunk(r, c)->stream != IOT_STREAM_IO)
+			continue;
+		ck_assert_int_eq(iot_reader_decode_io(r, c, &evs, &n), 0);
+		for (size_t k = 0; k < n; k++) {
+			ck_assert_int_eq(agg_add_event(all, 0, &evs[k]), 1);
+			ck_assert_int_eq(agg_add_event(evs[k].ts_ns < 2000 ? a : b, 0, &evs[k]), 1);
+		}
+	}
+	ck_assert_int_eq(agg_merge(a, b), 0);
+	static const struct { uint32_t pid; const char *comm; uint64_t reads, writes; } want[] = {
+		{ 10, "first", 300, 0 }, { 20, "other", 0, 200 },
+		{ 10, "second", 0, 100 }, { 30, "thirty", 50, 0 },
+	};
+	for (int m = 0; m < 2; m++) {
+		struct agg *x = m ? a : all;
+		ck_assert_uint_eq(agg_process_count(x), 4);
+		for (size_t k = 0; k < 4; k++) {
+			size_t i;
+			for (i = 0; i < 4 && strcmp(agg_process(x, i)->comm, want[k].comm); i++)
+				;
+			ck_assert_uint_lt(i, 4);
+			ck_assert_uint_eq(agg_process(x, i)->pid, want[k].pid);
+			ck_assert_uint_eq(agg_process(x, i)->st.read_ops, want[k].reads);
+			ck_assert_uint_eq(agg_process(x, i)->st.write_ops, want[k].writes);
+		}
+		/* threads: 10 twice, 20/30 and 30/30 */
+		ck_assert_uint_eq(agg_thread_count(x), 4);
+		uint64_t tid30 = 0;
+		for (size_t i = 0; i < agg_thread_count(x); i++)
+			if (agg_thread(x, i)->tid == 30)
+				tid30 += agg_thread(x, i)->pid == 20 ? agg_thread(x, i)->st.write_ops
+								     : 1000 * agg_thread(x, i)->st.read_ops;
+		ck_assert_uint_eq(tid30, 200 + 1000 * 50);
+	}
+	agg_free(all);
+	agg_free(a);
+	agg_free(b);
+	iot_reader_close(r);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(jobid_decode)
 {
 	struct jobs_id id;
@@ -350,6 +439,7 @@ int main(void)
 	tcase_add_test(tc, size_buckets_darshan_bounds);
 	tcase_add_test(tc, stats_merge_is_exact);
 	tcase_add_test(tc, agg_merge_is_exact);
+	tcase_add_test(tc, agg_pid_reuse_is_two_processes);
 	tcase_add_test(tc, jobid_decode);
 	tcase_add_test(tc, jobs_deltas);
 	tcase_add_test(tc, iostat_wrap_and_reattach);
