@@ -412,6 +412,12 @@ struct iot_writer_opts {
 	 * more than it saves on dense data, such as random offsets). A chunk
 	 * that compression would not make smaller is always stored. */
 	int zstd_min_gain;
+	/* Store every chunk without trying zstd while the file is smaller
+	 * than this many bytes; 0 = off. For a recorder that leaves the
+	 * compression to a later merge (iot_writer_append_trace), so that
+	 * the traced program does not pay for it, with a bound on how large
+	 * its uncompressed file may grow. */
+	uint64_t store_bytes;
 };
 
 /* Create a trace at path. The file is created O_EXCL|O_NOFOLLOW, mode
@@ -462,9 +468,12 @@ int iot_writer_tick(iot_writer *w);
 int iot_writer_flush(iot_writer *w);
 
 /* Copy every complete chunk of another trace (a shard) into this one,
- * without decoding or re-encoding. Works on shards without a footer
- * (killed writers). Warnings about the shard (dropped tail, corrupt
- * chunks) are counted into *dropped_bytes and *bad_chunks if not NULL. */
+ * without decoding or re-encoding. Stored chunks (codec 0) are
+ * compressed on the way when zstd makes them smaller by
+ * opts.zstd_min_gain percent (any gain when 0); the records and
+ * aggregates are unchanged. Works on shards without a footer (killed
+ * writers). Warnings about the shard (dropped tail, corrupt chunks) are
+ * counted into *dropped_bytes and *bad_chunks if not NULL. */
 int iot_writer_append_trace(iot_writer *w, const char *shard_path,
 			    uint64_t *dropped_bytes, uint32_t *bad_chunks,
 			    struct iot_error *err);

@@ -248,6 +248,28 @@ static int flush_tables(iot_writer *w)
  * by less than opts.zstd_min_gain percent; the next is tried again. */
 #define STORE_RUN 15u
 
+/* len bytes at src zstd-compressed into w->comp; *out = their size. */
+static int zstd_into_comp(iot_writer *w, const uint8_t *src, size_t len, size_t *out)
+{
+	size_t bound = ZSTD_compressBound(len);
+	w->comp.len = 0;
+	int rc = buf_reserve(&w->comp, bound);
+	if (rc)
+		return rc;
+	size_t cl = ZSTD_compressCCtx(w->cctx, w->comp.p, bound, src, len, w->opts.zstd_level);
+	if (ZSTD_isError(cl))
+		return IOT_E_ZSTD;
+	*out = cl;
+	return 0;
+}
+
+/* Did zstd take at least opts.zstd_min_gain percent off raw bytes? */
+static bool gain_ok(const iot_writer *w, size_t comp, size_t raw)
+{
+	unsigned gain = (unsigned)w->opts.zstd_min_gain;
+	return !gain || (uint64_t)comp * 100 <= (uint64_t)raw * (100 - gain);
+}
+
 /* The chunk's payload: w->raw zstd-compressed into w->comp, or w->raw as
  * is (*payload unchanged) when compression would not make it smaller, or
  * when the stream's chunks have lately not shrunk by zstd_min_gain. */
@@ -258,17 +280,13 @@ static int compress_payload(iot_writer *w, struct wstream *ws, const uint8_t **p
 		ws->store_next--;
 		return 0;
 	}
-	size_t bound = ZSTD_compressBound(w->raw.len);
-	w->comp.len = 0;
-	int rc = buf_reserve(&w->comp, bound);
+	if (w->off < w->opts.store_bytes)
+		return 0;
+	size_t cl;
+	int rc = zstd_into_comp(w, w->raw.p, w->raw.len, &cl);
 	if (rc)
 		return rc;
-	size_t cl = ZSTD_compressCCtx(w->cctx, w->comp.p, bound, w->raw.p, w->raw.len,
-				      w->opts.zstd_level);
-	if (ZSTD_isError(cl))
-		return IOT_E_ZSTD;
-	unsigned gain = (unsigned)w->opts.zstd_min_gain;
-	if (gain && (uint64_t)cl * 100 > (uint64_t)w->raw.len * (100 - gain))
+	if (!gain_ok(w, cl, w->raw.len))
 		ws->store_next = STORE_RUN;
 	if (cl >= w->raw.len)
 		return 0;
@@ -772,6 +790,37 @@ int iot_writer_abandon(iot_writer *w)
 
 /* ---- merging shards ---- */
 
+/* One checked chunk of a shard (header h, bytes at src) into w: as it is,
+ * or compressed when it was stored and zstd pays. */
+static int append_chunk(iot_writer *w, const struct chunk_hdr *h, const uint8_t *src)
+{
+	const uint8_t *aggs = src + IOT_CHUNK_HEADER_SIZE;
+	size_t agg_len = (size_t)h->nagg * IOT_AGG_ENTRY_SIZE;
+	const uint8_t *payload = aggs + agg_len;
+	uint64_t at = w->off;
+	size_t cl = 0;
+	int rc;
+	if (h->codec == IOT_CODEC_NONE && h->comp_size >= 64 &&
+	    (rc = zstd_into_comp(w, payload, h->comp_size, &cl)))
+		return rc;
+	if (!cl || cl >= h->comp_size || !gain_ok(w, cl, h->comp_size)) {
+		struct iovec iov = {(void *)src, (size_t)chunk_total_size(h)};
+		if ((rc = write_all(w, &iov, 1)))
+			return rc;
+		return index_add(w, at, h, aggs);
+	}
+	struct chunk_hdr z = *h;
+	z.codec = IOT_CODEC_ZSTD;
+	z.comp_size = (uint32_t)cl;
+	z.payload_crc = iot_crc32_update(iot_crc32(aggs, agg_len), w->comp.p, cl);
+	uint8_t hdr[IOT_CHUNK_HEADER_SIZE];
+	chunk_hdr_pack(&z, hdr);
+	struct iovec iov[3] = {{hdr, sizeof hdr}, {(void *)aggs, agg_len}, {w->comp.p, cl}};
+	if ((rc = write_all(w, iov, 3)))
+		return rc;
+	return index_add(w, at, &z, aggs);
+}
+
 int iot_writer_append_trace(iot_writer *w, const char *shard_path, uint64_t *dropped_bytes,
 			    uint32_t *bad_chunks, struct iot_error *err)
 {
@@ -795,12 +844,8 @@ int iot_writer_append_trace(iot_writer *w, const char *shard_path, uint64_t *dro
 			bad++;
 			continue;
 		}
-		uint64_t total = chunk_total_size(&c->h);
-		struct iovec iov = {(void *)(data + c->offset), (size_t)total};
-		uint64_t at = w->off;
-		if ((rc = write_all(w, &iov, 1)))
+		if ((rc = append_chunk(w, &c->h, data + c->offset)))
 			break;
-		rc = index_add(w, at, &c->h, data + c->offset + IOT_CHUNK_HEADER_SIZE);
 		w->nrecords += c->h.nrecords;
 	}
 	if (dropped_bytes)

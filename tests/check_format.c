@@ -257,6 +257,82 @@ START_TEST(test_store_when_zstd_does_not_pay)
 }
 END_TEST
 
+/* store_bytes: chunks are stored while the file is smaller, compressed
+ * after. Appending such a shard compresses its stored chunks on the way:
+ * the merged file holds the same events and aggregates, zstd-compressed,
+ * with valid checksums. */
+START_TEST(test_store_bytes_then_merge_compresses)
+{
+	make_tmpdir();
+	const char *sp = tpath("stored-shard.iotr"), *mp = tpath("merged-z.iotr");
+	enum { N = 20000, LIMIT = 40000 };
+	struct iot_writer_opts o = {.flags = IOT_W_DIRECT, .chunk_records = 1000,
+				    .store_bytes = LIMIT};
+	iot_writer *w;
+	ck_assert_int_eq(iot_writer_open(&w, sp, &o), 0);
+	struct iot_io_event *ev = malloc(N * sizeof *ev);
+	for (int i = 0; i < N; i++) {
+		ev[i] = make_event((uint64_t)i);
+		ck_assert_int_eq(iot_writer_add_io(w, &ev[i]), 0);
+	}
+	ck_assert_int_eq(iot_writer_close(w), 0);
+	iot_reader *r = open_ok(sp);
+	size_t stored = 0, packed = 0;
+	uint64_t agg_ops[2] = {0, 0}; /* ops and io time of every aggregate */
+	for (size_t c = 0; c < iot_reader_chunk_count(r); c++) {
+		const struct iot_chunk_info *ci = iot_reader_chunk(r, c);
+		if (ci->stream != IOT_STREAM_IO)
+			continue;
+		if (ci->offset < LIMIT) {
+			ck_assert_msg(ci->codec == 0, "chunk at %" PRIu64 " not stored", ci->offset);
+			stored++;
+		} else {
+			ck_assert_msg(ci->codec == 1, "chunk at %" PRIu64 " stored", ci->offset);
+			packed++;
+		}
+		for (uint32_t a = 0; a < ci->nagg; a++)
+			agg_ops[0] += ci->agg[a].read_ops + ci->agg[a].write_ops + ci->agg[a].io_time_ns;
+	}
+	ck_assert_uint_ge(stored, 2);
+	ck_assert_uint_ge(packed, 2);
+	iot_reader_close(r);
+
+	iot_writer *m;
+	ck_assert_int_eq(iot_writer_open(&m, mp, NULL), 0);
+	uint64_t dropped = 1;
+	uint32_t bad = 1;
+	ck_assert_int_eq(iot_writer_append_trace(m, sp, &dropped, &bad, NULL), 0);
+	ck_assert_uint_eq(dropped, 0);
+	ck_assert_uint_eq(bad, 0);
+	ck_assert_int_eq(iot_writer_close(m), 0);
+	r = open_ok(mp);
+	struct iot_integrity in;
+	iot_reader_integrity(r, &in);
+	ck_assert_uint_eq(in.corrupt_chunks, 0);
+	size_t got = 0;
+	for (size_t c = 0; c < iot_reader_chunk_count(r); c++) {
+		const struct iot_chunk_info *ci = iot_reader_chunk(r, c);
+		if (ci->stream != IOT_STREAM_IO)
+			continue;
+		ck_assert_msg(ci->codec == 1 && ci->comp_size < ci->raw_size,
+			      "merged chunk %zu: codec %u", c, ci->codec);
+		for (uint32_t a = 0; a < ci->nagg; a++)
+			agg_ops[1] += ci->agg[a].read_ops + ci->agg[a].write_ops + ci->agg[a].io_time_ns;
+		const struct iot_io_event *e;
+		size_t n;
+		ck_assert_int_eq(iot_reader_decode_io(r, c, &e, &n), 0);
+		for (size_t j = 0; j < n; j++, got++)
+			ck_assert_msg(ev_eq(&e[j], &ev[got]), "event %zu differs", got);
+	}
+	ck_assert_uint_eq(got, N);
+	ck_assert_uint_gt(agg_ops[0], N);
+	ck_assert_uint_eq(agg_ops[1], agg_ops[0]);
+	iot_reader_close(r);
+	free(ev);
+	rm_tmpdir();
+}
+END_TEST
+
 /* Events written in place (iot_writer_io_room/commit) in runs of every
  * length, partial commits and runs cut by the chunk end, mixed with
  * add_io and add_file: the same trace as event by event. */
@@ -928,6 +1004,7 @@ int main(void)
 	tcase_add_test(t, test_roundtrip_io_many_chunks);
 	tcase_add_test(t, test_io_room_in_place);
 	tcase_add_test(t, test_store_when_zstd_does_not_pay);
+	tcase_add_test(t, test_store_bytes_then_merge_compresses);
 	tcase_add_test(t, test_roundtrip_edges);
 	tcase_add_test(t, test_roundtrip_all_streams);
 	tcase_add_test(t, test_refuses_overwrite);
