@@ -837,9 +837,13 @@ static int shard_create(void)
 		.chunk_records = 8192,
 		.flush_age_ns = PRELOAD_AGE_NS,
 		.id_base = rt.id_base,
-		/* zstd costs about 150 instructions per I/O event, on the
-		 * application's thread; it halves sequential streams, but
-		 * random offsets leave it 20%: such streams are stored */
+		/* zstd costs about 150 instructions per I/O event and
+		 * evicts the application's data: the first PRELOAD_STORE_BYTES
+		 * of a shard are stored, and iorec's merge compresses them.
+		 * Past that (a long, busy process; the spool may be small),
+		 * chunks are compressed here unless zstd would take less than
+		 * 25% off (random offsets leave it about 20%). */
+		.store_bytes = PRELOAD_STORE_BYTES,
 		.zstd_min_gain = 25,
 	};
 	int rc;

@@ -45,6 +45,10 @@
  * (checked on the call path): what a SIGKILL loses. */
 #define PRELOAD_AGE_NS 250000000ull
 
+/* A shard's chunks are stored uncompressed (iorec's merge compresses
+ * them) until it holds this many bytes. */
+#define PRELOAD_STORE_BYTES (128ull << 20)
+
 /* How a call's file offset is found. */
 enum preload_at {
 	PRELOAD_AT_NONE = 0,   /* no offset (metadata call) */
