@@ -117,15 +117,57 @@ START_TEST(stats_merge_is_exact)
 }
 END_TEST
 
+/* A fresh name for a trace in /tmp (the file itself does not exist). */
+static void tmp_trace_name(char *path)
+{
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	unlink(path);
+}
+
+/* Feed every I/O event of r to all, and to b where to_b says so, else
+ * to a; then merge b into a. */
+static void feed_split(iot_reader *r, struct agg *all, struct agg *a, struct agg *b,
+		       int (*to_b)(const struct iot_io_event *))
+{
+	ck_assert_int_eq(agg_add_trace(all, r), 0);
+	ck_assert_int_eq(agg_add_trace(a, r), 0);
+	ck_assert_int_eq(agg_add_trace(b, r), 0);
+	for (size_t c = 0; c < iot_reader_chunk_count(r); c++) {
+		const struct iot_io_event *evs;
+		size_t n;
+		if (iot_reader_chunk(r, c)->stream != IOT_STREAM_IO)
+			continue;
+		ck_assert_int_eq(iot_reader_decode_io(r, c, &evs, &n), 0);
+		for (size_t k = 0; k < n; k++) {
+			ck_assert_int_eq(agg_add_event(all, 0, &evs[k]), 1);
+			ck_assert_int_eq(agg_add_event(to_b(&evs[k]) ? b : a, 0, &evs[k]), 1);
+		}
+	}
+	ck_assert_int_eq(agg_merge(a, b), 0);
+}
+
+/* Free what a feed_split test made and remove its trace. */
+static void free_split(iot_reader *r, const char *path, struct agg *all, struct agg *a,
+		       struct agg *b)
+{
+	agg_free(all);
+	agg_free(a);
+	agg_free(b);
+	iot_reader_close(r);
+	unlink(path);
+}
+
+static int pid_is_11(const struct iot_io_event *e) { return e->pid == 11; }
+static int after_2000(const struct iot_io_event *e) { return e->ts_ns >= 2000; }
+
 /* Whole aggregators over a real trace: one fed everything equals two fed
  * disjoint sets of processes, merged. */
 START_TEST(agg_merge_is_exact)
 {
 	char path[] = "/tmp/check_analyze_XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	unlink(path);
+	tmp_trace_name(path);
 	iot_writer *w;
 	ck_assert_int_eq(iot_writer_open(&w, path, NULL), 0);
 	struct iot_proc p = { .pid = 10, .comm = "ten", .job_id = "J1" };
@@ -147,21 +189,7 @@ START_TEST(agg_merge_is_exact)
 	iot_reader *r;
 	ck_assert_int_eq(iot_reader_open(&r, path, NULL), 0);
 	struct agg *all = agg_new(NULL), *a = agg_new(NULL), *b = agg_new(NULL);
-	ck_assert_int_eq(agg_add_trace(all, r), 0);
-	ck_assert_int_eq(agg_add_trace(a, r), 0);
-	ck_assert_int_eq(agg_add_trace(b, r), 0);
-	for (size_t c = 0; c < iot_reader_chunk_count(r); c++) {
-		const struct iot_io_event *evs;
-		size_t n;
-		if (iot_reader_chunk(r, c)->stream != IOT_STREAM_IO)
-			continue;
-		ck_assert_int_eq(iot_reader_decode_io(r, c, &evs, &n), 0);
-		for (size_t k = 0; k < n; k++) {
-			ck_assert_int_eq(agg_add_event(all, 0, &evs[k]), 1);
-			ck_assert_int_eq(agg_add_event(evs[k].pid == 11 ? b : a, 0, &evs[k]), 1);
-		}
-	}
-	ck_assert_int_eq(agg_merge(a, b), 0);
+	feed_split(r, all, a, b, pid_is_11);
 	ck_assert_int_eq(memcmp(agg_totals(a), agg_totals(all), sizeof(struct agg_stats)), 0);
 	ck_assert_uint_eq(agg_process_count(a), 3);
 	ck_assert_uint_eq(agg_file_count(a), 1);
@@ -178,11 +206,7 @@ START_TEST(agg_merge_is_exact)
 		ck_assert_uint_lt(j, agg_process_count(a));
 		ck_assert_int_eq(memcmp(&agg_process(a, j)->st, &x->st, sizeof x->st), 0);
 	}
-	agg_free(all);
-	agg_free(a);
-	agg_free(b);
-	iot_reader_close(r);
-	unlink(path);
+	free_split(r, path, all, a, b);
 }
 END_TEST
 
@@ -193,10 +217,7 @@ END_TEST
 START_TEST(agg_pid_reuse_is_two_processes)
 {
 	char path[] = "/tmp/check_analyze_XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	unlink(path);
+	tmp_trace_name(path);
 	iot_writer *w;
 	ck_assert_int_eq(iot_writer_open(&w, path, NULL), 0);
 	struct iot_proc p = { .ts_ns = 100, .start_ns = 100, .exit_ns = 40000, .pid = 10,
@@ -227,21 +248,7 @@ START_TEST(agg_pid_reuse_is_two_processes)
 	ck_assert_int_eq(iot_reader_open(&r, path, NULL), 0);
 	struct agg_opts o = { .flags = AGG_THREADS };
 	struct agg *all = agg_new(&o), *a = agg_new(&o), *b = agg_new(&o);
-	ck_assert_int_eq(agg_add_trace(all, r), 0);
-	ck_assert_int_eq(agg_add_trace(a, r), 0);
-	ck_assert_int_eq(agg_add_trace(b, r), 0);
-	for (size_t c = 0; c < iot_reader_chunk_count(r); c++) {
-		const struct iot_io_event *evs;
-		size_t n;
-		if (iot_reader_chunk(r, c)->stream != IOT_STREAM_IO)
-			continue;
-		ck_assert_int_eq(iot_reader_decode_io(r, c, &evs, &n), 0);
-		for (size_t k = 0; k < n; k++) {
-			ck_assert_int_eq(agg_add_event(all, 0, &evs[k]), 1);
-			ck_assert_int_eq(agg_add_event(evs[k].ts_ns < 2000 ? a : b, 0, &evs[k]), 1);
-		}
-	}
-	ck_assert_int_eq(agg_merge(a, b), 0);
+	feed_split(r, all, a, b, after_2000);
 	static const struct { uint32_t pid; const char *comm; uint64_t reads, writes; } want[] = {
 		{ 10, "first", 300, 0 }, { 20, "other", 0, 200 },
 		{ 10, "second", 0, 100 }, { 30, "thirty", 50, 0 },
@@ -267,11 +274,7 @@ START_TEST(agg_pid_reuse_is_two_processes)
 								     : 1000 * agg_thread(x, i)->st.read_ops;
 		ck_assert_uint_eq(tid30, 200 + 1000 * 50);
 	}
-	agg_free(all);
-	agg_free(a);
-	agg_free(b);
-	iot_reader_close(r);
-	unlink(path);
+	free_split(r, path, all, a, b);
 }
 END_TEST
 

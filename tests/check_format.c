@@ -85,6 +85,19 @@ static int ev_eq(const struct iot_io_event *a, const struct iot_io_event *b)
 	       a->size == b->size && a->result == b->result;
 }
 
+/* Decode I/O chunk c of r and check each event against want[*got], on
+ * from there; *n = its event count. */
+static const struct iot_io_event *expect_events(iot_reader *r, size_t c,
+						 const struct iot_io_event *want, size_t *got,
+						 size_t *n)
+{
+	const struct iot_io_event *e;
+	ck_assert_int_eq(iot_reader_decode_io(r, c, &e, n), 0);
+	for (size_t k = 0; k < *n; k++, (*got)++)
+		ck_assert_msg(ev_eq(&e[k], &want[*got]), "event %zu differs", *got);
+	return e;
+}
+
 /* XOR the byte at offset at of file path with mask (damage on purpose). */
 static void flip_byte(const char *path, uint64_t at, uint8_t mask)
 {
@@ -153,12 +166,9 @@ START_TEST(test_roundtrip_io_many_chunks)
 		if (ci->stream != IOT_STREAM_IO)
 			continue;
 		io_chunks++;
-		const struct iot_io_event *e;
 		size_t n;
-		ck_assert_int_eq(iot_reader_decode_io(r, c, &e, &n), 0);
+		const struct iot_io_event *e = expect_events(r, c, ev, &got, &n);
 		ck_assert_uint_eq(n, ci->nrecords);
-		for (size_t k = 0; k < n; k++, got++)
-			ck_assert_msg(ev_eq(&e[k], &ev[got]), "event %zu differs", got);
 		ck_assert_uint_eq(ci->first_ts, e[0].ts_ns);
 		ck_assert_uint_eq(ci->last_ts, e[n - 1].ts_ns);
 		for (uint32_t a = 0; a < ci->nagg; a++)
@@ -234,11 +244,8 @@ START_TEST(test_store_when_zstd_does_not_pay)
 				      ci->comp_size, ci->raw_size);
 		}
 		k++;
-		const struct iot_io_event *e;
 		size_t n;
-		ck_assert_int_eq(iot_reader_decode_io(r, c, &e, &n), 0);
-		for (size_t j = 0; j < n; j++, got++)
-			ck_assert_msg(ev_eq(&e[j], &ev[got]), "event %zu differs", got);
+		expect_events(r, c, ev, &got, &n);
 	}
 	ck_assert_uint_eq(got, N);
 	ck_assert_uint_eq(k, N / 1000);
@@ -318,11 +325,8 @@ START_TEST(test_store_bytes_then_merge_compresses)
 			      "merged chunk %zu: codec %u", c, ci->codec);
 		for (uint32_t a = 0; a < ci->nagg; a++)
 			agg_ops[1] += ci->agg[a].read_ops + ci->agg[a].write_ops + ci->agg[a].io_time_ns;
-		const struct iot_io_event *e;
 		size_t n;
-		ck_assert_int_eq(iot_reader_decode_io(r, c, &e, &n), 0);
-		for (size_t j = 0; j < n; j++, got++)
-			ck_assert_msg(ev_eq(&e[j], &ev[got]), "event %zu differs", got);
+		expect_events(r, c, ev, &got, &n);
 	}
 	ck_assert_uint_eq(got, N);
 	ck_assert_uint_gt(agg_ops[0], N);
@@ -381,11 +385,8 @@ START_TEST(test_io_room_in_place)
 		if (ci->stream != IOT_STREAM_IO)
 			continue;
 		ck_assert_uint_le(ci->nrecords, 97);
-		const struct iot_io_event *e;
 		size_t n;
-		ck_assert_int_eq(iot_reader_decode_io(r, c, &e, &n), 0);
-		for (size_t k = 0; k < n; k++, got++)
-			ck_assert_msg(ev_eq(&e[k], &ev[got]), "event %zu differs", got);
+		expect_events(r, c, ev, &got, &n);
 	}
 	ck_assert_uint_eq(got, N);
 	ck_assert_ptr_nonnull(iot_reader_file(r, 1));
