@@ -5,7 +5,7 @@ LIBIOTRACE := $(BUILD)/libiotrace.a
 LIBS_LINK := $(LIBIOTRACE) $(LIBS_LINK)
 EXTRA_ALL += $(LIBIOTRACE)
 TOOL_BINS += $(BUILD)/bin/iotr-bench
-FUZZ_TARGETS += reader codec
+FUZZ_TARGETS += reader codec merge
 BENCH_TARGETS += bench-format
 
 $(LIBIOTRACE): $(FORMAT_OBJS)
