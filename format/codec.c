@@ -389,17 +389,17 @@ static int encode_num_col(struct encoder *e, const struct col_desc *c, const str
 		if (try_end)
 			sz_end += vsize(zigzag((int64_t)(v[i] - v[i - 1] - e->prev[i - 1])));
 	}
-	uint64_t dict[255];
-	unsigned nd = 0;
-	size_t sz_dict = SIZE_MAX;
-	if (c->hint == HINT_KEY && (nd = build_dict(v, n, dict, NULL)))
-		sz_dict = ns; /* one byte per record */
 	uint8_t enc = ENC_VARINT;
 	size_t best = sz_var;
 	if (sz_delta < best) best = sz_delta, enc = ENC_DELTA;
 	/* on a tie the end-predicted deltas are smaller numbers: zstd likes them better */
 	if (try_end && sz_end <= best) best = sz_end, enc = ENC_DELTA_END;
-	if (sz_dict < best) best = sz_dict, enc = ENC_DICT;
+	/* a dictionary costs one byte per record: not worth building (a
+	 * pass over the chunk) when the sample already fits in that */
+	uint64_t dict[255];
+	unsigned nd = 0;
+	if (c->hint == HINT_KEY && best > ns && (nd = build_dict(v, n, dict, NULL)))
+		enc = ENC_DICT;
 
 	/* enc, a gap for the body length, then the body */
 	int rc = buf_reserve(b, 1 + 10 + 1 + 10 + n * 10 + (size_t)nd * 10);
