@@ -3,9 +3,13 @@
 #
 # The .so is never part of LIBS_LINK (iorec would interpose itself): it
 # links its own objects plus libiotrace statically, with every symbol but
-# the wrappers hidden (-fvisibility=hidden, --exclude-libs), and libzstd,
-# libz dynamically. iorec links libiorec-preload-src.a: the source ops,
-# shard merging, and the descriptor tables (for the unit tests).
+# the wrappers hidden (-fvisibility=hidden, --exclude-libs). libzstd and
+# libz are linked in statically too when their archives are installed
+# (Debian's are position-independent): a traced process then maps one
+# library instead of three, about 0.1 ms less per process start on the
+# development VM. Without the archives they are linked dynamically.
+# iorec links libiorec-preload-src.a: the source ops, shard merging, and
+# the descriptor tables (for the unit tests).
 
 PRELOAD_SO := $(BUILD)/lib/libiorec-preload.so
 PRELOAD_SO_OBJS := $(addprefix $(BUILD)/obj/record/preload/, preload_wrap.o preload_rt.o preload_fd.o preload_spool.o)
@@ -17,17 +21,25 @@ EXTRA_ALL += $(PRELOAD_SRC_LIB)
 BENCH_TARGETS += bench-preload
 
 # Helper programs of tests/preload/ (not installed).
-PRELOAD_TEST_BINS := $(addprefix $(BUILD)/tests/preload/, iotr_stats mt_io sig_write pread_loop pread_mix thread_mem vfork_dup errno_start errno_keep)
+PRELOAD_TEST_BINS := $(addprefix $(BUILD)/tests/preload/, iotr_stats mt_io sig_write pread_loop pread_mix spawn_cost thread_mem vfork_dup errno_start errno_keep)
 
 # Applications pass NULL where glibc headers say nonnull (fstatat with
 # AT_EMPTY_PATH, ...): keep our NULL checks.
 $(BUILD)/obj/record/preload/%.o: CFLAGS_ALL += -fvisibility=hidden -fno-delete-null-pointer-checks
 
+PRELOAD_ZSTD_A := $(wildcard $(shell $(CC) -print-file-name=libzstd.a))
+PRELOAD_Z_A := $(wildcard $(shell $(CC) -print-file-name=libz.a))
+ifneq ($(and $(PRELOAD_ZSTD_A),$(PRELOAD_Z_A)),)
+PRELOAD_COMPRESS_LIBS := $(PRELOAD_ZSTD_A) $(PRELOAD_Z_A)
+else
+PRELOAD_COMPRESS_LIBS := $(shell pkg-config --libs libzstd zlib 2>/dev/null)
+endif
+
 $(PRELOAD_SO): $(PRELOAD_SO_OBJS) $(LIBIOTRACE)
 	@mkdir -p $(dir $@)
 	$(if $(filter 1,$(V)),,@echo "  LD      $@";) $(CC) -shared $(LDFLAGS_ALL) -Wl,-z,defs \
 		-Wl,--exclude-libs,ALL -o $@ $(PRELOAD_SO_OBJS) $(LIBIOTRACE) \
-		$(shell pkg-config --libs libzstd zlib 2>/dev/null) -ldl -lpthread
+		$(PRELOAD_COMPRESS_LIBS) -ldl -lpthread
 
 $(PRELOAD_SRC_LIB): $(PRELOAD_SRC_OBJS)
 	@mkdir -p $(dir $@)

@@ -15,6 +15,8 @@
 #   - random 4 KiB preads in one process, alternating blocks of wrapped
 #     pread() and plain syscall() (tests/preload/pread_mix): the ns the
 #     library adds per call, free of the machine's drift
+#   - per process: start to exit of /bin/true untraced, with the library
+#     loaded, and recording (tests/preload/spawn_cost)
 #   - memory per thread: RSS growth from 8 to 40 threads that each did
 #     20k preads, traced minus untraced, divided by 32
 # Prints BENCH preload.ratio_pread_loop, preload.ratio_fio_randread,
@@ -183,6 +185,19 @@ if command -v fio >/dev/null && command -v jq >/dev/null; then
 	echo "BENCH preload.ratio_fio_randread_direct $(printf '%.3f' "$(pair_median "$WORK/dt" "$WORK/du")")"
 	rm -f "$WORK/direct"
 fi
+
+# Start and exit of a short process (/bin/true, in turn untraced, with
+# the library loaded but not recording, and recording into a spool in
+# TMPDIR as under iorec, with its TSC verdict): what each traced process
+# of a shell script costs.
+tsc=0
+grep -qw constant_tsc /proc/cpuinfo && grep -qw nonstop_tsc /proc/cpuinfo && tsc=1
+newspool
+read -r su sl st < <("$H/spawn_cost" 400 /bin/true - "LD_PRELOAD=$SO" \
+	"LD_PRELOAD=$SO IOREC_PRELOAD_SPOOL=$SPOOL IOREC_PRELOAD_TSC=$tsc" | awk '{ printf "%s ", $2 }')
+echo "  /bin/true start to exit (median): untraced $su us, library loaded $sl us, recording $st us"
+echo "BENCH preload.process_start_extra_us $(awk -v a="$st" -v b="$su" 'BEGIN { printf "%.0f", a - b }')"
+echo "BENCH preload.library_load_us $(awk -v a="$sl" -v b="$su" 'BEGIN { printf "%.0f", a - b }')"
 
 # Per thread: the slope between 8 and 40 threads, traced minus untraced,
 # so that per-process memory (the shard writer) does not count.
