@@ -165,6 +165,72 @@ START_TEST(bin_width)
 }
 END_TEST
 
+/* A pid the kernel reused within the trace is two processes, in the
+ * index view and after the exact scan, with each life's name: "first"
+ * writes 30 times in second 0, "second" reads 40 times in second 2. */
+START_TEST(model_pid_reuse_two_rows)
+{
+	char path[] = "/tmp/check_tui.XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	unlink(path);
+	iot_writer *w;
+	struct iot_writer_opts o = {.chunk_records = 16};
+	ck_assert_int_eq(iot_writer_open(&w, path, &o), 0);
+	const uint64_t T0 = 1000000000ull, S = 1000000000ull;
+	struct iot_proc p = {.ts_ns = T0, .start_ns = T0, .exit_ns = T0 + S, .pid = 10,
+			     .comm = "first"};
+	ck_assert_int_eq(iot_writer_add_proc(w, &p), 0);
+	p = (struct iot_proc){.ts_ns = T0 + 2 * S, .start_ns = T0 + 2 * S, .pid = 10, .comm = "second"};
+	ck_assert_int_eq(iot_writer_add_proc(w, &p), 0);
+	for (uint64_t i = 0; i < 70; i++) {
+		int first = i < 30;
+		struct iot_io_event ev = {
+			.ts_ns = first ? T0 + i * 10000000ull : T0 + 2 * S + (i - 30) * 10000000ull,
+			.dur_ns = 1000, .pid = 10, .tid = 10, .op = first ? IOT_OP_WRITE : IOT_OP_READ,
+			.fd = 3, .offset = 0, .size = 4096, .result = 4096};
+		ck_assert_int_eq(iot_writer_add_io(w, &ev), 0);
+		if (i == 29) /* a chunk does not span both lives */
+			ck_assert_int_eq(iot_writer_flush(w), 0);
+	}
+	ck_assert_int_eq(iot_writer_close(w), 0);
+	iot_reader *r;
+	ck_assert_int_eq(iot_reader_open(&r, path, NULL), 0);
+	struct model m;
+	ck_assert_int_eq(model_open(&m, &r, 1), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass) {
+			ck_assert_int_eq(model_start_scan(&m), 0);
+			for (int i = 0; i < 500 && !model_poll(&m); i++)
+				usleep(10000);
+			ck_assert(m.exact);
+		}
+		static const enum view_kind kinds[] = {VIEW_PROC, VIEW_THREAD};
+		for (int k = 0; k < 1 + pass; k++) { /* threads come with the scan */
+			struct view v = {0};
+			ck_assert_int_eq(view_build(&v, kinds[k], &m), 0);
+			view_compute(&v, &m, 0, m.nbins);
+			ck_assert_uint_eq(v.nrows, 2);
+			int seen = 0;
+			for (size_t i = 0; i < v.nrows; i++) {
+				const struct row *row = &v.rows[i];
+				ck_assert_uint_eq(row->pid, 10);
+				if (!strcmp(row->name, "first") && row->a.wops == 30 && row->a.rops == 0)
+					seen |= 1;
+				if (!strcmp(row->name, "second") && row->a.rops == 40 && row->a.wops == 0)
+					seen |= 2;
+			}
+			ck_assert_msg(seen == 3, "pass %d view %d: lives not apart (%d)", pass, k, seen);
+			view_free(&v);
+		}
+	}
+	model_close(&m);
+	iot_reader_close(r);
+	unlink(path);
+}
+END_TEST
+
 /* A small trace: pid 10 reads 1 MiB every 100 ms for 2 s (threads 10 and
  * 11 alternate), pid 20 writes 4 KiB every 10 ms for 2 s; chunks of 16
  * records so the index spreads aggregates across bins. */
@@ -332,6 +398,7 @@ int main(void)
 	tcase_add_test(tc, utf8_width);
 	tcase_add_test(tc, bin_width);
 	tcase_add_test(tc, model_index_then_exact);
+	tcase_add_test(tc, model_pid_reuse_two_rows);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -28,7 +28,16 @@ struct tv_node {
 	iot_reader *r;
 	pthread_mutex_t lock; /* a reader is not thread-safe for decoding */
 	int64_t wall_off;     /* wall ns = ts + wall_off */
+	uint32_t *reused;     /* pids with several lives (process records with
+			       * different start times), sorted */
+	size_t nreused;
 };
+
+/* Process and thread entities carry the pid's life in the high half of
+ * key.a: 0, or 1 + the reader's process index when the pid was reused
+ * within the trace (as ioanalyze keys them). */
+#define MODEL_KEY_PID(a) ((uint32_t)(a))
+#define MODEL_KEY_LIFE(a) ((uint32_t)((a) >> 32))
 
 /* The diskstats samples of one device; ts_ns is on the wall clock. */
 struct disk_dev {
@@ -110,8 +119,10 @@ uint64_t model_bin_time(const struct model *m, uint32_t b);
 /* Wall time of a timestamp of node (0 stays 0). */
 uint64_t model_wall(const struct model *m, uint32_t node, uint64_t ts);
 
-/* Process info of pid on node (NULL if unknown). */
-const struct iot_proc *model_proc(const struct model *m, uint32_t node, uint32_t pid);
+/* Process info of pid on node, of that life (MODEL_KEY_LIFE; 0 = the
+ * latest); NULL if unknown. */
+const struct iot_proc *model_proc(const struct model *m, uint32_t node, uint32_t pid,
+				  uint32_t life);
 /* Path of a file (NULL if unknown). */
 const char *model_path(const struct model *m, uint32_t node, uint64_t file_id);
 /* First meta value among keys on any node, or NULL. */

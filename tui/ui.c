@@ -696,8 +696,9 @@ static void drill_job_sub(struct ui *u)
 	for (size_t i = 0; jr >= 0 && i < t->n && i < u->view.ngroup; i++) {
 		if (u->view.group[i] != jr)
 			continue;
-		uint32_t pid = (uint32_t)t->ent[i].key.a;
-		const struct iot_proc *p = model_proc(m, t->ent[i].key.node, pid);
+		uint32_t pid = MODEL_KEY_PID(t->ent[i].key.a);
+		const struct iot_proc *p =
+			model_proc(m, t->ent[i].key.node, pid, MODEL_KEY_LIFE(t->ent[i].key.a));
 		struct ser_agg a;
 		ser_range(&t->ent[i].s, win_start(u), win_end(u), &a);
 		struct sub_row r = {.pid = pid, .name = p && p->comm ? p->comm : "?",

@@ -166,7 +166,7 @@ static const char *trace_job(const struct model *m, uint32_t node)
 
 static void fill_proc_fields(struct row *r, const struct model *m)
 {
-	const struct iot_proc *p = model_proc(m, r->node, r->pid);
+	const struct iot_proc *p = model_proc(m, r->node, r->pid, r->life);
 	r->job = trace_job(m, r->node);
 	r->name = "?";
 	if (!p)
@@ -214,7 +214,8 @@ static int build_entities(struct view *v, const struct model *m, const struct et
 			r->job = "";
 			continue;
 		}
-		r->pid = (uint32_t)k->a;
+		r->pid = MODEL_KEY_PID(k->a);
+		r->life = MODEL_KEY_LIFE(k->a);
 		r->tid = (uint32_t)k->b;
 		fill_proc_fields(r, m);
 	}
@@ -240,7 +241,8 @@ static int build_jobs(struct view *v, const struct model *m)
 		return -ENOMEM;
 	v->ngroup = t->n;
 	for (size_t i = 0; i < t->n; i++) {
-		struct row tmp = {.node = t->ent[i].key.node, .pid = (uint32_t)t->ent[i].key.a};
+		struct row tmp = {.node = t->ent[i].key.node, .pid = MODEL_KEY_PID(t->ent[i].key.a),
+				  .life = MODEL_KEY_LIFE(t->ent[i].key.a)};
 		fill_proc_fields(&tmp, m);
 		struct ekey k = {.kind = 'J', .a = str_hash(tmp.job)};
 		long r = -1;

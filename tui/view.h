@@ -39,6 +39,7 @@ struct row {
 	struct ekey key;   /* identity; jobs use kind 'J' and a = string hash */
 	long ent;          /* entity index in the model table, -1 if derived */
 	uint32_t node, pid, tid;
+	uint32_t life;     /* the pid's life (MODEL_KEY_LIFE), 0 if not reused */
 	uint64_t file_id;
 	const char *job;   /* "" if none */
 	const char *name;  /* command, path, device or target */
