@@ -165,12 +165,10 @@ START_TEST(bin_width)
 }
 END_TEST
 
-/* A pid the kernel reused within the trace is two processes, in the
- * index view and after the exact scan, with each life's name: "first"
- * writes 30 times in second 0, "second" reads 40 times in second 2. */
-START_TEST(model_pid_reuse_two_rows)
+/* A writer on a fresh name made from the template path (chunks of 16
+ * records, so the index spreads aggregates across bins). */
+static iot_writer *open_trace(char *path)
 {
-	char path[] = "/tmp/check_tui.XXXXXX";
 	int fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
@@ -178,6 +176,16 @@ START_TEST(model_pid_reuse_two_rows)
 	iot_writer *w;
 	struct iot_writer_opts o = {.chunk_records = 16};
 	ck_assert_int_eq(iot_writer_open(&w, path, &o), 0);
+	return w;
+}
+
+/* A pid the kernel reused within the trace is two processes, in the
+ * index view and after the exact scan, with each life's name: "first"
+ * writes 30 times in second 0, "second" reads 40 times in second 2. */
+START_TEST(model_pid_reuse_two_rows)
+{
+	char path[] = "/tmp/check_tui.XXXXXX";
+	iot_writer *w = open_trace(path);
 	const uint64_t T0 = 1000000000ull, S = 1000000000ull;
 	struct iot_proc p = {.ts_ns = T0, .start_ns = T0, .exit_ns = T0 + S, .pid = 10,
 			     .comm = "first"};
@@ -237,13 +245,7 @@ END_TEST
 static char *make_trace(void)
 {
 	static char path[] = "/tmp/check_tui.XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	unlink(path);
-	iot_writer *w;
-	struct iot_writer_opts o = {.chunk_records = 16};
-	ck_assert_int_eq(iot_writer_open(&w, path, &o), 0);
+	iot_writer *w = open_trace(path);
 	struct iot_proc p = {.ts_ns = 1, .pid = 10, .comm = "reader", .job_id = "J1"};
 	ck_assert_int_eq(iot_writer_add_proc(w, &p), 0);
 	p.pid = 20;
