@@ -673,6 +673,30 @@ static int text_table(FILE *f, const struct summary *s, int kind, int by_time, s
 	return 0;
 }
 
+/* Why a trace without filters shows no I/O event: damage, an event
+ * source that saw none, or no event source at all. */
+static void no_events_why(FILE *f, const struct summary *s)
+{
+	int damaged = 0, source = 0;
+	for (size_t i = 0; i < s->in.n; i++) {
+		struct iot_integrity ig;
+		trace_problems(&s->in.t[i], &ig);
+		damaged |= !ig.footer_ok || ig.dropped_bytes || ig.corrupt_chunks;
+		const iot_reader *r = s->in.t[i].r;
+		source |= iot_reader_meta(r, "source.ebpf.status") != NULL ||
+			  iot_reader_meta(r, "source.preload.status") != NULL;
+	}
+	if (damaged)
+		fputs("No I/O events survived in the input: the trace is damaged (above), and the\n"
+		      "events were in the lost part. 'ioanalyze info' shows what is left.\n", f);
+	else if (source)
+		fputs("No I/O events in the input: its event source (ebpf or preload) recorded none:\n"
+		      "the command did no file I/O, or the recording's filters left nothing.\n", f);
+	else
+		fputs("No I/O events in the input: it was recorded without an event source (ebpf or\n"
+		      "preload). Its counters are in 'ioanalyze disks' and 'ioanalyze jobs'.\n", f);
+}
+
 static int write_text(struct summary *s)
 {
 	FILE *f = stdout;
@@ -690,8 +714,7 @@ static int write_text(struct summary *s)
 	fputc('\n', f);
 	if (!t->ops && !s->cli.npids && !s->cli.ncomms && !s->cli.npaths && !s->cli.since_ns &&
 	    !s->cli.until_ns) {
-		fputs("No I/O events in the input: it was recorded without an event source (ebpf or\n"
-		      "preload). Its counters are in 'ioanalyze disks' and 'ioanalyze jobs'.\n", f);
+		no_events_why(f, s);
 		return 0;
 	}
 	text_totals(f, s);

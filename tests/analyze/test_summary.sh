@@ -100,6 +100,26 @@ jq_eq "$TMP/w3.json" '.totals | [.ops, .access.read.consecutive > 0, .access.rea
 "$IOA" summary "$TMP/g.iotr" -f json --by op >"$TMP/late.json" || fail "options after TRACE"
 jq_eq "$TMP/late.json" '.ops | length' '7'
 
+# No events: the text says why - no event source, a source that saw
+# none, or a damaged trace whose events were lost (real recordings).
+"$BIN/iorec" -q -s diskstats -o "$TMP/ne-disk.iotr" -- sleep 0.05 || fail "iorec -s diskstats"
+"$IOA" summary "$TMP/ne-disk.iotr" 2>/dev/null | grep -q 'recorded without an event source' ||
+	fail "diskstats-only trace: no 'without an event source'"
+"$BIN/iorec" -q -s preload -o "$TMP/ne-true.iotr" -- /bin/true || fail "iorec -s preload /bin/true"
+"$IOA" summary "$TMP/ne-true.iotr" 2>/dev/null | grep -q 'event source (ebpf or preload) recorded none' ||
+	fail "preload trace of /bin/true: no 'recorded none'"
+"$BIN/iorec" -q -s preload -o "$TMP/ne-cat.iotr" -- cat /etc/hostname >/dev/null || fail "iorec cat"
+size=$(stat -c %s "$TMP/ne-cat.iotr") cut=0
+for ((n = 100; n < size; n += 50)); do
+	head -c "$n" "$TMP/ne-cat.iotr" >"$TMP/ne-cut.iotr"
+	out=$("$IOA" summary "$TMP/ne-cut.iotr" 2>/dev/null) || continue
+	[[ $out == *" 0 events"* ]] || continue
+	cut=$((cut + 1))
+	[[ $out == *"No I/O events survived in the input: the trace is damaged"* ]] ||
+		fail "trace cut at $n bytes: no 'survived ... damaged'"
+done
+((cut > 0)) && ok "$cut cuts before the I/O chunks say the trace is damaged" || fail "no cut without events"
+
 # usage errors exit 2
 "$IOA" summary --by nonsense "$TMP/g.iotr" 2>/dev/null; expect_eq "bad --by exit" $? 2
 "$IOA" summary 2>/dev/null; expect_eq "no TRACE exit" $? 2
