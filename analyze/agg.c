@@ -312,7 +312,6 @@ struct agg {
 	struct pair_state *pairs; size_t npairs, cpairs;
 	struct hmap proc_map;   /* (trace | life << 32, pid) -> proc */
 	struct hmap thread_map; /* (trace | life << 32, pid << 32 | tid) -> thread */
-	struct hmap reused_map; /* (trace, pid) -> 1: pids with several lives */
 	struct hmap fid_map;    /* (trace, file id) or (trace|pid, ~fd) -> file */
 	struct hmap path_map;   /* (hash(path), n) -> file */
 	struct hmap pair_map;   /* (proc, file) -> pair */
@@ -376,7 +375,6 @@ void agg_free(struct agg *a)
 	free(a->jobs);
 	hmap_free(&a->proc_map);
 	hmap_free(&a->thread_map);
-	hmap_free(&a->reused_map);
 	hmap_free(&a->fid_map);
 	hmap_free(&a->path_map);
 	hmap_free(&a->pair_map);
@@ -421,17 +419,6 @@ int agg_add_trace(struct agg *a, const iot_reader *r)
 	t->wall_off = (int64_t)(iot_reader_wall_ns(r, probe) - probe);
 	t->host = trace_host(r);
 	t->job = trace_job(r);
-	/* the reader keeps one process entry per life of a pid */
-	struct hmap seen = { 0 };
-	for (size_t i = 0; i < iot_reader_proc_count(r); i++) {
-		uint32_t pid = iot_reader_proc_at(r, i)->pid;
-		if ((hmap_get(&seen, 0, pid) >= 0 ? hmap_put(&a->reused_map, a->ntraces, pid, 1)
-						  : hmap_put(&seen, 0, pid, 1)) < 0) {
-			hmap_free(&seen);
-			return -ENOMEM;
-		}
-	}
-	hmap_free(&seen);
 	return (int)a->ntraces++;
 }
 
@@ -446,20 +433,14 @@ static inline uint64_t life_key(int t, uint32_t life)
 static int64_t find_proc(struct agg *a, int t, uint32_t pid, uint64_t ts)
 {
 	const iot_reader *r = a->traces[t].r;
-	const struct iot_proc *ip = NULL;
-	uint32_t life = 0;
-	if (hmap_get(&a->reused_map, (uint64_t)t, pid) >= 0) {
-		ip = iot_reader_proc(r, pid, ts);
-		life = ip ? 1 + (uint32_t)(ip - iot_reader_proc_at(r, 0)) : 0;
-	}
+	uint32_t life = iot_reader_proc_life(r, pid, ts);
 	int64_t idx = hmap_get(&a->proc_map, life_key(t, life), pid);
 	if (idx >= 0)
 		return idx;
 	if (grow_array((void **)&a->procs, &a->cprocs, a->nprocs + 1, sizeof *a->procs))
 		return -ENOMEM;
 	struct agg_process *p = &a->procs[a->nprocs];
-	if (!life)
-		ip = iot_reader_proc(r, pid, ts);
+	const struct iot_proc *ip = iot_reader_proc(r, pid, ts);
 	memset(p, 0, sizeof *p);
 	p->trace = t;
 	p->pid = pid;

@@ -548,6 +548,11 @@ const struct iot_file *iot_reader_file_at(const iot_reader *r, size_t i);
  * pid was reused, the entry whose [start, exit] holds ts is returned;
  * ts = 0 gives the last one. */
 const struct iot_proc *iot_reader_proc(const iot_reader *r, uint32_t pid, uint64_t ts);
+/* Which life of a reused pid holds ts: 0 when the pid has one process
+ * entry or none, else 1 + the index (iot_reader_proc_at) of the entry
+ * iot_reader_proc(r, pid, ts) returns. Analyzers key processes by
+ * (pid, life). */
+uint32_t iot_reader_proc_life(const iot_reader *r, uint32_t pid, uint64_t ts);
 size_t iot_reader_proc_count(const iot_reader *r);
 const struct iot_proc *iot_reader_proc_at(const iot_reader *r, size_t i);
 

@@ -720,6 +720,13 @@ const struct iot_proc *iot_reader_proc(const iot_reader *r, uint32_t pid, uint64
 			return &r->procs[j];
 	return &r->procs[i];
 }
+uint32_t iot_reader_proc_life(const iot_reader *r, uint32_t pid, uint64_t ts)
+{
+	uint64_t k;
+	if (!u64map_get(&r->proc_last, pid, &k) || r->proc_prev[k] == SIZE_MAX)
+		return 0;
+	return 1 + (uint32_t)(iot_reader_proc(r, pid, ts) - r->procs);
+}
 size_t iot_reader_proc_count(const iot_reader *r) { return r->nprocs; }
 const struct iot_proc *iot_reader_proc_at(const iot_reader *r, size_t i)
 {

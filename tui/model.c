@@ -52,55 +52,10 @@ uint64_t model_wall(const struct model *m, uint32_t node, uint64_t ts)
 	return to_wall(&m->nodes[node], ts);
 }
 
-/* The life of pid at trace time ts on node: 0 unless the pid was reused
- * within the trace. */
-static uint32_t pid_life(const struct tv_node *n, uint32_t pid, uint64_t ts)
-{
-	size_t lo = 0, hi = n->nreused;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (n->reused[mid] < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == n->nreused || n->reused[lo] != pid)
-		return 0;
-	const struct iot_proc *p = iot_reader_proc(n->r, pid, ts);
-	return p ? 1 + (uint32_t)(p - iot_reader_proc_at(n->r, 0)) : 0;
-}
-
+/* Entity key of pid at trace time ts on node (see MODEL_KEY_LIFE). */
 static uint64_t pid_key(const struct tv_node *n, uint32_t pid, uint64_t ts)
 {
-	return pid | (uint64_t)(n->nreused ? pid_life(n, pid, ts) : 0) << 32;
-}
-
-static int cmp_u32(const void *x, const void *y)
-{
-	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-	return a < b ? -1 : a > b;
-}
-
-/* The pids of node n that have more than one process entry. */
-static int find_reused(struct tv_node *n)
-{
-	size_t np = iot_reader_proc_count(n->r), k = 0;
-	uint32_t *all = malloc((np ? np : 1) * sizeof(*all));
-	if (!all)
-		return -ENOMEM;
-	for (size_t i = 0; i < np; i++)
-		all[i] = iot_reader_proc_at(n->r, i)->pid;
-	qsort(all, np, sizeof(*all), cmp_u32);
-	for (size_t i = 1; i < np; i++)
-		if (all[i] == all[i - 1] && (k == 0 || all[k - 1] != all[i]))
-			all[k++] = all[i];
-	if (!k) {
-		free(all);
-		return 0;
-	}
-	n->reused = all;
-	n->nreused = k;
-	return 0;
+	return pid | (uint64_t)iot_reader_proc_life(n->r, pid, ts) << 32;
 }
 
 /* Spread a chunk's per-pid totals evenly over the bins its time range
@@ -167,8 +122,6 @@ int model_open(struct model *m, iot_reader *const *readers, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		m->nodes[i].r = readers[i];
 		pthread_mutex_init(&m->nodes[i].lock, NULL);
-		if (find_reused(&m->nodes[i]))
-			return -ENOMEM;
 	}
 	compute_span(m);
 	for (size_t i = 0; i < n; i++) {
@@ -239,15 +192,19 @@ static int scan_io(struct model *m, uint32_t node, const struct iot_io_event *ev
 {
 	struct scan_out *o = &m->next;
 	const struct tv_node *nd = &m->nodes[node];
+	uint64_t single = UINT64_MAX; /* last pid seen with one life */
 	for (size_t i = 0; i < n; i++) {
 		const struct iot_io_event *ev = &evs[i];
 		struct ser_agg a;
 		event_agg(ev, &a);
 		uint32_t b = event_bin(m, to_wall(nd, ev->ts_ns));
 		/* Processes are summed from their threads once the scan is
-		 * done (pids_from_tids): one table less per event. */
-		struct ekey kt = {.node = node, .kind = EK_TID, .a = pid_key(nd, ev->pid, ev->ts_ns),
-				  .b = ev->tid};
+		 * done (pids_from_tids): one table less per event. Runs of
+		 * one pid look its life up once unless it was reused. */
+		uint64_t pk = ev->pid == single ? ev->pid : pid_key(nd, ev->pid, ev->ts_ns);
+		if (pk == ev->pid)
+			single = ev->pid;
+		struct ekey kt = {.node = node, .kind = EK_TID, .a = pk, .b = ev->tid};
 		if (add_to(&o->tids, &mo->t, &kt, b, &a))
 			return -ENOMEM;
 		if (!ev->file_id)
@@ -559,10 +516,8 @@ void model_close(struct model *m)
 	}
 	scan_out_free(&m->cur);
 	scan_out_free(&m->next);
-	for (size_t i = 0; i < m->nnodes; i++) {
+	for (size_t i = 0; i < m->nnodes; i++)
 		pthread_mutex_destroy(&m->nodes[i].lock);
-		free(m->nodes[i].reused);
-	}
 	free(m->nodes);
 	memset(m, 0, sizeof(*m));
 }

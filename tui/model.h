@@ -28,14 +28,11 @@ struct tv_node {
 	iot_reader *r;
 	pthread_mutex_t lock; /* a reader is not thread-safe for decoding */
 	int64_t wall_off;     /* wall ns = ts + wall_off */
-	uint32_t *reused;     /* pids with several lives (process records with
-			       * different start times), sorted */
-	size_t nreused;
 };
 
 /* Process and thread entities carry the pid's life in the high half of
- * key.a: 0, or 1 + the reader's process index when the pid was reused
- * within the trace (as ioanalyze keys them). */
+ * key.a (iot_reader_proc_life: 0 unless the pid was reused within the
+ * trace), as ioanalyze keys them. */
 #define MODEL_KEY_PID(a) ((uint32_t)(a))
 #define MODEL_KEY_LIFE(a) ((uint32_t)((a) >> 32))
 

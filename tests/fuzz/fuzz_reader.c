@@ -39,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct iot_proc *p = iot_reader_proc_at(r, i);
 		sink += p->comm ? strlen(p->comm) : 0;
 		sink += iot_reader_proc(r, p->pid, p->start_ns) != NULL;
+		sink += iot_reader_proc_life(r, p->pid, p->start_ns);
 	}
 	for (size_t i = 0; i < iot_reader_file_count(r); i++)
 		sink += strlen(iot_reader_file_at(r, i)->path);
