@@ -248,6 +248,20 @@ static int flush_tables(iot_writer *w)
  * by less than opts.zstd_min_gain percent; the next is tried again. */
 #define STORE_RUN 15u
 
+/* Header h (its comp_size bytes of payload), the aggregate entries and
+ * the payload to the file, and the chunk into the index. */
+static int write_chunk(iot_writer *w, const struct chunk_hdr *h, const uint8_t *aggs,
+		       size_t agg_len, const uint8_t *payload)
+{
+	uint8_t hdr[IOT_CHUNK_HEADER_SIZE];
+	chunk_hdr_pack(h, hdr);
+	struct iovec iov[3] = {{hdr, sizeof hdr}, {(void *)aggs, agg_len},
+			       {(void *)payload, h->comp_size}};
+	uint64_t at = w->off;
+	int rc = write_all(w, iov, 3);
+	return rc ? rc : index_add(w, at, h, aggs);
+}
+
 /* len bytes at src zstd-compressed into w->comp; *out = their size. */
 static int zstd_into_comp(iot_writer *w, const uint8_t *src, size_t len, size_t *out)
 {
@@ -331,13 +345,7 @@ static int flush_stream(iot_writer *w, unsigned sid)
 	h.comp_size = (uint32_t)cl;
 	h.payload_crc = iot_crc32_update(iot_crc32(w->aggbuf.p, w->aggbuf.len), payload, cl);
 
-	uint8_t hdr[IOT_CHUNK_HEADER_SIZE];
-	chunk_hdr_pack(&h, hdr);
-	struct iovec iov[3] = {{hdr, sizeof hdr}, {w->aggbuf.p, w->aggbuf.len}, {(void *)payload, cl}};
-	uint64_t at = w->off;
-	if ((rc = write_all(w, iov, 3)))
-		return fail(w, rc);
-	if ((rc = index_add(w, at, &h, w->aggbuf.p)))
+	if ((rc = write_chunk(w, &h, w->aggbuf.p, w->aggbuf.len, payload)))
 		return fail(w, rc);
 	ws->n = 0;
 	arena_reset(&ws->strings);
@@ -813,12 +821,7 @@ static int append_chunk(iot_writer *w, const struct chunk_hdr *h, const uint8_t 
 	z.codec = IOT_CODEC_ZSTD;
 	z.comp_size = (uint32_t)cl;
 	z.payload_crc = iot_crc32_update(iot_crc32(aggs, agg_len), w->comp.p, cl);
-	uint8_t hdr[IOT_CHUNK_HEADER_SIZE];
-	chunk_hdr_pack(&z, hdr);
-	struct iovec iov[3] = {{hdr, sizeof hdr}, {(void *)aggs, agg_len}, {w->comp.p, cl}};
-	if ((rc = write_all(w, iov, 3)))
-		return rc;
-	return index_add(w, at, &z, aggs);
+	return write_chunk(w, &z, aggs, agg_len, w->comp.p);
 }
 
 int iot_writer_append_trace(iot_writer *w, const char *shard_path, uint64_t *dropped_bytes,
