@@ -427,6 +427,19 @@ struct iot_writer_opts {
 int iot_writer_open(iot_writer **out, const char *path,
 		    const struct iot_writer_opts *opts);
 
+/* A writer whose file stays in memory: for a short-lived recorder that
+ * hands its whole trace on at once (the preload library's short
+ * processes) instead of creating a file. iot_writer_mem() gives the
+ * bytes written so far (header and chunks; call iot_writer_flush()
+ * first for the pending records), valid until the next call on w.
+ * iot_writer_spill() moves the bytes into a new file at path (created
+ * O_EXCL|O_NOFOLLOW, mode 0600, no temporary name) and writes on there
+ * from then on. iot_writer_abandon() frees a memory writer and its
+ * bytes. */
+int iot_writer_open_mem(iot_writer **out, const struct iot_writer_opts *opts);
+const void *iot_writer_mem(const iot_writer *w, size_t *len);
+int iot_writer_spill(iot_writer *w, const char *path);
+
 /* Append one record to its stream. Records of a stream are buffered and
  * written as a chunk when the chunk is full or older than the flush age.
  * Strings are copied. Return 0 or a negative code; after a write error the
@@ -477,6 +490,11 @@ int iot_writer_flush(iot_writer *w);
 int iot_writer_append_trace(iot_writer *w, const char *shard_path,
 			    uint64_t *dropped_bytes, uint32_t *bad_chunks,
 			    struct iot_error *err);
+/* The same for a shard held in memory (len bytes at buf; name is for
+ * messages). */
+int iot_writer_append_trace_mem(iot_writer *w, const void *buf, size_t len, const char *name,
+				uint64_t *dropped_bytes, uint32_t *bad_chunks,
+				struct iot_error *err);
 
 /* Flush everything, write the index footer, fsync, rename the temporary
  * file to its final name and free the writer. Returns the first error

@@ -39,7 +39,9 @@ struct widx {
 };
 
 struct iot_writer {
-	int fd;
+	int fd;         /* -1 while the file is in memory (iot_writer_open_mem) */
+	struct buf mem; /* the file's bytes until iot_writer_spill() */
+	bool in_mem;
 	char *path;     /* final name */
 	char *tmp_path; /* name while writing (NULL with IOT_W_DIRECT) */
 	struct iot_writer_opts opts;
@@ -73,6 +75,17 @@ static int write_all(iot_writer *w, const struct iovec *iov, int n)
 	for (int i = 0; i < n; i++) {
 		v[i] = iov[i];
 		total += iov[i].iov_len;
+	}
+	if (w->in_mem) {
+		int rc = buf_reserve(&w->mem, total);
+		if (rc)
+			return rc;
+		for (int i = 0; i < n; i++) {
+			memcpy(w->mem.p + w->mem.len, v[i].iov_base, v[i].iov_len);
+			w->mem.len += v[i].iov_len;
+		}
+		w->off += total;
+		return 0;
 	}
 	struct iovec *p = v;
 	size_t left = total;
@@ -270,6 +283,10 @@ static int zstd_into_comp(iot_writer *w, const uint8_t *src, size_t len, size_t 
 	int rc = buf_reserve(&w->comp, bound);
 	if (rc)
 		return rc;
+	/* made on first use: a shard that stores every chunk (a short
+	 * process) never pays for it */
+	if (!w->cctx && !(w->cctx = ZSTD_createCCtx()))
+		return -ENOMEM;
 	size_t cl = ZSTD_compressCCtx(w->cctx, w->comp.p, bound, src, len, w->opts.zstd_level);
 	if (ZSTD_isError(cl))
 		return IOT_E_ZSTD;
@@ -637,6 +654,7 @@ static void writer_free(iot_writer *w)
 	buf_free(&w->comp);
 	buf_free(&w->aggbuf);
 	buf_free(&w->idx_aggs);
+	buf_free(&w->mem);
 	ZSTD_freeCCtx(w->cctx);
 	free(w->idx);
 	u64map_free(&w->strings);
@@ -646,11 +664,9 @@ static void writer_free(iot_writer *w)
 	free(w);
 }
 
-int iot_writer_open(iot_writer **out, const char *path, const struct iot_writer_opts *opts)
+/* A writer with its options and streams set up, no output yet. */
+static int writer_new(iot_writer **out, const struct iot_writer_opts *opts)
 {
-	if (!out || !path || !*path)
-		return -EINVAL;
-	*out = NULL;
 	iot_writer *w = calloc(1, sizeof *w);
 	if (!w)
 		return -ENOMEM;
@@ -666,11 +682,6 @@ int iot_writer_open(iot_writer **out, const char *path, const struct iot_writer_
 		return -EINVAL;
 	}
 	w->next_id = w->opts.id_base ? w->opts.id_base : 1;
-	int rc = -ENOMEM;
-	w->path = strdup(path);
-	w->cctx = ZSTD_createCCtx();
-	if (!w->path || !w->cctx)
-		goto err;
 	for (unsigned s = 1; s <= IOT_STREAM__MAX; s++) {
 		struct wstream *ws = &w->st[s];
 		ws->s = iot_schema(s);
@@ -680,6 +691,33 @@ int iot_writer_open(iot_writer **out, const char *path, const struct iot_writer_
 					  ? IOT_MAX_CHUNK_RECORDS
 					  : w->opts.chunk_records;
 	}
+	*out = w;
+	return 0;
+}
+
+/* The header and the self-description, first bytes of every output. */
+static int writer_start(iot_writer *w)
+{
+	int rc = write_file_header(w);
+	if (rc || (w->opts.flags & IOT_W_NO_AUTO_META))
+		return rc;
+	uint64_t mono = iot_now_mono_ns(), wall = iot_now_wall_ns();
+	iot_writer_set_metaf(w, "clock.wall_offset_ns", "%lld", (long long)(wall - mono));
+	return iot_writer_set_meta(w, "format.writer", "libiotrace " IOT_VERSION_STRING);
+}
+
+int iot_writer_open(iot_writer **out, const char *path, const struct iot_writer_opts *opts)
+{
+	if (!out || !path || !*path)
+		return -EINVAL;
+	*out = NULL;
+	iot_writer *w;
+	int rc = writer_new(&w, opts);
+	if (rc)
+		return rc;
+	rc = -ENOMEM;
+	if (!(w->path = strdup(path)))
+		goto err;
 	struct stat st;
 	if (lstat(path, &st) == 0) {
 		rc = -EEXIST;
@@ -696,14 +734,8 @@ int iot_writer_open(iot_writer **out, const char *path, const struct iot_writer_
 		rc = -errno;
 		goto err;
 	}
-	if ((rc = write_file_header(w)))
+	if ((rc = writer_start(w)))
 		goto err_unlink;
-	if (!(w->opts.flags & IOT_W_NO_AUTO_META)) {
-		uint64_t mono = iot_now_mono_ns(), wall = iot_now_wall_ns();
-		iot_writer_set_metaf(w, "clock.wall_offset_ns", "%lld",
-				     (long long)(wall - mono));
-		iot_writer_set_meta(w, "format.writer", "libiotrace " IOT_VERSION_STRING);
-	}
 	*out = w;
 	return 0;
 err_unlink:
@@ -713,6 +745,71 @@ err:
 		close(w->fd);
 	writer_free(w);
 	return rc;
+}
+
+int iot_writer_open_mem(iot_writer **out, const struct iot_writer_opts *opts)
+{
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	iot_writer *w;
+	int rc = writer_new(&w, opts);
+	if (rc)
+		return rc;
+	w->in_mem = true;
+	if ((rc = writer_start(w))) {
+		writer_free(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+const void *iot_writer_mem(const iot_writer *w, size_t *len)
+{
+	*len = w && w->in_mem ? w->mem.len : 0;
+	return w && w->in_mem ? w->mem.p : NULL;
+}
+
+int iot_writer_spill(iot_writer *w, const char *path)
+{
+	if (!w || !path || !*path)
+		return -EINVAL;
+	if (!w->in_mem)
+		return -EALREADY;
+	if (w->err)
+		return w->err;
+	char *name = strdup(path);
+	if (!name)
+		return -ENOMEM;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int rc = -errno;
+		free(name);
+		return rc;
+	}
+	/* the buffered bytes go out as one write, then the writer goes on
+	 * in the file as if it had been there from the start */
+	uint64_t off = w->off;
+	w->fd = fd;
+	w->in_mem = false;
+	w->off = 0;
+	struct iovec iov = {w->mem.p, w->mem.len};
+	int rc = w->mem.len ? write_all(w, &iov, 1) : 0;
+	if (rc) {
+		close(fd);
+		unlink(path);
+		free(name);
+		w->fd = -1;
+		w->in_mem = true;
+		w->off = off;
+		return rc;
+	}
+	buf_free(&w->mem);
+	free(w->path);
+	w->path = name;
+	w->opts.flags |= IOT_W_DIRECT;
+	return 0;
 }
 
 static int write_footer(iot_writer *w)
@@ -773,9 +870,9 @@ static int finish(iot_writer *w, bool footer)
 	int rc = iot_writer_flush(w);
 	if (!rc && footer)
 		rc = write_footer(w);
-	if (!rc && footer && fsync(w->fd) != 0 && errno != EINVAL)
+	if (!rc && footer && w->fd >= 0 && fsync(w->fd) != 0 && errno != EINVAL)
 		rc = -errno;
-	if (close(w->fd) != 0 && !rc)
+	if (w->fd >= 0 && close(w->fd) != 0 && !rc)
 		rc = -errno;
 	w->fd = -1;
 	int prc = publish(w);
@@ -824,23 +921,15 @@ static int append_chunk(iot_writer *w, const struct chunk_hdr *h, const uint8_t 
 	return write_chunk(w, &z, aggs, agg_len, w->comp.p);
 }
 
-int iot_writer_append_trace(iot_writer *w, const char *shard_path, uint64_t *dropped_bytes,
-			    uint32_t *bad_chunks, struct iot_error *err)
+/* Every checked chunk of the shard open in r into w. */
+static int append_reader(iot_writer *w, iot_reader *r, uint64_t *dropped_bytes,
+			 uint32_t *bad_chunks)
 {
-	if (!w || !shard_path)
-		return -EINVAL;
-	if (w->err)
-		return w->err;
-	int rc = iot_writer_flush(w);
-	if (rc)
-		return rc;
-	iot_reader *r;
-	if ((rc = iot_reader_open(&r, shard_path, err)))
-		return rc;
 	struct iot_integrity in;
 	iot_reader_integrity(r, &in);
 	uint32_t bad = in.corrupt_chunks;
 	const uint8_t *data = reader_bytes(r);
+	int rc = 0;
 	for (size_t i = 0; i < reader_raw_count(r) && !rc; i++) {
 		const struct raw_chunk *c = reader_raw_at(r, i);
 		if (!reader_check_payload(r, i)) {
@@ -857,4 +946,37 @@ int iot_writer_append_trace(iot_writer *w, const char *shard_path, uint64_t *dro
 		*bad_chunks = bad;
 	iot_reader_close(r);
 	return fail(w, rc);
+}
+
+int iot_writer_append_trace(iot_writer *w, const char *shard_path, uint64_t *dropped_bytes,
+			    uint32_t *bad_chunks, struct iot_error *err)
+{
+	if (!w || !shard_path)
+		return -EINVAL;
+	if (w->err)
+		return w->err;
+	int rc = iot_writer_flush(w);
+	if (rc)
+		return rc;
+	iot_reader *r;
+	if ((rc = iot_reader_open(&r, shard_path, err)))
+		return rc;
+	return append_reader(w, r, dropped_bytes, bad_chunks);
+}
+
+int iot_writer_append_trace_mem(iot_writer *w, const void *buf, size_t len, const char *name,
+				uint64_t *dropped_bytes, uint32_t *bad_chunks,
+				struct iot_error *err)
+{
+	if (!w || !buf)
+		return -EINVAL;
+	if (w->err)
+		return w->err;
+	int rc = iot_writer_flush(w);
+	if (rc)
+		return rc;
+	iot_reader *r;
+	if ((rc = iot_reader_open_mem(&r, buf, len, name, err)))
+		return rc;
+	return append_reader(w, r, dropped_bytes, bad_chunks);
 }

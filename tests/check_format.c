@@ -337,6 +337,87 @@ START_TEST(test_store_bytes_then_merge_compresses)
 }
 END_TEST
 
+/* A writer in memory: its bytes are a trace (read back from memory,
+ * merged from memory); spilled into a file half way, the file holds
+ * every event and no byte twice. */
+START_TEST(test_memory_writer_and_spill)
+{
+	make_tmpdir();
+	const char *fp = tpath("spilled.iotr"), *mp = tpath("merged-mem.iotr");
+	enum { N = 5000 };
+	struct iot_writer_opts o = {.flags = IOT_W_NO_AUTO_META, .chunk_records = 1000,
+				    .store_bytes = 1u << 30};
+	struct iot_io_event *ev = malloc(N * sizeof *ev);
+	for (int i = 0; i < N; i++)
+		ev[i] = make_event((uint64_t)i);
+
+	iot_writer *w;
+	size_t len;
+	ck_assert_int_eq(iot_writer_open_mem(&w, &o), 0);
+	ck_assert_ptr_nonnull(iot_writer_mem(w, &len));
+	ck_assert_uint_eq(len, 64); /* the file header */
+	for (int i = 0; i < N / 2; i++)
+		ck_assert_int_eq(iot_writer_add_io(w, &ev[i]), 0);
+	ck_assert_int_eq(iot_writer_flush(w), 0);
+	const void *mem = iot_writer_mem(w, &len);
+	ck_assert_uint_eq(len, iot_writer_bytes(w));
+	/* the bytes so far: a trace (no footer) of the first half */
+	void *copy = malloc(len);
+	memcpy(copy, mem, len);
+	iot_reader *r;
+	ck_assert_int_eq(iot_reader_open_mem(&r, copy, len, "mem", NULL), 0);
+	size_t got = 0, n;
+	for (size_t c = 0; c < iot_reader_chunk_count(r); c++)
+		if (iot_reader_chunk(r, c)->stream == IOT_STREAM_IO)
+			expect_events(r, c, ev, &got, &n);
+	ck_assert_uint_eq(got, N / 2);
+	iot_reader_close(r);
+	/* merged from memory: the same events */
+	iot_writer *m;
+	ck_assert_int_eq(iot_writer_open(&m, mp, NULL), 0);
+	uint64_t dropped = 1;
+	uint32_t bad = 1;
+	ck_assert_int_eq(iot_writer_append_trace_mem(m, copy, len, "mem", &dropped, &bad, NULL), 0);
+	ck_assert_uint_eq(dropped, 0);
+	ck_assert_uint_eq(bad, 0);
+	ck_assert_int_eq(iot_writer_close(m), 0);
+	r = open_ok(mp);
+	got = 0;
+	for (size_t c = 0; c < iot_reader_chunk_count(r); c++)
+		if (iot_reader_chunk(r, c)->stream == IOT_STREAM_IO)
+			expect_events(r, c, ev, &got, &n);
+	ck_assert_uint_eq(got, N / 2);
+	iot_reader_close(r);
+
+	/* into a file, then on there */
+	ck_assert_int_eq(iot_writer_spill(w, fp), 0);
+	ck_assert_ptr_null(iot_writer_mem(w, &len));
+	ck_assert_int_eq(iot_writer_spill(w, fp), -EALREADY);
+	for (int i = N / 2; i < N; i++)
+		ck_assert_int_eq(iot_writer_add_io(w, &ev[i]), 0);
+	ck_assert_int_eq(iot_writer_close(w), 0);
+	r = open_ok(fp);
+	struct iot_integrity in;
+	iot_reader_integrity(r, &in);
+	ck_assert_uint_eq(in.corrupt_chunks, 0);
+	ck_assert_uint_eq(in.dropped_bytes, 0);
+	got = 0;
+	for (size_t c = 0; c < iot_reader_chunk_count(r); c++)
+		if (iot_reader_chunk(r, c)->stream == IOT_STREAM_IO)
+			expect_events(r, c, ev, &got, &n);
+	ck_assert_uint_eq(got, N);
+	iot_reader_close(r);
+	/* a spill never replaces a file */
+	ck_assert_int_eq(iot_writer_open_mem(&w, &o), 0);
+	ck_assert_int_eq(iot_writer_spill(w, fp), -EEXIST);
+	ck_assert_ptr_nonnull(iot_writer_mem(w, &len));
+	ck_assert_int_eq(iot_writer_abandon(w), 0);
+	free(copy);
+	free(ev);
+	rm_tmpdir();
+}
+END_TEST
+
 /* Events written in place (iot_writer_io_room/commit) in runs of every
  * length, partial commits and runs cut by the chunk end, mixed with
  * add_io and add_file: the same trace as event by event. */
@@ -1006,6 +1087,7 @@ int main(void)
 	tcase_add_test(t, test_io_room_in_place);
 	tcase_add_test(t, test_store_when_zstd_does_not_pay);
 	tcase_add_test(t, test_store_bytes_then_merge_compresses);
+	tcase_add_test(t, test_memory_writer_and_spill);
 	tcase_add_test(t, test_roundtrip_edges);
 	tcase_add_test(t, test_roundtrip_all_streams);
 	tcase_add_test(t, test_refuses_overwrite);
