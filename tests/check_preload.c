@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "format/iotrace.h"
 #include "record/preload/preload_fd.h"
@@ -172,6 +173,135 @@ START_TEST(merge_spool_closed_and_killed)
 }
 END_TEST
 
+/* The bytes of a shard as a short process keeps it in memory. */
+static void *shard_mem(uint64_t id_base, uint32_t pid, const char *comm, int n, size_t *len)
+{
+	iot_writer *w;
+	struct iot_writer_opts o = { .flags = IOT_W_NO_AUTO_META, .id_base = id_base };
+	ck_assert_int_eq(iot_writer_open_mem(&w, &o), 0);
+	struct iot_file f = { .id = id_base + (1ull << 31), .dev = 1, .ino = pid, .type = IOT_FT_REG,
+			      .path = "/data/file" };
+	ck_assert_int_eq(iot_writer_add_file(w, &f), 0);
+	struct iot_proc p = { .ts_ns = 1, .pid = pid, .comm = comm, .exit_status = -1 };
+	ck_assert_int_eq(iot_writer_add_proc(w, &p), 0);
+	for (int i = 0; i < n; i++) {
+		struct iot_io_event ev = { .ts_ns = 1000 + (uint64_t)i, .pid = pid, .tid = pid,
+					   .op = IOT_OP_PREAD, .source = IOT_SRC_PRELOAD, .fd = 3,
+					   .file_id = f.id, .offset = i * 4096, .size = 4096, .result = 4096 };
+		ck_assert_int_eq(iot_writer_add_io(w, &ev), 0);
+	}
+	ck_assert_int_eq(iot_writer_flush(w), 0);
+	const void *m = iot_writer_mem(w, len);
+	void *copy = malloc(*len);
+	memcpy(copy, m, *len);
+	iot_writer_abandon(w);
+	return copy;
+}
+
+/* Append a batch frame (header as preload_rt.h describes it, packed here
+ * on its own) holding the first keep bytes of the shard; keep < len
+ * makes a frame cut short, like a writer killed in its write. */
+static void append_frame(const char *batch, uint64_t key, uint32_t pid, const void *shard,
+			 size_t len, size_t keep)
+{
+	uint8_t h[32];
+	uint32_t v[] = { (uint32_t)key, (uint32_t)(key >> 32), (uint32_t)len, pid,
+			 (uint32_t)crc32(0, shard, (uInt)len) };
+	memcpy(h, "IORECBF1", 8);
+	for (int i = 0; i < 5; i++)
+		for (int b = 0; b < 4; b++)
+			h[8 + 4 * i + b] = (uint8_t)(v[i] >> (8 * b));
+	uint32_t hc = (uint32_t)crc32(0, h, 28);
+	for (int b = 0; b < 4; b++)
+		h[28 + b] = (uint8_t)(hc >> (8 * b));
+	int fd = open(batch, O_WRONLY | O_APPEND | O_CREAT, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, h, keep < 32 ? keep : 32), keep < 32 ? (ssize_t)keep : 32);
+	if (keep > 32)
+		ck_assert_int_eq(write(fd, shard, keep - 32), (ssize_t)(keep - 32));
+	close(fd);
+}
+
+/* Events and the last process record of pid in trace path. */
+static uint64_t count_events(const char *path, uint32_t pid, char *comm, size_t commlen)
+{
+	iot_reader *r;
+	ck_assert_int_eq(iot_reader_open(&r, path, NULL), 0);
+	uint64_t n = 0;
+	for (size_t i = 0; i < iot_reader_chunk_count(r); i++) {
+		const struct iot_io_event *ev;
+		size_t k;
+		if (iot_reader_chunk(r, i)->stream != IOT_STREAM_IO)
+			continue;
+		ck_assert_int_eq(iot_reader_decode_io(r, i, &ev, &k), 0);
+		for (size_t j = 0; j < k; j++)
+			ck_assert_ptr_nonnull(iot_reader_file(r, ev[j].file_id));
+		n += k;
+	}
+	const struct iot_proc *p = iot_reader_proc(r, pid, 0);
+	snprintf(comm, commlen, "%s", p && p->comm ? p->comm : "");
+	iot_reader_close(r);
+	return n;
+}
+
+/* The batch file: frames merge among the shard files by time (a pid's
+ * image before exec, in a file, comes before its short exec'd image, in
+ * the batch); a frame cut short by a killed
+ * writer is skipped up to the next one; a frame still being written
+ * waits for the next merge; at the end everything is read and the file
+ * deleted. */
+START_TEST(merge_spool_batch_frames)
+{
+	char dir[] = "/tmp/check-preload.XXXXXX", p[512], out[512], batch[512], comm[32];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(batch, sizeof(batch), "%s/%s", dir, PRELOAD_BATCH_NAME);
+	size_t la, lb, lc, ld;
+	void *a = shard_mem(1ull << 32, 7, "exec-image", 100, &la);
+	void *b = shard_mem(2ull << 32, 8, "killed", 150, &lb);
+	void *c = shard_mem(3ull << 32, 9, "short", 300, &lc);
+	void *d = shard_mem(4ull << 32, 10, "late", 50, &ld);
+	append_frame(batch, 0x100, 7, a, la, 32 + la);
+	append_frame(batch, 0x150, 8, b, lb, 32 + lb / 2);
+	append_frame(batch, 0x300, 9, c, lc, 32 + lc);
+	snprintf(p, sizeof(p), "%s/0000000000000080-7-1" PRELOAD_SHARD_DONE_SUFFIX, dir);
+	write_shard(p, 5ull << 32, 7, 200, 1);
+	append_frame(batch, 0x400, 10, d, ld, 32 + ld / 2); /* still being written */
+
+	snprintf(out, sizeof(out), "%s.iotr", dir);
+	iot_writer *w;
+	ck_assert_int_eq(iot_writer_open(&w, out, NULL), 0);
+	struct preload_merge_stats st = { 0 };
+	ck_assert_int_eq(preload_merge_spool(w, dir, 0, &st, NULL, NULL), 3);
+	ck_assert_uint_eq(st.shards, 3);
+	ck_assert_uint_eq(st.batched, 2);
+	ck_assert_uint_eq(st.bad_frames, 1);
+	ck_assert_uint_eq(st.dropped_bytes, 32 + lb / 2);
+	ck_assert_uint_eq(st.batch_read, 3 * 32 + la + lb / 2 + lc);
+	/* the rest of the frame arrives */
+	int fd = open(batch, O_WRONLY | O_APPEND);
+	ck_assert_int_eq(write(fd, (char *)d + ld / 2, ld - ld / 2), (ssize_t)(ld - ld / 2));
+	ck_assert_int_eq(write(fd, "garbage", 7), 7); /* and a torn tail */
+	close(fd);
+	ck_assert_int_eq(preload_merge_spool(w, dir, 0, &st, NULL, NULL), 1);
+	ck_assert_uint_eq(st.batched, 3);
+	ck_assert_uint_eq(st.dropped_bytes, 32 + lb / 2); /* the tail may be a header to come */
+	ck_assert_int_eq(preload_merge_spool(w, dir, 1, &st, NULL, NULL), 0);
+	ck_assert_uint_eq(st.dropped_bytes, 32 + lb / 2 + 7);
+	ck_assert_uint_eq(st.bad_frames, 2);
+	ck_assert_uint_eq(st.failed, 0);
+	ck_assert_int_eq(iot_writer_close(w), 0);
+	ck_assert_int_ne(access(batch, F_OK), 0);
+
+	ck_assert_uint_eq(count_events(out, 7, comm, sizeof(comm)), 100 + 300 + 200 + 50);
+	ck_assert_str_eq(comm, "exec-image"); /* the exec'd image's record is the last */
+	count_events(out, 10, comm, sizeof(comm));
+	ck_assert_str_eq(comm, "late");
+	unlink(out);
+	ck_assert_int_eq(rmdir(dir), 0);
+	free(a), free(b), free(c), free(d);
+}
+END_TEST
+
 START_TEST(interposable)
 {
 	char why[512] = "", buf[4096];
@@ -248,6 +378,7 @@ int main(void)
 	tcase_add_test(tc, dup2_replaces_and_range_closes);
 	tcase_add_test(tc, file_ids_dedup);
 	tcase_add_test(tc, merge_spool_closed_and_killed);
+	tcase_add_test(tc, merge_spool_batch_frames);
 	tcase_add_test(tc, interposable);
 	tcase_add_test(tc, find_library);
 	suite_add_tcase(s, tc);

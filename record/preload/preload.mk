@@ -19,6 +19,7 @@ LIBS_LINK := $(PRELOAD_SRC_LIB) $(LIBS_LINK)
 INSTALL_LIBS += $(PRELOAD_SO)
 EXTRA_ALL += $(PRELOAD_SRC_LIB)
 BENCH_TARGETS += bench-preload
+FUZZ_TARGETS += batch
 
 # Helper programs of tests/preload/ (not installed).
 PRELOAD_TEST_BINS := $(addprefix $(BUILD)/tests/preload/, iotr_stats mt_io sig_write pread_loop pread_mix spawn_cost thread_mem vfork_dup errno_start errno_keep)

@@ -17,9 +17,11 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "format/iotrace.h"
 #include "record/preload/preload_fd.h"
@@ -83,6 +85,9 @@ static struct {
 	int key_ok;
 	char spool[PATH_MAX - 64];
 	char shard[PATH_MAX];       /* current shard path (".open") */
+	uint64_t shard_t;           /* the time in its name */
+	int in_mem;                 /* the shard is still in memory (w) */
+	int batch_held;             /* preload_shard_fd is the batch file's */
 	uint32_t nonce;             /* of the shard to come (shard_identity) */
 	uint64_t id_base;
 	int shard_pending;          /* a fork child's shard, opened when it has
@@ -231,6 +236,7 @@ static inline struct preload_ring *ring_get(void)
 }
 
 static int writer_ready(void);
+static void shard_check_mem(int old);
 
 /* Decode and hand one ring's records to the writer. Lock held. */
 static void ring_drain(struct preload_ring *r)
@@ -321,6 +327,7 @@ static __attribute__((noinline)) int ring_reserve_slow(struct preload_ring *r, u
 		preload_tls.guard = PRELOAD_GUARD_DRAIN;
 		clock_update();
 		ring_drain(r);
+		shard_check_mem(0);
 		pthread_mutex_unlock(&rt.lock);
 		preload_tls.guard = PRELOAD_GUARD_BUSY;
 		/* a signal handler may have appended meanwhile */
@@ -352,11 +359,13 @@ static __attribute__((noinline)) void drain_now(struct preload_ring *r, int old)
 		/* everything to the file: a SIGKILL then loses at most the
 		 * last PRELOAD_AGE_NS (plus the time until the next call) */
 		drain_all();
+		shard_check_mem(1);
 		if (rt.w)
 			iot_writer_flush(rt.w);
 	} else {
 		clock_update();
 		ring_drain(r);
+		shard_check_mem(0);
 	}
 	pthread_mutex_unlock(&rt.lock);
 	preload_tls.guard = PRELOAD_GUARD_BUSY;
@@ -851,19 +860,113 @@ static int shard_create(void)
 	rt.shard_pending = 0;
 	/* The name starts with the creation time: sorted by name, the shards
 	 * of one pid (before and after exec) come in the order they ran. */
+	rt.shard_t = preload_mono_ns();
 	snprintf(rt.shard, sizeof(rt.shard), "%s/%016llx-%d-%08x%s", rt.spool,
-		 (unsigned long long)preload_mono_ns(), (int)rt.pid, rt.nonce,
-		 PRELOAD_SHARD_OPEN_SUFFIX);
-	preload_capturing_fd = 1;
-	rc = iot_writer_open(&rt.w, rt.shard, &o);
-	preload_capturing_fd = 0;
+		 (unsigned long long)rt.shard_t, (int)rt.pid, rt.nonce, PRELOAD_SHARD_OPEN_SUFFIX);
+	/* in memory until shard_spill() or the batch file */
+	rc = iot_writer_open_mem(&rt.w, &o);
 	if (rc < 0) {
 		rt.w = NULL;
-		preload_shard_fd = -1;
 		return rc;
 	}
+	rt.in_mem = 1;
 	add_proc(0);
 	return 0;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* The batch file's descriptor, opened once and held (out of the
+ * application's range, like a shard's): the frame of a process that
+ * chroots, changes its user or closes every descriptor still reaches
+ * it. A fork child shares its parent's. -1 if it cannot be opened. Lock
+ * held, guard set. */
+static int batch_fd(void)
+{
+	char path[PATH_MAX];
+
+	if (rt.batch_held && preload_shard_fd >= 0)
+		return preload_shard_fd;
+	if (preload_shard_fd >= 0) /* a shard file's: not ours to append to */
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", rt.spool, PRELOAD_BATCH_NAME);
+	preload_capturing_fd = 1;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	preload_capturing_fd = 0;
+	rt.batch_held = fd >= 0;
+	return fd;
+}
+
+/* The whole shard in memory as one frame of the batch file (see
+ * preload_rt.h); 0 when written entirely. Lock held, guard set. */
+static int batch_append(void)
+{
+	uint8_t h[PRELOAD_FRAME_HEADER];
+	size_t len;
+	const void *p;
+	int fd;
+
+	if (iot_writer_flush(rt.w) < 0 || !(p = iot_writer_mem(rt.w, &len)) || len > UINT32_MAX ||
+	    (fd = batch_fd()) < 0)
+		return -1;
+	memcpy(h, PRELOAD_FRAME_MAGIC, 8);
+	put32(h + 8, (uint32_t)rt.shard_t);
+	put32(h + 12, (uint32_t)(rt.shard_t >> 32));
+	put32(h + 16, (uint32_t)len);
+	put32(h + 20, (uint32_t)rt.pid);
+	put32(h + 24, (uint32_t)crc32(0, p, (uInt)len));
+	put32(h + 28, (uint32_t)crc32(0, h, 28));
+	struct iovec iov[2] = { { h, sizeof(h) }, { (void *)p, len } };
+	ssize_t n;
+	do
+		n = writev(fd, iov, 2);
+	while (n < 0 && errno == EINTR);
+	/* a short write leaves a damaged frame, which iorec skips */
+	return n == (ssize_t)(sizeof(h) + len) ? 0 : -1;
+}
+
+/* The shard in memory into its own file, which takes the place of the
+ * batch descriptor. Lock held, guard set. */
+static int shard_spill(void)
+{
+	int rc, batch = rt.batch_held ? preload_shard_fd : -1;
+
+	preload_shard_fd = -1;
+	preload_capturing_fd = 1;
+	rc = iot_writer_spill(rt.w, rt.shard);
+	preload_capturing_fd = 0;
+	if (rc < 0) {
+		preload_shard_fd = batch;
+		return rc;
+	}
+	if (batch >= 0)
+		close(batch);
+	rt.batch_held = 0;
+	rt.in_mem = 0;
+	return 0;
+}
+
+/* After a drain: a shard still in memory becomes a file when the
+ * process has lived PRELOAD_AGE_NS (old: the drain is due to age) or it
+ * has grown to PRELOAD_MEM_BYTES. Where no file can be made (after
+ * chroot or setuid), the shard goes to the batch file as a frame, and
+ * the process goes on in a new shard. Lock held, guard set. */
+static void shard_check_mem(int old)
+{
+	if (__builtin_expect(!rt.in_mem, 1) || !rt.w ||
+	    (!old && iot_writer_bytes(rt.w) < PRELOAD_MEM_BYTES) || shard_spill() == 0)
+		return;
+	int sent = batch_append() == 0;
+	iot_writer_abandon(rt.w);
+	rt.w = NULL;
+	rt.in_mem = 0;
+	shard_identity();
+	if (!sent || shard_create() < 0)
+		preload_active = 0; /* nowhere to write: record no more */
 }
 
 /* Open this process's shard. Lock held, guard set. */
@@ -874,6 +977,7 @@ static int shard_open(void)
 	shard_identity();
 	if ((rc = shard_create()) < 0)
 		return rc;
+	batch_fd(); /* now, while the spool can still be reached */
 	atomic_store(&rt.last_drain_tick, preload_now());
 	preload_active = 1;
 	return 0;
@@ -904,6 +1008,12 @@ static void shard_close(int exiting)
 		return;
 	if (exiting)
 		add_proc(preload_mono_ns());
+	if (rt.in_mem && (batch_append() == 0 || shard_spill() < 0)) {
+		iot_writer_abandon(rt.w); /* frees the memory */
+		rt.w = NULL;
+		rt.in_mem = 0;
+		return;
+	}
 	/* No footer, no fsync: iorec reads shards by scanning, and a shard
 	 * only has to outlive the process, not the node. */
 	iot_writer_abandon(rt.w);
@@ -927,6 +1037,7 @@ static void thread_exit(void *arg)
 	pthread_mutex_lock(&rt.lock);
 	clock_update();
 	ring_drain(r);
+	shard_check_mem(0);
 	atomic_store(&rt.rings[r->reg], NULL);
 	pthread_mutex_unlock(&rt.lock);
 	preload_tls.ring = NULL;
@@ -1001,6 +1112,7 @@ static void fork_child_inner(void)
 			close(preload_shard_fd);
 		rt.w = NULL;
 		preload_shard_fd = -1;
+		rt.batch_held = 0;
 		preload_active = 0;
 	}
 	if (mine) {
@@ -1015,11 +1127,15 @@ static void fork_child_inner(void)
 	}
 	preload_tls.guard = 1;
 	if (rt.w) {
-		/* Leak the parent's writer: closing it would write to the parent's shard. */
-		if (preload_shard_fd >= 0)
+		/* Leak the parent's writer: closing it would write to the
+		 * parent's shard. The batch file's descriptor is kept: it is
+		 * the child's too. */
+		if (preload_shard_fd >= 0 && !rt.batch_held) {
 			close(preload_shard_fd);
+			preload_shard_fd = -1;
+		}
 		rt.w = NULL;
-		preload_shard_fd = -1;
+		rt.in_mem = 0;
 	}
 	/* Most children exec at once: their shard is made when they first
 	 * have something to write, or when they exit without exec. */

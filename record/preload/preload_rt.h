@@ -41,6 +41,22 @@
 #define PRELOAD_SHARD_DONE_SUFFIX ".iotr"
 #define PRELOAD_STATIC_PREFIX "static-"
 
+/* Short processes share one file. A process keeps its shard in memory
+ * until, at a drain, it is PRELOAD_AGE_NS old or holds PRELOAD_MEM_BYTES;
+ * then the shard becomes a file as above. One that exits or execs
+ * before that appends its whole shard to the spool's batch file, as one
+ * frame in one write() on an O_APPEND descriptor (the frames of
+ * concurrent processes never interleave): no file is created, renamed
+ * or deleted per process. A frame is a 32-byte header, then the shard
+ * (a trace without footer):
+ *   0 magic PRELOAD_FRAME_MAGIC    16 u32 shard length   24 u32 CRC-32 of the shard
+ *   8 u64 the shard's name time    20 u32 pid            28 u32 CRC-32 of bytes 0-27
+ * (little-endian; the time orders it among the shards, like their names). */
+#define PRELOAD_BATCH_NAME "batch"
+#define PRELOAD_MEM_BYTES (512u << 10)
+#define PRELOAD_FRAME_MAGIC "IORECBF1"
+#define PRELOAD_FRAME_HEADER 32
+
 /* Age after which rings are drained and every pending chunk is written
  * (checked on the call path): what a SIGKILL loses. */
 #define PRELOAD_AGE_NS 250000000ull

@@ -266,14 +266,16 @@ static int pl_stop(void *state, struct iorec_ctx *ctx)
 	report_markers(s, ctx);
 	rc = merge(s, ctx, 1);
 	iot_writer_set_metaf(ctx->w, "source.preload.shards", "%u", s->st.shards);
+	iot_writer_set_metaf(ctx->w, "source.preload.shards_batched", "%u", s->st.batched);
 	iot_writer_set_metaf(ctx->w, "source.preload.shards_unclosed", "%u", s->st.unclosed);
 	if (s->st.failed)
 		iot_writer_set_metaf(ctx->w, "source.preload.shards_failed", "%u: %s", s->st.failed,
 				     s->st.first_error);
 	if (s->st.bad_chunks || s->st.dropped_bytes)
 		iot_writer_set_metaf(ctx->w, "source.preload.shard_damage",
-				     "%u corrupt chunks, %llu bytes of cut tails", s->st.bad_chunks,
-				     (unsigned long long)s->st.dropped_bytes);
+				     "%u corrupt chunks, %llu bytes of cut tails, %u damaged batch frames",
+				     s->st.bad_chunks, (unsigned long long)s->st.dropped_bytes,
+				     s->st.bad_frames);
 	return rc < 0 ? rc : 0;
 }
 

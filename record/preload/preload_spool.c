@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "record/preload/preload_rt.h"
 
@@ -201,15 +202,55 @@ static int append_anonymized(iot_writer *w, const char *path, uint64_t *dropped,
 	return rc;
 }
 
-static int merge_one(iot_writer *w, const char *path, int closed, struct preload_merge_stats *st,
-		     preload_path_fn anon, void *arg)
+/* A shard in memory (a frame of the batch file): the same as a file. */
+static int append_anonymized_mem(iot_writer *w, const void *buf, size_t len, const char *name,
+				 uint64_t *dropped, uint32_t *bad, struct iot_error *err,
+				 preload_path_fn anon, void *arg)
+{
+	iot_reader *r;
+	struct iot_integrity in;
+	int rc = iot_reader_open_mem(&r, buf, len, name, err);
+
+	if (rc < 0)
+		return rc;
+	rc = copy_anonymized(w, r, anon, arg);
+	iot_reader_integrity(r, &in);
+	*dropped = in.dropped_bytes;
+	*bad = in.corrupt_chunks;
+	iot_reader_close(r);
+	return rc;
+}
+
+/* One thing to merge: a shard file, or a frame of the batch file. */
+struct shard_ent {
+	uint64_t key;      /* creation time: the name's, or the frame's */
+	char name[256];    /* file name; "" for a frame */
+	int done;          /* a completed shard (frames always are) */
+	const uint8_t *mem; /* the frame's shard */
+	size_t len;
+	uint32_t pid;
+};
+
+static int merge_one(iot_writer *w, const char *spool, const struct shard_ent *e,
+		     struct preload_merge_stats *st, preload_path_fn anon, void *arg)
 {
 	uint64_t dropped = 0;
 	uint32_t bad = 0;
 	struct iot_error err = { 0 };
-	int rc = anon ? append_anonymized(w, path, &dropped, &bad, &err, anon, arg)
-		      : iot_writer_append_trace(w, path, &dropped, &bad, &err);
+	char path[PATH_MAX];
+	int rc;
 
+	if (e->mem) {
+		snprintf(path, sizeof(path), "%.*s/%s (frame of pid %u)", PATH_MAX - 64, spool,
+			 PRELOAD_BATCH_NAME, e->pid);
+		rc = anon ? append_anonymized_mem(w, e->mem, e->len, path, &dropped, &bad, &err,
+						  anon, arg)
+			  : iot_writer_append_trace_mem(w, e->mem, e->len, path, &dropped, &bad, &err);
+	} else {
+		snprintf(path, sizeof(path), "%.*s/%s", PATH_MAX - 300, spool, e->name);
+		rc = anon ? append_anonymized(w, path, &dropped, &bad, &err, anon, arg)
+			  : iot_writer_append_trace(w, path, &dropped, &bad, &err);
+	}
 	if (rc < 0) {
 		st->failed++;
 		if (!st->first_error[0])
@@ -219,83 +260,208 @@ static int merge_one(iot_writer *w, const char *path, int closed, struct preload
 		return rc == IOT_E_EMPTY || rc == IOT_E_TRUNCATED ? 0 : rc;
 	}
 	st->shards++;
-	st->unclosed += !closed;
+	st->batched += e->mem != NULL;
+	st->unclosed += !e->done;
 	st->bad_chunks += bad;
 	st->dropped_bytes += dropped;
 	return 0;
 }
 
-struct shard_ent {
-	char name[256];
-	int done;
-};
-
 /* Oldest first: names start with the creation time (fixed-width hex),
- * so the shards of one pid (before and after exec) follow each other in
- * the order the images ran; file times are too coarse for that. */
+ * frames carry the same, so the shards of one pid (before and after
+ * exec) follow each other in the order the images ran; file times are
+ * too coarse for that. */
 static int shard_cmp(const void *a, const void *b)
 {
 	const struct shard_ent *x = a, *y = b;
 
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
 	return strcmp(x->name, y->name);
 }
 
-static int list_shards(const char *spool, int all, struct shard_ent **out, size_t *n)
+struct shard_list {
+	struct shard_ent *v;
+	size_t n, cap;
+};
+
+static struct shard_ent *list_add(struct shard_list *l)
+{
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 64;
+		struct shard_ent *nv = realloc(l->v, nc * sizeof(*nv));
+		if (!nv)
+			return NULL;
+		l->v = nv;
+		l->cap = nc;
+	}
+	memset(&l->v[l->n], 0, sizeof(l->v[0]));
+	return &l->v[l->n++];
+}
+
+static int list_shards(const char *spool, int all, struct shard_list *l)
 {
 	DIR *d = opendir(spool);
 	struct dirent *de;
-	size_t cap = 0;
-	struct shard_ent *v = NULL;
 
-	*n = 0;
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
 		int done = has_suffix(de->d_name, PRELOAD_SHARD_DONE_SUFFIX);
 		struct stat st;
+		struct shard_ent *e;
 		if ((!done && !(all && has_suffix(de->d_name, PRELOAD_SHARD_OPEN_SUFFIX))) ||
-		    strlen(de->d_name) >= sizeof(v->name) ||
+		    strlen(de->d_name) >= sizeof(e->name) ||
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
 			continue;
-		if (*n == cap) {
-			struct shard_ent *nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
-			if (!nv) {
-				free(v);
-				closedir(d);
-				return -ENOMEM;
-			}
-			v = nv;
+		if (!(e = list_add(l))) {
+			closedir(d);
+			return -ENOMEM;
 		}
-		snprintf(v[*n].name, sizeof(v[*n].name), "%s", de->d_name);
-		v[(*n)++].done = done;
+		snprintf(e->name, sizeof(e->name), "%s", de->d_name);
+		e->key = strtoull(de->d_name, NULL, 16);
+		e->done = done;
 	}
 	closedir(d);
-	if (*n)
-		qsort(v, *n, sizeof(*v), shard_cmp);
-	*out = v;
 	return 0;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+/* A complete, intact frame header at p (n bytes available)? */
+static int frame_header_ok(const uint8_t *p, size_t n)
+{
+	return n >= PRELOAD_FRAME_HEADER && memcmp(p, PRELOAD_FRAME_MAGIC, 8) == 0 &&
+	       get32(p + 28) == (uint32_t)crc32(0, p, 28);
+}
+
+/* The frames of the batch file that follow what earlier calls merged
+ * (st->batch_read), read into *buf and listed in l. A frame still being
+ * written stays for the next call, unless all; damaged bytes (a writer
+ * killed in the middle of its write) are skipped up to the next intact
+ * frame and counted. Returns the bytes of the file this call accounts
+ * for (to add to st->batch_read once merged), or a negative code. */
+static ssize_t read_batch(int fd, int all, struct preload_merge_stats *st, uint8_t **buf,
+			  struct shard_list *l)
+{
+	struct stat sb;
+	size_t len, got = 0, pos = 0;
+	uint8_t *b;
+
+	*buf = NULL;
+	if (fstat(fd, &sb) != 0)
+		return -errno;
+	if ((uint64_t)sb.st_size <= st->batch_read)
+		return 0;
+	len = (size_t)((uint64_t)sb.st_size - st->batch_read);
+	if (!(b = malloc(len)))
+		return -ENOMEM;
+	while (got < len) {
+		ssize_t k = pread(fd, b + got, len - got, (off_t)(st->batch_read + got));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	len = got;
+	*buf = b;
+	while (pos < len) {
+		const uint8_t *p = b + pos;
+		size_t avail = len - pos;
+		if (avail < PRELOAD_FRAME_HEADER && !all)
+			break; /* a header still being written */
+		if (frame_header_ok(p, avail)) {
+			size_t flen = get32(p + 16);
+			if (avail - PRELOAD_FRAME_HEADER < flen) {
+				if (!all)
+					break; /* a frame still being written */
+			} else if (get32(p + 24) == (uint32_t)crc32(0, p + PRELOAD_FRAME_HEADER, (uInt)flen)) {
+				struct shard_ent *e = list_add(l);
+				if (!e)
+					return -ENOMEM;
+				e->key = get64(p + 8);
+				e->pid = get32(p + 20);
+				e->done = 1;
+				e->mem = p + PRELOAD_FRAME_HEADER;
+				e->len = flen;
+				pos += PRELOAD_FRAME_HEADER + flen;
+				continue;
+			}
+		}
+		/* damage: on to the next intact frame header */
+		size_t skip = 1;
+		while (skip < avail && !frame_header_ok(p + skip, avail - skip)) {
+			const uint8_t *m = memchr(p + skip + 1, PRELOAD_FRAME_MAGIC[0], avail - skip - 1);
+			skip = m ? (size_t)(m - p) : avail;
+		}
+		if (skip == avail && !all) {
+			/* keep what could be the start of a header still being written */
+			if (avail <= PRELOAD_FRAME_HEADER)
+				break;
+			skip = avail - (PRELOAD_FRAME_HEADER - 1);
+		}
+		st->bad_frames++;
+		st->dropped_bytes += skip;
+		pos += skip;
+	}
+	return (ssize_t)pos;
 }
 
 int preload_merge_spool(iot_writer *w, const char *spool, int all, struct preload_merge_stats *st,
 			preload_path_fn anon, void *anon_arg)
 {
-	struct shard_ent *v = NULL;
-	size_t n;
-	int rc = list_shards(spool, all, &v, &n), merged = 0;
+	struct shard_list l = { 0 };
+	char batch[PATH_MAX];
+	uint8_t *buf = NULL;
+	ssize_t used = 0;
+	int rc = list_shards(spool, all, &l), merged = 0, bfd = -1;
 
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s/%s", spool, v[i].name);
-		int r = merge_one(w, path, v[i].done, st, anon, anon_arg);
+	snprintf(batch, sizeof(batch), "%.*s/%s", PATH_MAX - 16, spool, PRELOAD_BATCH_NAME);
+	if (rc == 0 && (bfd = open(batch, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) >= 0 &&
+	    (used = read_batch(bfd, all, st, &buf, &l)) < 0)
+		rc = (int)used;
+	if (rc == 0 && l.n)
+		qsort(l.v, l.n, sizeof(*l.v), shard_cmp);
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		int r = merge_one(w, spool, &l.v[i], st, anon, anon_arg);
 		if (r < 0) {
 			/* the output itself failed: stop, keep the shards */
 			rc = r;
 			break;
 		}
 		merged++;
-		unlink(path);
+		if (!l.v[i].mem) {
+			char path[PATH_MAX];
+			snprintf(path, sizeof(path), "%.*s/%s", PATH_MAX - 300, spool, l.v[i].name);
+			unlink(path);
+		}
 	}
-	free(v);
+	if (rc == 0 && bfd >= 0) {
+		st->batch_read += (uint64_t)used;
+		if (all) {
+			unlink(batch);
+		} else if (st->batch_read - st->batch_freed >= (1u << 20)) {
+			/* give the merged part's blocks back; the file keeps its
+			 * size and offsets (file systems without holes keep all) */
+			uint64_t upto = st->batch_read & ~(uint64_t)4095;
+			if (fallocate(bfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)upto) == 0)
+				st->batch_freed = upto;
+			else
+				st->batch_freed = st->batch_read; /* not again for the next MiB */
+		}
+	}
+	if (bfd >= 0)
+		close(bfd);
+	free(buf);
+	free(l.v);
 	return rc < 0 ? rc : merged;
 }
-

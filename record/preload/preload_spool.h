@@ -20,21 +20,27 @@
  * directory of the iorec binary. IOREC_PRELOAD_LIB overrides. */
 #define PRELOAD_SO_NAME "libiorec-preload.so"
 
-/* Totals of merged shards. */
+/* Totals of merged shards, and how far the merge has read the spool's
+ * batch file (zero it once, keep it between calls). */
 struct preload_merge_stats {
-	uint32_t shards;          /* shards merged */
+	uint32_t shards;          /* shards merged (files and batch frames) */
+	uint32_t batched;         /* of them, frames of the batch file */
+	uint32_t bad_frames;      /* damaged stretches of the batch file skipped */
 	uint32_t unclosed;        /* shards without footer (killed process) */
 	uint32_t failed;          /* shards that could not be read */
 	uint32_t bad_chunks;      /* corrupt chunks skipped */
 	uint64_t dropped_bytes;   /* truncated tails skipped */
 	char first_error[256];    /* first failure, "path: message", or "" */
+	uint64_t batch_read;      /* bytes of the batch file merged */
+	uint64_t batch_freed;     /* of them, given back to the file system */
 };
 
 /* Rewrites a path for the output (--anonymize); returns out or path. */
 typedef const char *(*preload_path_fn)(void *arg, const char *path, char *out, size_t outlen);
 
 /* Merge the shards of spool into w and delete them: only completed
- * shards (".iotr") when all = 0, every shard when all = 1. Chunks are
+ * shards (".iotr") and complete frames of the batch file when all = 0,
+ * every shard and the whole batch file when all = 1; oldest first. Chunks are
  * copied as they are; with anon set, records are decoded and written
  * again with every path (files, executables, path-like arguments)
  * passed through anon, so that no clear path reaches the output.

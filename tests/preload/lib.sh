@@ -23,6 +23,25 @@ traced() {
 	IOREC_PRELOAD_SPOOL=$SPOOL LD_PRELOAD=$SO "$@"
 }
 
+# spool_shards: "FILES FRAMES", the shard files in the spool and the
+# frames of its batch file (short processes), read independently of the
+# library: 32-byte headers "IORECBF1", the shard's length at byte 16.
+spool_shards() {
+	local files
+	files=$(find "$SPOOL" -maxdepth 1 -name '*.iotr' -o -maxdepth 1 -name '*.open' | wc -l)
+	python3 - "$SPOOL/batch" "$files" <<'PY'
+import os, struct, sys
+n = pos = 0
+data = open(sys.argv[1], "rb").read() if os.path.exists(sys.argv[1]) else b""
+while pos + 32 <= len(data) and data[pos:pos + 8] == b"IORECBF1":
+    n += 1
+    pos += 32 + struct.unpack_from("<I", data, pos + 16)[0]
+if pos != len(data):
+    sys.exit("batch file: %d bytes, frames end at %d" % (len(data), pos))
+print(sys.argv[2], n)
+PY
+}
+
 # merge [--dump]: merge the spool into $WORK/out.iotr, stats in $WORK/stats.
 merge() {
 	rm -f "$WORK/out.iotr"
