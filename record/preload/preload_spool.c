@@ -107,11 +107,16 @@ int preload_check_interposable(const char *path, char *why, size_t whylen)
 	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64)
 		goto out; /* a script or a foreign file: its interpreter runs */
 	rc = 0;
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
+	/* every exec of a traced process comes here: the program headers in
+	 * one read (they are a few hundred bytes) */
+	unsigned char tab[4096];
+	size_t esz = eh.e_phentsize, want = (size_t)eh.e_phnum * esz;
+	ssize_t got = esz >= sizeof(Elf64_Phdr)
+			      ? pread(fd, tab, want < sizeof(tab) ? want : sizeof(tab), (off_t)eh.e_phoff)
+			      : -1;
+	for (size_t off = 0; got > 0 && off + sizeof(Elf64_Phdr) <= (size_t)got; off += esz) {
 		Elf64_Phdr ph;
-		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) !=
-		    (ssize_t)sizeof(ph))
-			break;
+		memcpy(&ph, tab + off, sizeof(ph));
 		if (ph.p_type == PT_INTERP)
 			rc = 1;
 	}

@@ -17,6 +17,7 @@
 #     library adds per call, free of the machine's drift
 #   - per process: start to exit of /bin/true untraced, with the library
 #     loaded, and recording (tests/preload/spawn_cost)
+#   - a shell script of 300 /bin/true, untraced and through iorec
 #   - memory per thread: RSS growth from 8 to 40 threads that each did
 #     20k preads, traced minus untraced, divided by 32
 # Prints BENCH preload.ratio_pread_loop, preload.ratio_fio_randread,
@@ -198,6 +199,23 @@ read -r su sl st < <("$H/spawn_cost" 400 /bin/true - "LD_PRELOAD=$SO" \
 echo "  /bin/true start to exit (median): untraced $su us, library loaded $sl us, recording $st us"
 echo "BENCH preload.process_start_extra_us $(awk -v a="$st" -v b="$su" 'BEGIN { printf "%.0f", a - b }')"
 echo "BENCH preload.library_load_us $(awk -v a="$sl" -v b="$su" 'BEGIN { printf "%.0f", a - b }')"
+
+# A shell script of short commands through iorec (spool in TMPDIR, as a
+# user would run it): what a traced job script pays per command,
+# including iorec's merging beside it.
+if [[ -x $BUILD/bin/iorec ]]; then
+	printf 'for ((i = 0; i < 300; i++)); do /bin/true; done\n' >"$WORK/script.sh"
+	: >"$WORK/qu"; : >"$WORK/qt"
+	for ((i = 0; i < 5; i++)); do
+		wall bash "$WORK/script.sh" >>"$WORK/qu"
+		rm -f "$WORK/q.iotr"
+		wall "$BUILD/bin/iorec" -q -s preload -o "$WORK/q.iotr" -- bash "$WORK/script.sh" >>"$WORK/qt"
+	done
+	qu=$(median <"$WORK/qu"); qt=$(median <"$WORK/qt")
+	printf "  script of 300 /bin/true: untraced %.3f s, iorec -s preload %.3f s (TMPDIR %s)\n" \
+		"$qu" "$qt" "${TMPDIR:-/tmp}"
+	echo "BENCH preload.script_extra_us_per_command $(awk -v a="$qt" -v b="$qu" 'BEGIN { printf "%.0f", (a - b) * 1e6 / 300 }')"
+fi
 
 # Per thread: the slope between 8 and 40 threads, traced minus untraced,
 # so that per-process memory (the shard writer) does not count.
