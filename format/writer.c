@@ -948,10 +948,11 @@ static int append_reader(iot_writer *w, iot_reader *r, uint64_t *dropped_bytes,
 	return fail(w, rc);
 }
 
-int iot_writer_append_trace(iot_writer *w, const char *shard_path, uint64_t *dropped_bytes,
-			    uint32_t *bad_chunks, struct iot_error *err)
+/* The shard at path, or in memory (len bytes at buf; path names it). */
+static int append_shard(iot_writer *w, const char *path, const void *buf, size_t len,
+			uint64_t *dropped_bytes, uint32_t *bad_chunks, struct iot_error *err)
 {
-	if (!w || !shard_path)
+	if (!w || !path)
 		return -EINVAL;
 	if (w->err)
 		return w->err;
@@ -959,24 +960,21 @@ int iot_writer_append_trace(iot_writer *w, const char *shard_path, uint64_t *dro
 	if (rc)
 		return rc;
 	iot_reader *r;
-	if ((rc = iot_reader_open(&r, shard_path, err)))
-		return rc;
-	return append_reader(w, r, dropped_bytes, bad_chunks);
+	rc = buf ? iot_reader_open_mem(&r, buf, len, path, err) : iot_reader_open(&r, path, err);
+	return rc ? rc : append_reader(w, r, dropped_bytes, bad_chunks);
+}
+
+int iot_writer_append_trace(iot_writer *w, const char *shard_path, uint64_t *dropped_bytes,
+			    uint32_t *bad_chunks, struct iot_error *err)
+{
+	return append_shard(w, shard_path, NULL, 0, dropped_bytes, bad_chunks, err);
 }
 
 int iot_writer_append_trace_mem(iot_writer *w, const void *buf, size_t len, const char *name,
 				uint64_t *dropped_bytes, uint32_t *bad_chunks,
 				struct iot_error *err)
 {
-	if (!w || !buf)
+	if (!buf)
 		return -EINVAL;
-	if (w->err)
-		return w->err;
-	int rc = iot_writer_flush(w);
-	if (rc)
-		return rc;
-	iot_reader *r;
-	if ((rc = iot_reader_open_mem(&r, buf, len, name, err)))
-		return rc;
-	return append_reader(w, r, dropped_bytes, bad_chunks);
+	return append_shard(w, name ? name : "(memory)", buf, len, dropped_bytes, bad_chunks, err);
 }

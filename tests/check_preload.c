@@ -89,16 +89,14 @@ START_TEST(file_ids_dedup)
 }
 END_TEST
 
-/* A shard like the library writes one: own id range, one file, n reads. */
-static void write_shard(const char *path, uint64_t id_base, uint32_t pid, int n, int close_it)
+/* What the library writes into a shard: one file in the shard's id
+ * range, the process, n reads of it. */
+static void fill_shard(iot_writer *w, uint64_t id_base, uint32_t pid, const char *comm, int n)
 {
-	iot_writer *w;
-	struct iot_writer_opts o = { .flags = IOT_W_DIRECT | IOT_W_NO_AUTO_META, .id_base = id_base };
-	ck_assert_int_eq(iot_writer_open(&w, path, &o), 0);
 	struct iot_file f = { .id = id_base + (1ull << 31), .dev = 1, .ino = pid, .type = IOT_FT_REG,
 			      .path = "/data/file" };
 	ck_assert_int_eq(iot_writer_add_file(w, &f), 0);
-	struct iot_proc p = { .ts_ns = 1, .pid = pid, .comm = "shardtest", .exit_status = -1 };
+	struct iot_proc p = { .ts_ns = 1, .pid = pid, .comm = comm, .exit_status = -1 };
 	ck_assert_int_eq(iot_writer_add_proc(w, &p), 0);
 	for (int i = 0; i < n; i++) {
 		struct iot_io_event ev = { .ts_ns = 1000 + (uint64_t)i, .pid = pid, .tid = pid,
@@ -106,10 +104,48 @@ static void write_shard(const char *path, uint64_t id_base, uint32_t pid, int n,
 					   .file_id = f.id, .offset = i * 4096, .size = 4096, .result = 4096 };
 		ck_assert_int_eq(iot_writer_add_io(w, &ev), 0);
 	}
+}
+
+/* A shard like the library writes one: own id range, one file, n reads. */
+static void write_shard(const char *path, uint64_t id_base, uint32_t pid, int n, int close_it)
+{
+	iot_writer *w;
+	struct iot_writer_opts o = { .flags = IOT_W_DIRECT | IOT_W_NO_AUTO_META, .id_base = id_base };
+	ck_assert_int_eq(iot_writer_open(&w, path, &o), 0);
+	fill_shard(w, id_base, pid, "shardtest", n);
 	if (close_it)
 		ck_assert_int_eq(iot_writer_close(w), 0);
 	else
 		ck_assert_int_eq(iot_writer_abandon(w), 0); /* like SIGKILL after a flush */
+}
+
+/* Events of trace path (each on a file "/data/file"), their bytes into
+ * *bytes, and the command of the last process record of pid. */
+static uint64_t count_events(const char *path, uint64_t *bytes, uint32_t pid, char *comm,
+			     size_t commlen)
+{
+	iot_reader *r;
+	ck_assert_int_eq(iot_reader_open(&r, path, NULL), 0);
+	uint64_t n = 0;
+	*bytes = 0;
+	for (size_t i = 0; i < iot_reader_chunk_count(r); i++) {
+		const struct iot_io_event *ev;
+		size_t k;
+		if (iot_reader_chunk(r, i)->stream != IOT_STREAM_IO)
+			continue;
+		ck_assert_int_eq(iot_reader_decode_io(r, i, &ev, &k), 0);
+		for (size_t j = 0; j < k; j++) {
+			const struct iot_file *f = iot_reader_file(r, ev[j].file_id);
+			ck_assert_ptr_nonnull(f); /* ids of every shard resolve */
+			ck_assert_str_eq(f->path, "/data/file");
+			*bytes += (uint64_t)ev[j].result;
+		}
+		n += k;
+	}
+	const struct iot_proc *p = iot_reader_proc(r, pid, 0);
+	snprintf(comm, commlen, "%s", p && p->comm ? p->comm : "");
+	iot_reader_close(r);
+	return n;
 }
 
 START_TEST(merge_spool_closed_and_killed)
@@ -139,27 +175,11 @@ START_TEST(merge_spool_closed_and_killed)
 	ck_assert_uint_eq(st.failed, 1);
 	ck_assert_int_eq(iot_writer_close(w), 0);
 
-	iot_reader *r;
-	ck_assert_int_eq(iot_reader_open(&r, out, NULL), 0);
-	uint64_t n = 0, bytes = 0;
-	for (size_t i = 0; i < iot_reader_chunk_count(r); i++) {
-		const struct iot_io_event *ev;
-		size_t k;
-		if (iot_reader_chunk(r, i)->stream != IOT_STREAM_IO)
-			continue;
-		ck_assert_int_eq(iot_reader_decode_io(r, i, &ev, &k), 0);
-		for (size_t j = 0; j < k; j++) {
-			const struct iot_file *f = iot_reader_file(r, ev[j].file_id);
-			ck_assert_ptr_nonnull(f); /* ids of both shards resolve */
-			ck_assert_str_eq(f->path, "/data/file");
-			n++;
-			bytes += (uint64_t)ev[j].result;
-		}
-	}
-	ck_assert_uint_eq(n, 800);
+	uint64_t bytes;
+	char comm[32];
+	ck_assert_uint_eq(count_events(out, &bytes, 200, comm, sizeof(comm)), 800);
 	ck_assert_uint_eq(bytes, 800 * 4096);
-	ck_assert_ptr_nonnull(iot_reader_proc(r, 200, 0));
-	iot_reader_close(r);
+	ck_assert_str_eq(comm, "shardtest");
 	/* merged shards are gone, other files stay */
 	snprintf(p, sizeof(p), "%s/100-1" PRELOAD_SHARD_DONE_SUFFIX, dir);
 	ck_assert_int_ne(access(p, F_OK), 0);
@@ -179,17 +199,7 @@ static void *shard_mem(uint64_t id_base, uint32_t pid, const char *comm, int n, 
 	iot_writer *w;
 	struct iot_writer_opts o = { .flags = IOT_W_NO_AUTO_META, .id_base = id_base };
 	ck_assert_int_eq(iot_writer_open_mem(&w, &o), 0);
-	struct iot_file f = { .id = id_base + (1ull << 31), .dev = 1, .ino = pid, .type = IOT_FT_REG,
-			      .path = "/data/file" };
-	ck_assert_int_eq(iot_writer_add_file(w, &f), 0);
-	struct iot_proc p = { .ts_ns = 1, .pid = pid, .comm = comm, .exit_status = -1 };
-	ck_assert_int_eq(iot_writer_add_proc(w, &p), 0);
-	for (int i = 0; i < n; i++) {
-		struct iot_io_event ev = { .ts_ns = 1000 + (uint64_t)i, .pid = pid, .tid = pid,
-					   .op = IOT_OP_PREAD, .source = IOT_SRC_PRELOAD, .fd = 3,
-					   .file_id = f.id, .offset = i * 4096, .size = 4096, .result = 4096 };
-		ck_assert_int_eq(iot_writer_add_io(w, &ev), 0);
-	}
+	fill_shard(w, id_base, pid, comm, n);
 	ck_assert_int_eq(iot_writer_flush(w), 0);
 	const void *m = iot_writer_mem(w, len);
 	void *copy = malloc(*len);
@@ -220,28 +230,6 @@ static void append_frame(const char *batch, uint64_t key, uint32_t pid, const vo
 	if (keep > 32)
 		ck_assert_int_eq(write(fd, shard, keep - 32), (ssize_t)(keep - 32));
 	close(fd);
-}
-
-/* Events and the last process record of pid in trace path. */
-static uint64_t count_events(const char *path, uint32_t pid, char *comm, size_t commlen)
-{
-	iot_reader *r;
-	ck_assert_int_eq(iot_reader_open(&r, path, NULL), 0);
-	uint64_t n = 0;
-	for (size_t i = 0; i < iot_reader_chunk_count(r); i++) {
-		const struct iot_io_event *ev;
-		size_t k;
-		if (iot_reader_chunk(r, i)->stream != IOT_STREAM_IO)
-			continue;
-		ck_assert_int_eq(iot_reader_decode_io(r, i, &ev, &k), 0);
-		for (size_t j = 0; j < k; j++)
-			ck_assert_ptr_nonnull(iot_reader_file(r, ev[j].file_id));
-		n += k;
-	}
-	const struct iot_proc *p = iot_reader_proc(r, pid, 0);
-	snprintf(comm, commlen, "%s", p && p->comm ? p->comm : "");
-	iot_reader_close(r);
-	return n;
 }
 
 /* The batch file: frames merge among the shard files by time (a pid's
@@ -292,9 +280,11 @@ START_TEST(merge_spool_batch_frames)
 	ck_assert_int_eq(iot_writer_close(w), 0);
 	ck_assert_int_ne(access(batch, F_OK), 0);
 
-	ck_assert_uint_eq(count_events(out, 7, comm, sizeof(comm)), 100 + 300 + 200 + 50);
+	uint64_t bytes;
+	ck_assert_uint_eq(count_events(out, &bytes, 7, comm, sizeof(comm)), 100 + 300 + 200 + 50);
+	ck_assert_uint_eq(bytes, 650 * 4096);
 	ck_assert_str_eq(comm, "exec-image"); /* the exec'd image's record is the last */
-	count_events(out, 10, comm, sizeof(comm));
+	count_events(out, &bytes, 10, comm, sizeof(comm));
 	ck_assert_str_eq(comm, "late");
 	unlink(out);
 	ck_assert_int_eq(rmdir(dir), 0);

@@ -190,31 +190,16 @@ static int copy_anonymized(iot_writer *w, iot_reader *r, preload_path_fn anon, v
 	return rc;
 }
 
-static int append_anonymized(iot_writer *w, const char *path, uint64_t *dropped, uint32_t *bad,
-			     struct iot_error *err, preload_path_fn anon, void *arg)
+/* The shard at path, or in memory (len bytes at mem, a frame of the
+ * batch file; path names it), decoded and written again with paths
+ * rewritten. */
+static int append_anonymized(iot_writer *w, const char *path, const void *mem, size_t len,
+			     uint64_t *dropped, uint32_t *bad, struct iot_error *err,
+			     preload_path_fn anon, void *arg)
 {
 	iot_reader *r;
 	struct iot_integrity in;
-	int rc = iot_reader_open(&r, path, err);
-
-	if (rc < 0)
-		return rc;
-	rc = copy_anonymized(w, r, anon, arg);
-	iot_reader_integrity(r, &in);
-	*dropped = in.dropped_bytes;
-	*bad = in.corrupt_chunks;
-	iot_reader_close(r);
-	return rc;
-}
-
-/* A shard in memory (a frame of the batch file): the same as a file. */
-static int append_anonymized_mem(iot_writer *w, const void *buf, size_t len, const char *name,
-				 uint64_t *dropped, uint32_t *bad, struct iot_error *err,
-				 preload_path_fn anon, void *arg)
-{
-	iot_reader *r;
-	struct iot_integrity in;
-	int rc = iot_reader_open_mem(&r, buf, len, name, err);
+	int rc = mem ? iot_reader_open_mem(&r, mem, len, path, err) : iot_reader_open(&r, path, err);
 
 	if (rc < 0)
 		return rc;
@@ -245,17 +230,17 @@ static int merge_one(iot_writer *w, const char *spool, const struct shard_ent *e
 	char path[PATH_MAX];
 	int rc;
 
-	if (e->mem) {
+	if (e->mem)
 		snprintf(path, sizeof(path), "%.*s/%s (frame of pid %u)", PATH_MAX - 64, spool,
 			 PRELOAD_BATCH_NAME, e->pid);
-		rc = anon ? append_anonymized_mem(w, e->mem, e->len, path, &dropped, &bad, &err,
-						  anon, arg)
-			  : iot_writer_append_trace_mem(w, e->mem, e->len, path, &dropped, &bad, &err);
-	} else {
+	else
 		snprintf(path, sizeof(path), "%.*s/%s", PATH_MAX - 300, spool, e->name);
-		rc = anon ? append_anonymized(w, path, &dropped, &bad, &err, anon, arg)
-			  : iot_writer_append_trace(w, path, &dropped, &bad, &err);
-	}
+	if (anon)
+		rc = append_anonymized(w, path, e->mem, e->len, &dropped, &bad, &err, anon, arg);
+	else if (e->mem)
+		rc = iot_writer_append_trace_mem(w, e->mem, e->len, path, &dropped, &bad, &err);
+	else
+		rc = iot_writer_append_trace(w, path, &dropped, &bad, &err);
 	if (rc < 0) {
 		st->failed++;
 		if (!st->first_error[0])
