@@ -21,6 +21,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[64], batch[96], out[96];
 
+static void cleanup(void)
+{
+	unlink(batch);
+	unlink(out);
+	rmdir(dir);
+}
+
 static void paths(void)
 {
 	if (dir[0])
@@ -30,6 +37,7 @@ static void paths(void)
 	snprintf(batch, sizeof batch, "%s/%s", dir, PRELOAD_BATCH_NAME);
 	snprintf(out, sizeof out, "%s.iotr", dir);
 	mkdir(dir, 0700);
+	atexit(cleanup); /* no file left behind by a replay */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -18,6 +18,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char shard[64], out[64];
 
+static void cleanup(void)
+{
+	unlink(shard);
+	unlink(out);
+}
+
 static void paths(void)
 {
 	if (shard[0])
@@ -25,6 +31,7 @@ static void paths(void)
 	const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	snprintf(shard, sizeof shard, "%s/fuzz-merge-%d.in", dir, (int)getpid());
 	snprintf(out, sizeof out, "%s/fuzz-merge-%d.iotr", dir, (int)getpid());
+	atexit(cleanup); /* no file left behind by a replay */
 }
 
 /* Records of every chunk of r that decodes. */
