@@ -874,12 +874,6 @@ static int shard_create(void)
 	return 0;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* The batch file's descriptor, opened once and held (out of the
  * application's range, like a shard's): the frame of a process that
  * chroots, changes its user or closes every descriptor still reaches
@@ -913,13 +907,9 @@ static int batch_append(void)
 	if (iot_writer_flush(rt.w) < 0 || !(p = iot_writer_mem(rt.w, &len)) || len > UINT32_MAX ||
 	    (fd = batch_fd()) < 0)
 		return -1;
-	memcpy(h, PRELOAD_FRAME_MAGIC, 8);
-	put32(h + 8, (uint32_t)rt.shard_t);
-	put32(h + 12, (uint32_t)(rt.shard_t >> 32));
-	put32(h + 16, (uint32_t)len);
-	put32(h + 20, (uint32_t)rt.pid);
-	put32(h + 24, (uint32_t)crc32(0, p, (uInt)len));
-	put32(h + 28, (uint32_t)crc32(0, h, 28));
+	preload_frame_pack(h, &(struct preload_frame){ .key = rt.shard_t, .len = (uint32_t)len,
+						      .pid = (uint32_t)rt.pid,
+						      .crc = (uint32_t)crc32(0, p, (uInt)len) });
 	struct iovec iov[2] = { { h, sizeof(h) }, { (void *)p, len } };
 	ssize_t n;
 	do

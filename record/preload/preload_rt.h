@@ -18,6 +18,8 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
+#include <zlib.h>
 #include <sys/types.h>
 
 /* Environment variables shared with record/preload/preload_source.c. */
@@ -56,6 +58,42 @@
 #define PRELOAD_MEM_BYTES (512u << 10)
 #define PRELOAD_FRAME_MAGIC "IORECBF1"
 #define PRELOAD_FRAME_HEADER 32
+
+/* A frame header's fields; packed by the library, parsed by iorec. */
+struct preload_frame {
+	uint64_t key;    /* the shard's name time */
+	uint32_t len;    /* shard bytes after the header */
+	uint32_t pid;
+	uint32_t crc;    /* CRC-32 of those bytes */
+};
+
+static inline void preload_frame_pack(uint8_t h[PRELOAD_FRAME_HEADER], const struct preload_frame *f)
+{
+	uint32_t v[] = { (uint32_t)f->key, (uint32_t)(f->key >> 32), f->len, f->pid, f->crc, 0 };
+	memcpy(h, PRELOAD_FRAME_MAGIC, 8);
+	for (int i = 0; i < 6; i++) {
+		if (i == 5)
+			v[5] = (uint32_t)crc32(0, h, 28);
+		for (int b = 0; b < 4; b++)
+			h[8 + 4 * i + b] = (uint8_t)(v[i] >> (8 * b));
+	}
+}
+
+/* 1 and *f filled if the n bytes at h start with an intact header. */
+static inline int preload_frame_parse(const uint8_t *h, size_t n, struct preload_frame *f)
+{
+	uint32_t v[6];
+	if (n < PRELOAD_FRAME_HEADER || memcmp(h, PRELOAD_FRAME_MAGIC, 8) != 0)
+		return 0;
+	for (int i = 0; i < 6; i++)
+		v[i] = (uint32_t)h[8 + 4 * i] | (uint32_t)h[9 + 4 * i] << 8 |
+		       (uint32_t)h[10 + 4 * i] << 16 | (uint32_t)h[11 + 4 * i] << 24;
+	if (v[5] != (uint32_t)crc32(0, h, 28))
+		return 0;
+	*f = (struct preload_frame){ .key = v[0] | (uint64_t)v[1] << 32, .len = v[2], .pid = v[3],
+				     .crc = v[4] };
+	return 1;
+}
 
 /* Age after which rings are drained and every pending chunk is written
  * (checked on the call path): what a SIGKILL loses. */

@@ -316,23 +316,6 @@ static int list_shards(const char *spool, int all, struct shard_list *l)
 	return 0;
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-/* A complete, intact frame header at p (n bytes available)? */
-static int frame_header_ok(const uint8_t *p, size_t n)
-{
-	return n >= PRELOAD_FRAME_HEADER && memcmp(p, PRELOAD_FRAME_MAGIC, 8) == 0 &&
-	       get32(p + 28) == (uint32_t)crc32(0, p, 28);
-}
-
 /* The frames of the batch file that follow what earlier calls merged
  * (st->batch_read), read into *buf and listed in l. A frame still being
  * written stays for the next call, unless all; damaged bytes (a writer
@@ -369,17 +352,18 @@ static ssize_t read_batch(int fd, int all, struct preload_merge_stats *st, uint8
 		size_t avail = len - pos;
 		if (avail < PRELOAD_FRAME_HEADER && !all)
 			break; /* a header still being written */
-		if (frame_header_ok(p, avail)) {
-			size_t flen = get32(p + 16);
+		struct preload_frame f;
+		if (preload_frame_parse(p, avail, &f)) {
+			size_t flen = f.len;
 			if (avail - PRELOAD_FRAME_HEADER < flen) {
 				if (!all)
 					break; /* a frame still being written */
-			} else if (get32(p + 24) == (uint32_t)crc32(0, p + PRELOAD_FRAME_HEADER, (uInt)flen)) {
+			} else if (f.crc == (uint32_t)crc32(0, p + PRELOAD_FRAME_HEADER, (uInt)flen)) {
 				struct shard_ent *e = list_add(l);
 				if (!e)
 					return -ENOMEM;
-				e->key = get64(p + 8);
-				e->pid = get32(p + 20);
+				e->key = f.key;
+				e->pid = f.pid;
 				e->done = 1;
 				e->mem = p + PRELOAD_FRAME_HEADER;
 				e->len = flen;
@@ -389,7 +373,7 @@ static ssize_t read_batch(int fd, int all, struct preload_merge_stats *st, uint8
 		}
 		/* damage: on to the next intact frame header */
 		size_t skip = 1;
-		while (skip < avail && !frame_header_ok(p + skip, avail - skip)) {
+		while (skip < avail && !preload_frame_parse(p + skip, avail - skip, &f)) {
 			const uint8_t *m = memchr(p + skip + 1, PRELOAD_FRAME_MAGIC[0], avail - skip - 1);
 			skip = m ? (size_t)(m - p) : avail;
 		}
