@@ -510,6 +510,11 @@ int iot_writer_abandon(iot_writer *w);
 uint64_t iot_writer_bytes(const iot_writer *w);
 /* Records accepted so far, all streams. */
 uint64_t iot_writer_records(const iot_writer *w);
+/* Go on writing through fd, a duplicate of the writer's descriptor (a
+ * recorder moving its file out of an application's way). Returns the
+ * descriptor used until now, for the caller to close; -1 and nothing
+ * changed for a writer in memory. */
+int iot_writer_set_fd(iot_writer *w, int fd);
 
 /* ------------------------------------------------------------------ */
 /* Reader                                                              */

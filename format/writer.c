@@ -605,6 +605,15 @@ int iot_writer_flush(iot_writer *w)
 uint64_t iot_writer_bytes(const iot_writer *w) { return w ? w->off : 0; }
 uint64_t iot_writer_records(const iot_writer *w) { return w ? w->nrecords : 0; }
 
+int iot_writer_set_fd(iot_writer *w, int fd)
+{
+	int old = w ? w->fd : -1;
+
+	if (old >= 0)
+		w->fd = fd;
+	return old;
+}
+
 /* ---- open / close ---- */
 
 static int write_file_header(iot_writer *w)

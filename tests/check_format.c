@@ -389,13 +389,28 @@ START_TEST(test_memory_writer_and_spill)
 	ck_assert_uint_eq(got, N / 2);
 	iot_reader_close(r);
 
+	ck_assert_int_eq(iot_writer_set_fd(w, 0), -1); /* in memory: no descriptor */
 	/* into a file, then on there */
 	ck_assert_int_eq(iot_writer_spill(w, fp), 0);
 	ck_assert_ptr_null(iot_writer_mem(w, &len));
 	ck_assert_int_eq(iot_writer_spill(w, fp), -EALREADY);
-	for (int i = N / 2; i < N; i++)
+	for (int i = N / 2; i < 3 * N / 4; i++)
+		ck_assert_int_eq(iot_writer_add_io(w, &ev[i]), 0);
+	/* moved to another descriptor of the file (as the preload library
+	 * does when an application dup2s onto its number), and the old
+	 * number given to another file: the rest still reaches the trace */
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ge(devnull, 0);
+	int old = iot_writer_set_fd(w, devnull);
+	ck_assert_int_ge(old, 0);
+	int moved = fcntl(old, F_DUPFD_CLOEXEC, 3);
+	ck_assert_int_eq(iot_writer_set_fd(w, moved), devnull);
+	ck_assert_int_eq(dup2(devnull, old), old);
+	for (int i = 3 * N / 4; i < N; i++)
 		ck_assert_int_eq(iot_writer_add_io(w, &ev[i]), 0);
 	ck_assert_int_eq(iot_writer_close(w), 0);
+	close(old);
+	close(devnull);
 	r = open_ok(fp);
 	struct iot_integrity in;
 	iot_reader_integrity(r, &in);

@@ -758,23 +758,69 @@ out:
 /* Shards                                                              */
 /* ------------------------------------------------------------------ */
 
-int preload_relocate_fd(int fd)
+/* Where the library's descriptor goes: out of the low range that
+ * daemons close and shells dup onto. */
+static int fd_floor(void)
 {
 	struct rlimit rl;
-	int floor = 900, nfd;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1024)
+		return (int)rl.rlim_cur * 3 / 4;
+	return 900;
+}
+
+int preload_relocate_fd(int fd)
+{
+	int nfd;
 
 	if (fd < 0)
 		return fd;
-	/* Out of the low range that daemons close and shells dup onto. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1024)
-		floor = (int)rl.rlim_cur * 3 / 4;
-	nfd = fcntl(fd, F_DUPFD_CLOEXEC, floor);
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, fd_floor());
 	if (nfd >= 0) {
 		close(fd);
 		fd = nfd;
 	}
 	preload_shard_fd = fd;
 	return fd;
+}
+
+int preload_yield_fd(int fd)
+{
+	int saved = preload_tls.guard, moved = 0, nfd;
+
+	preload_tls.guard = PRELOAD_GUARD_BUSY;
+	/* a handler may have interrupted this thread's drain */
+	if (preload_tls.sig_depth ? pthread_mutex_trylock(&rt.lock) != 0 : pthread_mutex_lock(&rt.lock) != 0)
+		goto out;
+	/* a vfork child's table is its own, the memory is its parent's */
+	if (fd != preload_shard_fd || getpid() != rt.pid)
+		goto unlock;
+	if ((nfd = fcntl(fd, F_DUPFD_CLOEXEC, fd + 1)) < 0 &&
+	    (nfd = fcntl(fd, F_DUPFD_CLOEXEC, fd_floor())) < 0)
+		nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (nfd >= 0) {
+		if (!rt.batch_held)
+			iot_writer_set_fd(rt.w, nfd);
+		preload_shard_fd = nfd;
+		moved = 1;
+	} else {
+		/* No descriptor left to move to: stop recording rather
+		 * than write into the application's file. */
+		if (rt.batch_held) {
+			close(fd);
+		} else {
+			iot_writer_abandon(rt.w);
+			rt.w = NULL;
+		}
+		rt.batch_held = 0;
+		preload_shard_fd = -1;
+		preload_active = 0;
+	}
+unlock:
+	pthread_mutex_unlock(&rt.lock);
+out:
+	preload_tls.guard = saved;
+	return moved;
 }
 
 static void read_small(const char *path, char *buf, size_t len)

@@ -227,6 +227,11 @@ extern volatile int preload_shard_fd;
  * application's usual range and remembers it. */
 extern volatile int preload_capturing_fd;
 int preload_relocate_fd(int fd);
+/* The application dup2s or dup3s onto fd, the library's descriptor: move
+ * the library's file to another number first (the same open file, so
+ * nothing is lost) and leave fd, still open on it, for the call to
+ * replace. 1 when moved: if the call then fails, the caller closes fd. */
+int preload_yield_fd(int fd);
 
 /* What a child needs in its environment to be traced: "NAME=value"
  * strings (every IOREC_PRELOAD_* variable of this process), NULL

@@ -538,17 +538,33 @@ EXPORT int __fxstat64(int ver, int fd, struct stat *st) { FD_BODY(FSTAT, fd, 0, 
 /* descriptors: dup, fcntl                                             */
 /* ------------------------------------------------------------------ */
 
-#define DUP_BODY(OPC, fl, call)                                                     \
-	if (!preload_want())                                                        \
-		return call;                                                        \
-	uint64_t t0 = preload_now();                                                \
+/* The library's descriptor is not the application's (see close): dup
+ * and fcntl of it fail as on a closed descriptor, so that a shell does
+ * not save and restore it around a redirection, and dup2/dup3 onto it
+ * get the number once the library has moved its file out of the way. */
+#define HIDE_SHARD_FD(fd)                                                           \
+	if (is_shard_fd(fd)) {                                                      \
+		errno = EBADF;                                                      \
+		return -1;                                                          \
+	}
+
+#define DUP_BODY(OPC, fl, newfd, call)                                              \
+	HIDE_SHARD_FD(fd);                                                          \
+	int moved_ = is_shard_fd(newfd) && preload_yield_fd(newfd);                 \
+	uint64_t t0 = preload_want() ? preload_now() : 0;                           \
 	int r = call;                                                               \
-	RECORD(NEG(r), .t0 = t0, .op = IOT_OP_##OPC, .fd = fd, .flags = (uint32_t)(fl)); \
+	if (moved_ && r < 0) { /* the library's old number, not reused */          \
+		int e = errno;                                                      \
+		REAL(close)(newfd);                                                 \
+		errno = e;                                                          \
+	}                                                                           \
+	if (t0)                                                                     \
+		RECORD(NEG(r), .t0 = t0, .op = IOT_OP_##OPC, .fd = fd, .flags = (uint32_t)(fl)); \
 	return r
 
-EXPORT int dup(int fd) { DUP_BODY(DUP, 0, REAL(dup)(fd)); }
-EXPORT int dup2(int fd, int newfd) { DUP_BODY(DUP2, 0, REAL(dup2)(fd, newfd)); }
-EXPORT int dup3(int fd, int newfd, int fl) { DUP_BODY(DUP3, fl, REAL(dup3)(fd, newfd, fl)); }
+EXPORT int dup(int fd) { DUP_BODY(DUP, 0, -1, REAL(dup)(fd)); }
+EXPORT int dup2(int fd, int newfd) { DUP_BODY(DUP2, 0, newfd, REAL(dup2)(fd, newfd)); }
+EXPORT int dup3(int fd, int newfd, int fl) { DUP_BODY(DUP3, fl, newfd, REAL(dup3)(fd, newfd, fl)); }
 
 /* Only F_DUPFD* is recorded: it makes a descriptor. */
 #define FCNTL_BODY(sym)                                                             \
@@ -556,6 +572,7 @@ EXPORT int dup3(int fd, int newfd, int fl) { DUP_BODY(DUP3, fl, REAL(dup3)(fd, n
 	va_start(ap, cmd);                                                          \
 	void *arg = va_arg(ap, void *);                                             \
 	va_end(ap);                                                                 \
+	HIDE_SHARD_FD(fd);                                                          \
 	if ((cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC) || !preload_want())          \
 		return REAL(sym)(fd, cmd, arg);                                     \
 	uint64_t t0 = preload_now();                                                \

@@ -61,6 +61,75 @@ merge --dump
 expect_eq "writes after closing every descriptor" "$(ev_sum "$WORK/after" write)" "1 16"
 echo "threads, signals, close-all: all good"
 
+# Descriptors the application asks for by number (a shell's "exec
+# 900>file", dup2 in a daemon): the library's own descriptor does not
+# look open, and moves away from a dup2/dup3 onto it, for its batch file
+# and later for its shard file. Nothing the application writes may land
+# in the spool, and nothing recorded may be lost.
+cat >fdclash.py <<'PY'
+import errno, fcntl, os, sys, time
+d = sys.argv[1]
+def high():  # descriptors from 900 up: {fd: target}
+    return {int(f): os.readlink("/proc/self/fd/" + f) for f in os.listdir("/proc/self/fd") if int(f) >= 900}
+def expect_ebadf(what, call):
+    try:
+        call()
+    except OSError as e:
+        if e.errno == errno.EBADF:
+            return
+        raise
+    sys.exit(what + " of the library's descriptor succeeded")
+h = high()
+assert list(h) == [900] and h[900].endswith("/batch"), h
+expect_ebadf("fcntl", lambda: fcntl.fcntl(900, fcntl.F_GETFD))
+expect_ebadf("dup", lambda: os.dup(900))
+expect_ebadf("dup2 from", lambda: os.dup2(900, 50))
+fd = os.open(d + "/a", os.O_WRONLY | os.O_CREAT, 0o600)
+os.dup2(fd, 900)  # dup2: onto the batch file's descriptor
+os.close(fd)
+os.write(900, b"into a\n")
+os.close(900)
+time.sleep(0.35)  # old enough: the next drain moves the shard to a file
+for i in range(20):
+    with open(d + "/c", "a") as f:
+        f.write("c%02d\n" % i)
+h = high()
+(lib,) = h
+assert h[lib].endswith(".open"), h
+fd = os.open(d + "/b", os.O_WRONLY | os.O_CREAT, 0o600)
+os.dup2(fd, lib, inheritable=False)  # dup3: onto the shard file's
+os.close(fd)
+os.write(lib, b"into b\n")
+expect_ebadf("dup2 of a closed descriptor", lambda: os.dup2(777, [f for f in high() if f != lib][0]))
+h = high()
+assert len(h) == 2 and h[lib].endswith("/b"), h  # the failed dup2 left no stray copy
+os.close(lib)
+for i in range(20, 40):
+    with open(d + "/c", "a") as f:
+        f.write("c%02d\n" % i)
+PY
+traced python3 fdclash.py "$WORK" || fail "fdclash.py failed"
+expect_eq "file written through fd 900" "$(cat "$WORK/a")" "into a"
+expect_eq "file written through the shard's number" "$(cat "$WORK/b")" "into b"
+merge --dump
+expect_eq "writes through the batch file's number" "$(ev_sum "$WORK/a" write)" "1 7"
+expect_eq "writes through the shard's number" "$(ev_sum "$WORK/b" write)" "1 7"
+expect_eq "writes before and after" "$(ev_sum "$WORK/c" write)" "40 160"
+expect_eq "events lost" "$(awk '/^loss/ {print $2}' stats)" "0"
+
+# bash saves and restores a descriptor it finds open around a
+# redirection: the library's must not be one, or "hi" lands in the spool.
+traced bash -c 'exec 900>"$1"; echo hi >&900; exec 900>&-; echo there >>"$1"' _ "$WORK/sh" ||
+	fail "bash failed"
+expect_eq "bash's file" "$(cat "$WORK/sh")" "$(printf 'hi\nthere')"
+merge --dump
+# bash's echo is a printf of the words (its newline is a putchar, which
+# the library does not wrap)
+expect_eq "bash's writes" "$(ev_sum "$WORK/sh" fprintf)" "2 7"
+# onto 900, from 900 onto 1, and the >> onto 1
+expect_eq "bash's dup2s of the file" "$(ev_sum "$WORK/sh" dup2 | cut -d' ' -f1)" "3"
+echo "descriptors by number: all good"
+
 # cwd change, chroot and setuid: the shard was opened at start, so the
 # events after them still reach it.
 if [[ $(id -u) == 0 ]]; then
