@@ -136,7 +136,10 @@ enum iot_op_category {
 	X(IOURING_FSYNC, "io_uring_fsync", SYNC)   \
 	X(IOURING_OTHER, "io_uring_other", OTHER)  \
 	X(GETC, "getc", READ)                      \
-	X(PUTC, "putc", WRITE)
+	X(PUTC, "putc", WRITE)                     \
+	X(AIO_READ, "aio_read", READ)              \
+	X(AIO_WRITE, "aio_write", WRITE)           \
+	X(AIO_FSYNC, "aio_fsync", SYNC)
 
 enum iot_op {
 #define IOT_X_ENUM(e, name, cat) IOT_OP_##e,

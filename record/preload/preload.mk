@@ -12,7 +12,7 @@
 # the descriptor tables (for the unit tests).
 
 PRELOAD_SO := $(BUILD)/lib/libiorec-preload.so
-PRELOAD_SO_OBJS := $(addprefix $(BUILD)/obj/record/preload/, preload_wrap.o preload_rt.o preload_fd.o preload_spool.o)
+PRELOAD_SO_OBJS := $(addprefix $(BUILD)/obj/record/preload/, preload_wrap.o preload_rt.o preload_fd.o preload_spool.o preload_aio.o)
 PRELOAD_SRC_LIB := $(BUILD)/libiorec-preload-src.a
 PRELOAD_SRC_OBJS := $(addprefix $(BUILD)/obj/record/preload/, preload_source.o preload_spool.o preload_fd.o)
 LIBS_LINK := $(PRELOAD_SRC_LIB) $(LIBS_LINK)

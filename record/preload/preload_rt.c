@@ -1,6 +1,7 @@
 /* preload_rt.c - per-thread rings, the per-process shard writer, fork,
  * exec and exit handling for libiorec-preload.so. */
 #include "record/preload/preload_rt.h"
+#include "record/preload/preload_aio.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -735,6 +736,7 @@ static void record_call(struct preload_call *c, uint64_t t1)
 		mute = 1;
 	if (filt.has_ops && c->op < IOT_OP__COUNT && !((filt.ops[c->op / 64] >> (c->op % 64)) & 1))
 		mute = 1;
+	eflags |= c->eflags;
 	/* offsets move even for calls that are not recorded */
 	int64_t off = call_offset(o, c, &eflags);
 	if (mute || r->muted)
@@ -1132,6 +1134,7 @@ static void fork_child_inner(void)
 	if (mine == NO_RING) /* may succeed in the new process */
 		mine = preload_tls.ring = NULL;
 	atomic_store(&rt.lost_noring, 0); /* the parent's to report */
+	preload_aio_reset(); /* AIO contexts are not inherited */
 	pthread_mutex_init(&rt.lock, NULL);
 	rt.fork_locked = 0;
 	rt.pid = getpid();

@@ -126,6 +126,7 @@ struct preload_call {
 	uint16_t op;        /* enum iot_op */
 	uint8_t at;         /* enum preload_at */
 	uint8_t opened;     /* result is a new descriptor (open family) */
+	uint8_t eflags;     /* IOT_EV_* known to the wrapper (asynchronous) */
 	uint64_t file_id;   /* known file id (munmap of a file mapping), or 0 */
 	const void *st;     /* struct stat / statx filled by a stat call */
 	uint8_t st_kind;    /* 1 = struct stat, 2 = struct statx */

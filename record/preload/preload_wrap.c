@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "format/iotrace.h"
+#include "record/preload/preload_aio.h"
 #include "record/preload/preload_fd.h"
 #include "record/preload/preload_rt.h"
 
@@ -582,6 +583,105 @@ EXPORT int dup3(int fd, int newfd, int fl) { DUP_BODY(DUP3, fl, newfd, REAL(dup3
 
 EXPORT int fcntl(int fd, int cmd, ...) { FCNTL_BODY(fcntl); }
 EXPORT int fcntl64(int fd, int cmd, ...) { FCNTL_BODY(fcntl64); }
+
+/* ------------------------------------------------------------------ */
+/* Linux AIO (libaio)                                                  */
+/* ------------------------------------------------------------------ */
+
+/* libaio's functions return -errno; they exist only when the
+ * application links libaio (or loads it later). */
+#define AIO_REAL(sym)                                                               \
+	if (__builtin_expect(!real_##sym, 0))                                       \
+		preload_resolve();                                                  \
+	if (!real_##sym)                                                            \
+		return -ENOSYS
+
+/* What a control block asks for, copied while it is known to be valid
+ * (see preload_aio.h). 0 for requests that move no data (poll, noop). */
+static int aio_request(const struct iocb *cb, uint64_t t0, struct preload_aio_req *rq)
+{
+	uint16_t op;
+
+	switch (cb->aio_lio_opcode) {
+	case IOCB_CMD_PREAD:
+	case IOCB_CMD_PREADV:
+		op = IOT_OP_AIO_READ;
+		break;
+	case IOCB_CMD_PWRITE:
+	case IOCB_CMD_PWRITEV:
+		op = IOT_OP_AIO_WRITE;
+		break;
+	case IOCB_CMD_FSYNC:
+	case IOCB_CMD_FDSYNC:
+		op = IOT_OP_AIO_FSYNC;
+		break;
+	default:
+		return 0;
+	}
+	*rq = (struct preload_aio_req){
+		.t0 = t0, .fd = (int32_t)cb->aio_fildes, .op = op, .opcode = cb->aio_lio_opcode,
+		.offset = op == IOT_OP_AIO_FSYNC ? 0 : cb->aio_offset, .size = cb->aio_nbytes,
+	};
+	if (cb->aio_lio_opcode == IOCB_CMD_PREADV || cb->aio_lio_opcode == IOCB_CMD_PWRITEV)
+		rq->size = iov_bytes((const struct iovec *)(uintptr_t)cb->aio_buf, (int)cb->aio_nbytes);
+	return 1;
+}
+
+/* Submitted requests (the first r blocks: the kernel read them, so they
+ * are valid) wait in the table for their end. */
+EXPORT int io_submit(aio_context_t ctx, long nr, struct iocb **cbs)
+{
+	AIO_REAL(io_submit);
+	if (!preload_want())
+		return real_io_submit(ctx, nr, cbs);
+	uint64_t t0 = preload_now();
+	int r = real_io_submit(ctx, nr, cbs);
+	int e = errno;
+	struct preload_aio_req rq;
+
+	for (int i = 0; i < r; i++)
+		if (aio_request(cbs[i], t0, &rq) && !preload_aio_put(cbs[i], ctx, &rq))
+			preload_missed();
+	errno = e;
+	return r;
+}
+
+/* Each reaped request is one event, from its submission to now. */
+EXPORT int io_getevents(aio_context_t ctx, long min_nr, long nr, struct io_event *evs,
+			struct timespec *timeout)
+{
+	AIO_REAL(io_getevents);
+	int r = real_io_getevents(ctx, min_nr, nr, evs, timeout);
+	int e = errno;
+	struct preload_aio_req rq;
+
+	for (int i = 0; i < r; i++) {
+		if (!preload_aio_take((const void *)(uintptr_t)evs[i].obj, &rq))
+			continue; /* submitted before recording, or unseen */
+		if (!preload_want())
+			continue;
+		struct preload_call c = {
+			.t0 = rq.t0, .op = rq.op, .fd = rq.fd, .at = PRELOAD_AT_GIVEN,
+			.offset = rq.offset, .size = rq.size, .result = evs[i].res,
+			.flags = rq.opcode, .eflags = IOT_EV_ASYNC,
+		};
+		preload_record(&c);
+	}
+	errno = e;
+	return r;
+}
+
+EXPORT int io_destroy(aio_context_t ctx)
+{
+	AIO_REAL(io_destroy);
+	int r = real_io_destroy(ctx);
+	int e = errno;
+
+	if (r == 0)
+		preload_aio_forget_ctx(ctx);
+	errno = e;
+	return r;
+}
 
 /* ------------------------------------------------------------------ */
 /* mmap of files                                                       */

@@ -7,7 +7,9 @@
  * preload_wrap.c turns it into the real-function pointers (declare) and
  * their lookup (resolve); adding a function is one line here and one
  * wrapper body. OP is UNKNOWN for functions wrapped for bookkeeping only
- * (exec, exit, signals). PRELOAD_COMPAT lists glibc symbols that only
+ * (exec, exit, signals) and for Linux AIO (libaio's io_submit, ...: the
+ * requests are recorded as aio_read, aio_write or aio_fsync when they
+ * are reaped; see preload_aio.h). PRELOAD_COMPAT lists glibc symbols that only
  * exist with an old version (the __xstat family, removed from the API in
  * glibc 2.33 but still called by older binaries).
  */
@@ -15,6 +17,7 @@
 #define IOREC_PRELOAD_WRAP_H
 
 #include <dirent.h>
+#include <linux/aio_abi.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -101,6 +104,9 @@
 	X(dup3, DUP3, int, (int fd, int newfd, int fl))                              \
 	X(fcntl, FCNTL, int, (int fd, int cmd, ...))                                 \
 	X(fcntl64, FCNTL, int, (int fd, int cmd, ...))                               \
+	X(io_submit, UNKNOWN, int, (aio_context_t ctx, long nr, struct iocb **cbs)) \
+	X(io_getevents, UNKNOWN, int, (aio_context_t ctx, long min_nr, long nr, struct io_event *evs, struct timespec *timeout)) \
+	X(io_destroy, UNKNOWN, int, (aio_context_t ctx))                             \
 	X(mmap, MMAP, void *, (void *addr, size_t len, int prot, int fl, int fd, off_t off)) \
 	X(mmap64, MMAP, void *, (void *addr, size_t len, int prot, int fl, int fd, off_t off)) \
 	X(munmap, MUNMAP, int, (void *addr, size_t len))                             \

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# fio (psync engine) under the preload library, as threads and as
-# processes: the pread/pwrite calls on the data files in the trace equal
-# the read/write ops and bytes of fio's own JSON report.
+# fio (psync and libaio engines) under the preload library, as threads
+# and as processes: the pread/pwrite calls (aio_read/aio_write requests)
+# on the data files in the trace equal the read/write ops and bytes of
+# fio's own JSON report.
 source "$(dirname "$0")/lib.sh"
 command -v fio >/dev/null || { echo "fio not installed"; exit 77; }
 command -v jq >/dev/null || { echo "jq not installed"; exit 77; }
 cd "$WORK" || exit 1
 mkdir data
 
-check_fio() { # label, extra fio options
-	local label=$1; shift
+check_fio() { # label, read op, write op, extra fio options
+	local label=$1 rop=$2 wop=$3; shift 3
 	rm -f data/*
 	traced fio --name=job --directory="$WORK/data" --ioengine=psync --rw=randrw --bs=4k \
 		--size=4m --numjobs=2 --io_size=2m --randrepeat=1 --output-format=json "$@" \
@@ -21,14 +22,36 @@ check_fio() { # label, extra fio options
 	want_w=$(jq '[.jobs[].write.total_ios] | add' fio.json)
 	want_wb=$(jq '[.jobs[].write.io_bytes] | add' fio.json)
 	local got_r got_w
-	got_r=$(awk -v d="$WORK/data/" '$1 == "ev" && index($11, d) == 1 && $5 == "pread" { n++; b += $9 } END { printf "%d %.0f", n, b }' stats)
-	got_w=$(awk -v d="$WORK/data/" '$1 == "ev" && index($11, d) == 1 && $5 == "pwrite" { n++; b += $9 } END { printf "%d %.0f", n, b }' stats)
+	got_r=$(awk -v d="$WORK/data/" -v op="$rop" '$1 == "ev" && index($11, d) == 1 && $5 == op { n++; b += $9 } END { printf "%d %.0f", n, b }' stats)
+	got_w=$(awk -v d="$WORK/data/" -v op="$wop" '$1 == "ev" && index($11, d) == 1 && $5 == op { n++; b += $9 } END { printf "%d %.0f", n, b }' stats)
 	expect_eq "$label: read ops and bytes" "$got_r" "$want_r $want_rb"
 	expect_eq "$label: write ops and bytes" "$got_w" "$want_w $want_wb"
 	expect_eq "$label: lost events" "$(awk '/^loss/ {print $2}' stats)" 0
 }
-check_fio threads --thread
-check_fio processes
+check_fio threads pread pwrite --thread
+check_fio processes pread pwrite
+# Linux AIO: each request is one event when fio reaps it
+check_fio "libaio threads" aio_read aio_write --thread --ioengine=libaio --iodepth=8
+check_fio "libaio processes" aio_read aio_write --ioengine=libaio --iodepth=16 --iodepth_batch_submit=4
+
+# An AIO event lasts from io_submit to the io_getevents that reaped it:
+# what fio reports as its latency (from the device, where it is long
+# enough to compare; tmpfs has no O_DIRECT).
+if dd if=/dev/zero of=data/probe bs=4k count=1 oflag=direct 2>/dev/null; then
+	rm -f data/*
+	traced fio --name=lat --filename="$WORK/data/lat" --ioengine=libaio --direct=1 --rw=randread \
+		--bs=4k --size=8m --io_size=4m --iodepth=4 --randrepeat=1 --output-format=json \
+		>lat.json 2>lat.err || { cat lat.err; fail "libaio O_DIRECT: fio failed"; }
+	merge --dump
+	want=$(jq '.jobs[0].read.lat_ns.mean' lat.json)
+	got=$("$BIN/ioanalyze" summary -f json --by file --top 0 out.iotr |
+		jq --arg p "$WORK/data/lat" '.files[] | select(.path == $p) | .read_time_s / .read_ops * 1e9 | round')
+	awk -v g="$got" -v w="$want" 'BEGIN { exit !(g > 0.8 * w && g < 1.25 * w) }' ||
+		fail "libaio O_DIRECT: mean latency $got ns in the trace, fio says $want ns"
+	echo "ok: libaio O_DIRECT mean latency $got ns, fio $want ns"
+else
+	echo "skip: no O_DIRECT in $WORK (the AIO latency check)"
+fi
 
 # 4K random reads of a 64 MiB file, several I/O chunks. The traced
 # processes store their chunks as they are (zstd would cost the
