@@ -91,12 +91,14 @@ START_TEST(select_names)
 
 	n = ebpf_syscalls_select(spec, IOREC_NR_MAX, NULL, 0, &uring, bad, sizeof(bad));
 	ck_assert_int_eq(n, (int)ebpf_syscall_count());
-	ck_assert_uint_eq(uring, EBPF_URING_ALL);
+	ck_assert_uint_eq(uring, EBPF_URING_ALL | EBPF_AIO_ALL);
 	ck_assert(spec[SYS_pread64] & IOREC_S_TRACED);
+	ck_assert(spec[SYS_io_submit] & IOREC_S_AIO_SUBMIT);
+	ck_assert(spec[SYS_io_getevents] & IOREC_S_AIO_REAP);
 
 	char *one[] = { "read" }; /* the syscall, not the category */
 	ck_assert_int_eq(ebpf_syscalls_select(spec, IOREC_NR_MAX, one, 1, &uring, bad, sizeof(bad)), 1);
-	ck_assert(spec[SYS_read] && !spec[SYS_pread64]);
+	ck_assert(spec[SYS_read] && !spec[SYS_pread64] && !spec[SYS_io_submit]);
 	ck_assert_uint_eq(uring, 0);
 
 	char *op[] = { "pread", "io_uring" }; /* an op name, and io_uring */
@@ -107,11 +109,20 @@ START_TEST(select_names)
 	char *uops[] = { "io_uring_write" }; /* an io_uring op alone */
 	ck_assert_int_eq(ebpf_syscalls_select(spec, IOREC_NR_MAX, uops, 1, &uring, bad, sizeof(bad)), 0);
 	ck_assert_uint_eq(uring, EBPF_URING_BIT(IOT_OP_IOURING_WRITE));
+	ck_assert(!spec[SYS_io_submit]);
+
+	char *aops[] = { "aio_write" }; /* a Linux AIO op: io_submit and the reaping calls */
+	ck_assert_int_eq(ebpf_syscalls_select(spec, IOREC_NR_MAX, aops, 1, &uring, bad, sizeof(bad)), 0);
+	ck_assert_uint_eq(uring, EBPF_URING_BIT(IOT_OP_AIO_WRITE));
+	ck_assert(spec[SYS_io_submit] && spec[SYS_io_getevents] && !spec[SYS_pwrite64]);
+	char *aio[] = { "aio" };
+	ck_assert_int_eq(ebpf_syscalls_select(spec, IOREC_NR_MAX, aio, 1, &uring, bad, sizeof(bad)), 0);
+	ck_assert_uint_eq(uring, EBPF_AIO_ALL);
 
 	char *cat[] = { "sync" }; /* a category */
 	ck_assert_int_eq(ebpf_syscalls_select(spec, IOREC_NR_MAX, cat, 1, &uring, bad, sizeof(bad)), 3);
 	ck_assert(spec[SYS_fsync] && spec[SYS_fdatasync] && spec[SYS_sync_file_range]);
-	ck_assert_uint_eq(uring, EBPF_URING_BIT(IOT_OP_IOURING_FSYNC));
+	ck_assert_uint_eq(uring, EBPF_URING_BIT(IOT_OP_IOURING_FSYNC) | EBPF_URING_BIT(IOT_OP_AIO_FSYNC));
 
 	char *wrong[] = { "pread64", "frobnicate" };
 	ck_assert_int_eq(ebpf_syscalls_select(spec, IOREC_NR_MAX, wrong, 2, &uring, bad, sizeof(bad)),
@@ -272,6 +283,16 @@ START_TEST(convert_events)
 	ck_assert_uint_eq(io.op, IOT_OP_IOURING_READ);
 	ck_assert_uint_eq(io.source, IOT_SRC_IOURING);
 	ck_assert(io.eflags & IOT_EV_ASYNC);
+	ck_assert_uint_eq(io.file_id, open_id);
+	/* a Linux AIO PWRITEV (opcode 8) on fd 3, short */
+	e = ev(8, 3, 8192, 4096, 1024);
+	e.type = IOREC_EV_AIO;
+	ck_assert_int_eq(ebpf_event_to_io(&e, NULL, NULL, t, &io), 1);
+	ck_assert_uint_eq(io.op, IOT_OP_AIO_WRITE);
+	ck_assert_uint_eq(io.source, IOT_SRC_EBPF);
+	ck_assert_uint_eq(io.eflags, IOT_EV_ASYNC | IOT_EV_PARTIAL);
+	ck_assert_uint_eq(io.flags, 8);
+	ck_assert_int_eq(io.offset, 8192);
 	ck_assert_uint_eq(io.file_id, open_id);
 	/* failed open: ENOENT, no fd, the path still recorded */
 	e = ev(SYS_openat, AT_FDCWD, -1, 0, -ENOENT);

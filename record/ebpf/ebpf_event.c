@@ -31,6 +31,18 @@ static uint16_t uring_op(unsigned opcode)
 	}
 }
 
+static uint16_t aio_op(unsigned opcode)
+{
+	switch (opcode) {
+	case 0: case 7: /* IOCB_CMD_PREAD, IOCB_CMD_PREADV */
+		return IOT_OP_AIO_READ;
+	case 1: case 8:
+		return IOT_OP_AIO_WRITE;
+	default: /* IOCB_CMD_FSYNC, IOCB_CMD_FDSYNC: the kernel side keeps no others */
+		return IOT_OP_AIO_FSYNC;
+	}
+}
+
 static void transfer_flags(struct iot_io_event *io, unsigned ftype)
 {
 	enum iot_op_category cat = iot_op_category(io->op);
@@ -70,6 +82,14 @@ int ebpf_event_to_io(const struct iorec_event *e, const char *path, const char *
 			f = fdtable_inode(fds, &id);
 		else
 			f = fdtable_lookup(fds, e->pid, e->fd, &id);
+		goto done;
+	}
+	if (e->type == IOREC_EV_AIO) {
+		io.op = aio_op(e->nr);
+		io.source = IOT_SRC_EBPF;
+		io.eflags |= IOT_EV_ASYNC;
+		io.flags = e->nr; /* the IOCB_CMD_* opcode */
+		f = fdtable_lookup(fds, e->pid, e->fd, &id);
 		goto done;
 	}
 	if (e->type != IOREC_EV_SYSCALL || !(sc = ebpf_syscall_by_nr(e->nr)))

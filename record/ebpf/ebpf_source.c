@@ -36,7 +36,7 @@ struct ebpf_state {
 	size_t ringbuf_bytes;
 	uint32_t last_pid;
 	int err;             /* first writer error */
-	unsigned uring_ops;  /* EBPF_URING_BIT mask of io_uring ops recorded */
+	unsigned uring_ops;  /* EBPF_URING_BIT mask of asynchronous ops recorded */
 	char missing[200];   /* programs switched off, for the metadata */
 };
 
@@ -103,8 +103,8 @@ static int on_sample(void *arg, void *data, size_t size)
 		st->dropped++;
 		return 0;
 	}
-	if (io.source == IOT_SRC_IOURING && !(st->uring_ops & EBPF_URING_BIT(io.op)))
-		return 0; /* an io_uring op --syscalls did not ask for */
+	if ((io.eflags & IOT_EV_ASYNC) && !(st->uring_ops & EBPF_URING_BIT(io.op)))
+		return 0; /* an io_uring or AIO op --syscalls did not ask for */
 	rc = iot_writer_add_io(st->ctx->w, &io);
 	if (rc < 0) {
 		st->err = rc;
@@ -207,7 +207,7 @@ static int probe_kernel(struct ebpf_state *st, char *why, size_t whylen)
 			bpf_program__set_autoload(st->skel->progs.on_uring_submit, false);
 			bpf_program__set_autoload(st->skel->progs.on_uring_complete, false);
 			st->skel->rodata->trace_uring = 0;
-			st->uring_ops = 0;
+			st->uring_ops &= ~EBPF_URING_ALL;
 		} else {
 			bpf_program__set_autoload(st->skel->progs.on_fork, false);
 		}
@@ -253,7 +253,7 @@ static int configure(struct ebpf_state *st, const struct iorec_config *cfg, char
 	}
 	st->uring_ops = uring;
 	set_path_prefixes(st, cfg);
-	ro->trace_uring = uring != 0;
+	ro->trace_uring = (uring & EBPF_URING_ALL) != 0;
 	ro->self_tgid = (__u32)getpid();
 	ro->trace_all = (__u8)!!cfg->all;
 	ro->filter_pids = cfg->npids > 0;
@@ -393,7 +393,8 @@ static int ebpf_init(void **state, struct iorec_ctx *ctx, char *why, size_t whyl
 		goto fail;
 	}
 	iot_writer_set_metaf(ctx->w, "source.ebpf.ringbuf_bytes", "%zu", ebpf_ringbuf_size(cfg->ringbuf_bytes));
-	iot_writer_set_meta(ctx->w, "source.ebpf.io_uring", st->uring_ops ? "on" : "off");
+	iot_writer_set_meta(ctx->w, "source.ebpf.io_uring", st->uring_ops & EBPF_URING_ALL ? "on" : "off");
+	iot_writer_set_meta(ctx->w, "source.ebpf.aio", st->uring_ops & EBPF_AIO_ALL ? "on" : "off");
 	if (st->missing[0]) {
 		iot_writer_set_meta(ctx->w, "source.ebpf.missing", st->missing);
 		if (!cfg->quiet)

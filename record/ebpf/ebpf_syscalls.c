@@ -151,15 +151,18 @@ static int name_matches(const struct ebpf_syscall *s, const char *name)
 	}
 }
 
-/* io_uring ops a name selects (a mask of EBPF_URING_BIT). */
-static unsigned uring_ops_of(const char *name)
+/* Asynchronous ops a name selects (a mask of EBPF_URING_BIT). */
+static unsigned async_ops_of(const char *name)
 {
 	static const uint16_t ops[] = { IOT_OP_IOURING_READ, IOT_OP_IOURING_WRITE,
-					IOT_OP_IOURING_FSYNC, IOT_OP_IOURING_OTHER };
+					IOT_OP_IOURING_FSYNC, IOT_OP_IOURING_OTHER,
+					IOT_OP_AIO_READ, IOT_OP_AIO_WRITE, IOT_OP_AIO_FSYNC };
 	unsigned mask = 0;
 
 	if (!strcmp(name, "io_uring"))
 		return EBPF_URING_ALL;
+	if (!strcmp(name, "aio"))
+		return EBPF_AIO_ALL;
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (!strcmp(name, iot_op_name(ops[i])) ||
 		    (match_kind(name) == M_CATEGORY &&
@@ -168,17 +171,35 @@ static unsigned uring_ops_of(const char *name)
 	return mask;
 }
 
+/* Linux AIO: io_submit (nr at 1, the iocb pointers at 2) and the calls
+ * that reap (events at 3); the kernel side reads the pointer arguments
+ * itself. */
+static void select_aio(uint32_t *spec, size_t nspec)
+{
+	static const struct { int nr; uint32_t bits; } aio[] = {
+		{ SYS_io_submit, IOREC_S_AIO_SUBMIT },
+		{ SYS_io_getevents, IOREC_S_AIO_REAP },
+#ifdef SYS_io_pgetevents
+		{ SYS_io_pgetevents, IOREC_S_AIO_REAP },
+#endif
+	};
+
+	for (size_t i = 0; i < sizeof(aio) / sizeof(aio[0]); i++)
+		if (aio[i].nr >= 0 && (size_t)aio[i].nr < nspec)
+			spec[aio[i].nr] = SPEC(N, 1, N, N, N, aio[i].bits);
+}
+
 int ebpf_syscalls_select(uint32_t *spec, size_t nspec, char *const *names,
-			 size_t nnames, unsigned *uring_ops, char *bad, size_t badlen)
+			 size_t nnames, unsigned *async_ops, char *bad, size_t badlen)
 {
 	int selected = 0;
 
 	memset(spec, 0, nspec * sizeof(*spec));
-	*uring_ops = nnames == 0 ? EBPF_URING_ALL : 0;
+	*async_ops = nnames == 0 ? EBPF_URING_ALL | EBPF_AIO_ALL : 0;
 	for (size_t j = 0; j < nnames; j++) {
-		unsigned u = uring_ops_of(names[j]);
+		unsigned u = async_ops_of(names[j]);
 
-		*uring_ops |= u;
+		*async_ops |= u;
 		if (!u && match_kind(names[j]) == M_NONE) {
 			snprintf(bad, badlen, "%s", names[j]);
 			return -EINVAL;
@@ -194,5 +215,7 @@ int ebpf_syscalls_select(uint32_t *spec, size_t nspec, char *const *names,
 			selected++;
 		}
 	}
+	if (*async_ops & EBPF_AIO_ALL)
+		select_aio(spec, nspec);
 	return selected;
 }

@@ -32,19 +32,30 @@ const struct ebpf_syscall *ebpf_syscall_at(size_t i);
 /* Entry for a syscall number, or NULL. */
 const struct ebpf_syscall *ebpf_syscall_by_nr(int nr);
 
-/* Bit of an io_uring op (IOT_OP_IOURING_*) in a uring_ops mask. */
-#define EBPF_URING_BIT(op) (1u << ((op) - IOT_OP_IOURING_READ))
+/* Bit of an asynchronous op in an async_ops mask: io_uring requests
+ * (IOT_OP_IOURING_*, bits 0-3) and Linux AIO requests (IOT_OP_AIO_*, bits
+ * 4-6); 0 for other ops. */
+#define EBPF_URING_BIT(op)                                                          \
+	((op) >= IOT_OP_IOURING_READ && (op) <= IOT_OP_IOURING_OTHER                 \
+		 ? 1u << ((op) - IOT_OP_IOURING_READ)                                \
+	 : (op) >= IOT_OP_AIO_READ && (op) <= IOT_OP_AIO_FSYNC                       \
+		 ? 1u << (4 + (op) - IOT_OP_AIO_READ)                                \
+		 : 0u)
 #define EBPF_URING_ALL 0xfu
+#define EBPF_AIO_ALL 0x70u
 
 /* Fill spec[nr] (nspec entries) for the syscalls selected by names: NULL
  * or nnames == 0 selects all. A name is a syscall name ("pread64"), an op
- * name ("pread", "io_uring_read"), a category ("read", "write", "meta",
- * "sync", "mmap"; a category also takes the io_uring ops in it) or
- * "io_uring" (every io_uring request). *uring_ops is set to the mask of
- * io_uring ops to record (0: none, io_uring tracing off). Returns the
- * number of syscalls selected, or -EINVAL with the unknown name copied
- * into bad. */
+ * name ("pread", "io_uring_read", "aio_read"), a category ("read",
+ * "write", "meta", "sync", "mmap"; a category also takes the
+ * asynchronous ops in it), "io_uring" (every io_uring request) or "aio"
+ * (every Linux AIO request). *async_ops is set to the mask of
+ * asynchronous ops to record (0: none; no io_uring bit: io_uring tracing
+ * off). Linux AIO requests are seen through io_submit and io_getevents
+ * (io_pgetevents), whose specs are set when an AIO op is selected; they
+ * are not counted. Returns the number of syscalls selected, or -EINVAL
+ * with the unknown name copied into bad. */
 int ebpf_syscalls_select(uint32_t *spec, size_t nspec, char *const *names,
-			 size_t nnames, unsigned *uring_ops, char *bad, size_t badlen);
+			 size_t nnames, unsigned *async_ops, char *bad, size_t badlen);
 
 #endif

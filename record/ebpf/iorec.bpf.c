@@ -89,6 +89,33 @@ struct {
 	__type(value, struct uring_pending);
 } uring_reqs SEC(".maps");
 
+/* A Linux AIO request between the io_submit that queued it and the
+ * io_getevents that reaps it, keyed by process and the user address of
+ * its control block (all the kernel hands back). */
+struct aio_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 cb;
+};
+struct aio_pending {
+	__u64 ts;
+	__s64 offset;
+	__u64 size;
+	__u64 ino;
+	__u32 dev;
+	__u32 tid;
+	__s32 fd;
+	__u16 opcode;
+	__u16 kflags;
+	__u8 ftype;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct aio_key);
+	__type(value, struct aio_pending);
+} aio_reqs SEC(".maps");
+
 /* fds of a process opened outside --path: their calls are dropped. */
 struct fd_key {
 	__u32 tgid;
@@ -388,6 +415,10 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 		st->aux = (__u64)st->offset;
 		st->offset = -1;
 	}
+	if (spec & IOREC_S_AIO_SUBMIT)
+		st->aux = a[2]; /* struct iocb *[nr] */
+	if (spec & IOREC_S_AIO_REAP)
+		st->aux = a[3]; /* struct io_event [] */
 	if ((spec & IOREC_S_FILE) && st->fd >= 0) {
 		struct file *f = fd_file(task, st->fd);
 
@@ -591,6 +622,111 @@ __noinline long walk_path(__u64 dentry, __u64 vfsmount, long off)
 	return end + 1 - off;
 }
 
+/* ---- Linux AIO: io_submit queues, io_getevents reaps ---- */
+struct aio_walk {
+	__u64 uptr; /* the iocb pointer array, or the io_event array */
+	__u64 ts;   /* io_submit's entry */
+	__u64 now;
+	__u64 pid_tgid;
+};
+
+/* The i-th request of an io_submit that the kernel accepted (so its
+ * control block was readable): remember what it asks for. */
+static long aio_queue_one(__u64 i, void *ctx)
+{
+	struct aio_walk *w = ctx;
+	struct aio_pending p = {};
+	struct aio_key k = { w->pid_tgid >> 32, 0, 0 };
+	struct iocb cb;
+	struct file *f;
+
+	if (bpf_probe_read_user(&k.cb, sizeof(k.cb), (void *)(w->uptr + i * sizeof(__u64))) ||
+	    bpf_probe_read_user(&cb, sizeof(cb), (void *)k.cb))
+		return 0;
+	switch (cb.aio_lio_opcode) {
+	case 0: case 1: case 7: case 8: /* PREAD, PWRITE, PREADV, PWRITEV */
+		p.offset = cb.aio_offset;
+		p.size = cb.aio_nbytes;
+		if (cb.aio_lio_opcode >= 7) {
+			if (cb.aio_nbytes > 32)
+				p.kflags |= IOREC_KF_IOV_TRUNC;
+			p.size = iov_bytes(cb.aio_buf, cb.aio_nbytes);
+		}
+		break;
+	case 2: case 3: /* FSYNC, FDSYNC */
+		p.offset = -1;
+		break;
+	default: /* POLL, NOOP: no I/O */
+		return 0;
+	}
+	p.fd = (__s32)cb.aio_fildes;
+	if (nprefixes && fd_is_out(k.tgid, p.fd)) {
+		count(IOREC_C_PATH_DROP);
+		return 0;
+	}
+	p.ts = w->ts;
+	p.tid = (__u32)w->pid_tgid;
+	p.opcode = cb.aio_lio_opcode;
+	f = fd_file(bpf_get_current_task_btf(), p.fd);
+	if (f) {
+		struct file_info fi;
+
+		file_info(f, &fi);
+		p.ino = fi.ino;
+		p.dev = fi.dev;
+		p.ftype = fi.ftype;
+		p.kflags |= fi.kflags;
+	}
+	bpf_map_update_elem(&aio_reqs, &k, &p, BPF_ANY);
+	return 0;
+}
+
+/* The i-th event io_getevents returned: the request it ends, from its
+ * io_submit to now. */
+static long aio_reap_one(__u64 i, void *ctx)
+{
+	struct aio_walk *w = ctx;
+	struct aio_key k = { w->pid_tgid >> 32, 0, 0 };
+	struct aio_pending *p;
+	struct iorec_event *e;
+	struct io_event ev;
+
+	if (bpf_probe_read_user(&ev, sizeof(ev), (void *)(w->uptr + i * sizeof(ev))))
+		return 1;
+	k.cb = ev.obj;
+	p = bpf_map_lookup_elem(&aio_reqs, &k);
+	if (!p)
+		return 0; /* queued before recording started */
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(IOREC_C_LOST);
+		bpf_map_delete_elem(&aio_reqs, &k);
+		return 0;
+	}
+	e->ts_ns = p->ts;
+	e->dur_ns = w->now - p->ts;
+	e->offset = p->offset;
+	e->size = p->size;
+	e->result = ev.res;
+	e->ino = p->ino;
+	e->dev = p->dev;
+	e->pid = k.tgid;
+	e->tid = p->tid;
+	e->fd = p->fd;
+	e->flags = 0;
+	e->nr = p->opcode;
+	e->type = IOREC_EV_AIO;
+	e->ftype = p->ftype;
+	e->path_len = 0;
+	e->kflags = p->kflags;
+	e->base_len = 0;
+	e->pad = 0;
+	bpf_map_delete_elem(&aio_reqs, &k);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	count(IOREC_C_EVENTS);
+	return 0;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -606,6 +742,18 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	spec = st->spec;
 	pid_tgid = bpf_get_current_pid_tgid();
 
+	if (spec & (IOREC_S_AIO_SUBMIT | IOREC_S_AIO_REAP)) {
+		struct aio_walk w = { st->aux, st->ts, now, pid_tgid };
+		__u32 n = ret > 65536 ? 65536 : ret > 0 ? (__u32)ret : 0;
+
+		if (!w.uptr || !n)
+			return 0;
+		if (spec & IOREC_S_AIO_SUBMIT)
+			bpf_loop(n, aio_queue_one, &w, 0);
+		else
+			bpf_loop(n, aio_reap_one, &w, 0);
+		return 0;
+	}
 	if ((spec & IOREC_S_FPOS) && (st->kflags & IOREC_KF_OFF_FPOS) && ret > 0 && st->file &&
 	    (st->ftype == 8 || st->ftype == 6)) { /* S_IFREG, S_IFBLK: seekable */
 		/* The position after the call minus the bytes moved is where

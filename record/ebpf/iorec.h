@@ -50,6 +50,8 @@ enum iorec_spec_bits {
 	IOREC_S_OFFPTR = 1u << 22,   /* offset arg is a user pointer to loff_t */
 	IOREC_S_NEEDFD = 1u << 23,   /* drop the call when fd < 0 (anonymous mmap) */
 	IOREC_S_CLOSE = 1u << 24,    /* the call closes fd */
+	IOREC_S_AIO_SUBMIT = 1u << 25, /* io_submit: its requests wait in aio_reqs */
+	IOREC_S_AIO_REAP = 1u << 26,   /* io_getevents: each reaped request is an event */
 };
 
 /* Event types. */
@@ -58,6 +60,7 @@ enum iorec_event_type {
 	IOREC_EV_URING = 2,   /* nr = io_uring opcode */
 	IOREC_EV_EXIT = 3,    /* process exit, result = exit code */
 	IOREC_EV_FORK = 4,    /* new process pid, result = parent pid */
+	IOREC_EV_AIO = 5,     /* a Linux AIO request, nr = its IOCB_CMD_* opcode */
 };
 
 /* Kernel-side event flags (struct iorec_event.kflags). */

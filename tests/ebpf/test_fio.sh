@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # fio's own JSON report is the oracle: the read/write ops and bytes the
 # eBPF source records on fio's data files equal fio's total_ios/io_bytes,
-# for the psync engine (pread64/pwrite64) and the io_uring engine
-# (requests from the io_uring tracepoints).
+# for the psync engine (pread64/pwrite64), the io_uring engine
+# (requests from the io_uring tracepoints) and the libaio engine (Linux
+# AIO requests, from io_submit to io_getevents).
 . "$SRC/tests/ebpf/lib.sh"
 need_ebpf
 command -v fio >/dev/null || skip_or_fail "fio not installed"
@@ -53,6 +54,32 @@ record "$WORK/uw.iotr" --syscalls io_uring_write -- fio --name=t --directory="$W
 check "--syscalls io_uring_write: ops recorded" \
 	"$(events "$WORK/uw.iotr" | awk -F'\t' '$1=="IO" {print $2}' | sort | uniq -c | awk '{print $2, $1}')" \
 	"io_uring_write $(jq '[.jobs[].write.total_ios] | add' "$WORK/uw.json")"
+
+# Linux AIO (libaio): requests queued by io_submit, one event each when
+# io_getevents reaps it; as threads, and as processes submitting batches
+run_fio libaio libaio aio_read aio_write --thread
+run_fio libaio_batch libaio aio_read aio_write --iodepth_batch_submit=4 --iodepth_batch_complete_min=2
+# from io_submit to the reaping: fio's own latency (O_DIRECT, where it is
+# long enough to compare; tmpfs has none)
+mkdir -p "$WORK/lat"
+if dd if=/dev/zero of="$WORK/lat/probe" bs=4k count=1 oflag=direct 2>/dev/null; then
+	record "$WORK/lat.iotr" -- fio --name=lat --filename="$WORK/lat/f" --ioengine=libaio \
+		--direct=1 --rw=randread --bs=4k --size=8m --io_size=4m --iodepth=4 --randseed=5 \
+		--output-format=json --output="$WORK/lat.json" >/dev/null || fail "fio libaio O_DIRECT"
+	got=$(events "$WORK/lat.iotr" | awk -F'\t' -v f="$WORK/lat/f" '$1=="IO" && $2=="aio_read" && $14==f {n++; d+=$13} END {printf "%.0f", n ? d / n : 0}')
+	want=$(jq '.jobs[0].read.lat_ns.mean' "$WORK/lat.json")
+	awk -v g="$got" -v w="$want" 'BEGIN { exit !(g > 0.8 * w && g < 1.25 * w) }' ||
+		fail "libaio O_DIRECT: mean latency $got ns in the trace, fio says $want ns"
+	echo "ok: libaio O_DIRECT mean latency $got ns, fio $want ns"
+fi
+# --syscalls aio_read: only those requests
+mkdir -p "$WORK/ar"
+record "$WORK/ar.iotr" --syscalls aio_read -- fio --name=t --directory="$WORK/ar" \
+	--ioengine=libaio --rw=randrw --bs=4k --size=1M --iodepth=4 --randseed=3 \
+	--output-format=json --output="$WORK/ar.json" >/dev/null || fail "fio --syscalls aio_read"
+check "--syscalls aio_read: ops recorded" \
+	"$(events "$WORK/ar.iotr" | awk -F'\t' '$1=="IO" {print $2}' | sort | uniq -c | awk '{print $2, $1}')" \
+	"aio_read $(jq '[.jobs[].read.total_ios] | add' "$WORK/ar.json")"
 
 # io_uring events carry their source, the file's offset and the latency
 awk -F'\t' '$1=="IO" && $2 ~ /^io_uring_(read|write)$/ && ($9 != "io_uring" || $6 < 0 || $6 % 4096 || $7 != 4096)' \
