@@ -1,10 +1,11 @@
-/* preload_aio.h - asynchronous requests in flight (Linux AIO).
+/* preload_aio.h - asynchronous requests in flight (Linux and POSIX AIO).
  *
  * An asynchronous read or write is recorded when the application reaps
- * it (io_getevents), as one event from its submission to then: that is
- * the latency the application saw. Between the two, this table keeps
- * the request by control block address (the application's struct iocb,
- * which is in flight at most once). What the request is (descriptor,
+ * it (io_getevents; aio_error or aio_return), as one event from its
+ * submission to then: that is the latency the application saw. Between
+ * the two, this table keeps the request by control block address (the
+ * application's struct iocb or struct aiocb, which is in flight at most
+ * once). What the request is (descriptor,
  * offset, size) is copied at submission, when the block is known to be
  * valid: the kernel only hands its address back, and the application
  * may have freed or reused the block by the time it reaps.

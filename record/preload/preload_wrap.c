@@ -620,7 +620,7 @@ static int aio_request(const struct iocb *cb, uint64_t t0, struct preload_aio_re
 	}
 	*rq = (struct preload_aio_req){
 		.t0 = t0, .fd = (int32_t)cb->aio_fildes, .op = op, .opcode = cb->aio_lio_opcode,
-		.offset = op == IOT_OP_AIO_FSYNC ? 0 : cb->aio_offset, .size = cb->aio_nbytes,
+		.offset = op == IOT_OP_AIO_FSYNC ? -1 : (int64_t)cb->aio_offset, .size = cb->aio_nbytes,
 	};
 	if (cb->aio_lio_opcode == IOCB_CMD_PREADV || cb->aio_lio_opcode == IOCB_CMD_PWRITEV)
 		rq->size = iov_bytes((const struct iovec *)(uintptr_t)cb->aio_buf, (int)cb->aio_nbytes);
@@ -646,30 +646,94 @@ EXPORT int io_submit(aio_context_t ctx, long nr, struct iocb **cbs)
 	return r;
 }
 
-/* Each reaped request is one event, from its submission to now. */
+/* The request of block cb has ended for the application (result: bytes
+ * or -errno): one event from its submission to now. */
+static void aio_done(const void *cb, int64_t result)
+{
+	struct preload_aio_req rq;
+
+	if (!preload_aio_take(cb, &rq) || !preload_want())
+		return; /* submitted before recording, or unseen */
+	struct preload_call c = {
+		.t0 = rq.t0, .op = rq.op, .fd = rq.fd,
+		.at = rq.op == IOT_OP_AIO_FSYNC ? PRELOAD_AT_NONE : PRELOAD_AT_GIVEN,
+		.offset = rq.offset, .size = rq.size, .result = result,
+		.flags = rq.opcode, .eflags = IOT_EV_ASYNC,
+	};
+	preload_record(&c);
+}
+
 EXPORT int io_getevents(aio_context_t ctx, long min_nr, long nr, struct io_event *evs,
 			struct timespec *timeout)
 {
 	AIO_REAL(io_getevents);
 	int r = real_io_getevents(ctx, min_nr, nr, evs, timeout);
 	int e = errno;
-	struct preload_aio_req rq;
 
-	for (int i = 0; i < r; i++) {
-		if (!preload_aio_take((const void *)(uintptr_t)evs[i].obj, &rq))
-			continue; /* submitted before recording, or unseen */
-		if (!preload_want())
-			continue;
-		struct preload_call c = {
-			.t0 = rq.t0, .op = rq.op, .fd = rq.fd, .at = PRELOAD_AT_GIVEN,
-			.offset = rq.offset, .size = rq.size, .result = evs[i].res,
-			.flags = rq.opcode, .eflags = IOT_EV_ASYNC,
-		};
-		preload_record(&c);
-	}
+	for (int i = 0; i < r; i++)
+		aio_done((const void *)(uintptr_t)evs[i].obj, evs[i].res);
 	errno = e;
 	return r;
 }
+
+/* POSIX AIO. glibc carries the requests out on threads of its own that
+ * call the kernel directly, unseen; a request is recorded from its
+ * aio_read/aio_write/aio_fsync to the first aio_error that reports it
+ * done, or its aio_return, whichever the application calls first.
+ * (lio_listio has two glibc versions and is not wrapped: its requests
+ * are not seen.) */
+#define PAIO_SUBMIT(OP, opcode_, call)                                              \
+	if (!preload_want())                                                        \
+		return call;                                                        \
+	uint64_t t0 = preload_now();                                                \
+	int r = call;                                                               \
+	if (r == 0) {                                                               \
+		int e = errno;                                                      \
+		int sync_ = IOT_OP_##OP == IOT_OP_AIO_FSYNC;                        \
+		struct preload_aio_req rq = {                                       \
+			.t0 = t0, .fd = cb->aio_fildes, .op = IOT_OP_##OP,          \
+			.opcode = (opcode_), .offset = sync_ ? -1 : (int64_t)cb->aio_offset, \
+			.size = sync_ ? 0 : cb->aio_nbytes,                         \
+		};                                                                  \
+		if (!preload_aio_put(cb, 0, &rq))                                   \
+			preload_missed();                                           \
+		errno = e;                                                          \
+	}                                                                           \
+	return r
+
+/* Opcodes as Linux AIO's (IOCB_CMD_*), so that both kinds read alike. */
+#define PAIO_SYNC_CMD(op) ((op) == O_DSYNC ? IOCB_CMD_FDSYNC : IOCB_CMD_FSYNC)
+
+EXPORT int aio_read(struct aiocb *cb) { PAIO_SUBMIT(AIO_READ, IOCB_CMD_PREAD, REAL(aio_read)(cb)); }
+EXPORT int aio_read64(struct aiocb64 *cb) { PAIO_SUBMIT(AIO_READ, IOCB_CMD_PREAD, REAL(aio_read64)(cb)); }
+EXPORT int aio_write(struct aiocb *cb) { PAIO_SUBMIT(AIO_WRITE, IOCB_CMD_PWRITE, REAL(aio_write)(cb)); }
+EXPORT int aio_write64(struct aiocb64 *cb) { PAIO_SUBMIT(AIO_WRITE, IOCB_CMD_PWRITE, REAL(aio_write64)(cb)); }
+EXPORT int aio_fsync(int op, struct aiocb *cb) { PAIO_SUBMIT(AIO_FSYNC, PAIO_SYNC_CMD(op), REAL(aio_fsync)(op, cb)); }
+EXPORT int aio_fsync64(int op, struct aiocb64 *cb) { PAIO_SUBMIT(AIO_FSYNC, PAIO_SYNC_CMD(op), REAL(aio_fsync64)(op, cb)); }
+
+/* 0 (done), an error number (failed) or EINPROGRESS; done, the bytes are
+ * in the block (what aio_return will give). */
+#define PAIO_ERROR(call)                                                            \
+	int r = call;                                                               \
+	if (r >= 0 && r != EINPROGRESS) {                                           \
+		int e = errno;                                                      \
+		aio_done(cb, r == 0 ? (int64_t)cb->__return_value : -(int64_t)r);  \
+		errno = e;                                                          \
+	}                                                                           \
+	return r
+
+EXPORT int aio_error(const struct aiocb *cb) { PAIO_ERROR(REAL(aio_error)(cb)); }
+EXPORT int aio_error64(const struct aiocb64 *cb) { PAIO_ERROR(REAL(aio_error64)(cb)); }
+
+#define PAIO_RETURN(call)                                                           \
+	ssize_t r = call;                                                           \
+	int e = errno;                                                              \
+	aio_done(cb, r >= 0 ? (int64_t)r : -(int64_t)e);                            \
+	errno = e;                                                                  \
+	return r
+
+EXPORT ssize_t aio_return(struct aiocb *cb) { PAIO_RETURN(REAL(aio_return)(cb)); }
+EXPORT ssize_t aio_return64(struct aiocb64 *cb) { PAIO_RETURN(REAL(aio_return64)(cb)); }
 
 EXPORT int io_destroy(aio_context_t ctx)
 {

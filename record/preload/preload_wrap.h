@@ -7,15 +7,17 @@
  * preload_wrap.c turns it into the real-function pointers (declare) and
  * their lookup (resolve); adding a function is one line here and one
  * wrapper body. OP is UNKNOWN for functions wrapped for bookkeeping only
- * (exec, exit, signals) and for Linux AIO (libaio's io_submit, ...: the
- * requests are recorded as aio_read, aio_write or aio_fsync when they
- * are reaped; see preload_aio.h). PRELOAD_COMPAT lists glibc symbols that only
+ * (exec, exit, signals) and for asynchronous I/O (libaio's io_submit,
+ * POSIX aio_read, ...: the requests are recorded as aio_read, aio_write
+ * or aio_fsync when they are reaped; see preload_aio.h). PRELOAD_COMPAT
+ * lists glibc symbols that only
  * exist with an old version (the __xstat family, removed from the API in
  * glibc 2.33 but still called by older binaries).
  */
 #ifndef IOREC_PRELOAD_WRAP_H
 #define IOREC_PRELOAD_WRAP_H
 
+#include <aio.h>
 #include <dirent.h>
 #include <linux/aio_abi.h>
 #include <signal.h>
@@ -107,6 +109,16 @@
 	X(io_submit, UNKNOWN, int, (aio_context_t ctx, long nr, struct iocb **cbs)) \
 	X(io_getevents, UNKNOWN, int, (aio_context_t ctx, long min_nr, long nr, struct io_event *evs, struct timespec *timeout)) \
 	X(io_destroy, UNKNOWN, int, (aio_context_t ctx))                             \
+	X(aio_read, UNKNOWN, int, (struct aiocb *cb))                                \
+	X(aio_read64, UNKNOWN, int, (struct aiocb64 *cb))                            \
+	X(aio_write, UNKNOWN, int, (struct aiocb *cb))                               \
+	X(aio_write64, UNKNOWN, int, (struct aiocb64 *cb))                           \
+	X(aio_fsync, UNKNOWN, int, (int op, struct aiocb *cb))                       \
+	X(aio_fsync64, UNKNOWN, int, (int op, struct aiocb64 *cb))                   \
+	X(aio_error, UNKNOWN, int, (const struct aiocb *cb))                         \
+	X(aio_error64, UNKNOWN, int, (const struct aiocb64 *cb))                     \
+	X(aio_return, UNKNOWN, ssize_t, (struct aiocb *cb))                          \
+	X(aio_return64, UNKNOWN, ssize_t, (struct aiocb64 *cb))                      \
 	X(mmap, MMAP, void *, (void *addr, size_t len, int prot, int fl, int fd, off_t off)) \
 	X(mmap64, MMAP, void *, (void *addr, size_t len, int prot, int fl, int fd, off_t off)) \
 	X(munmap, MUNMAP, int, (void *addr, size_t len))                             \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fio (psync and libaio engines) under the preload library, as threads
+# fio (psync, libaio and posixaio engines) under the preload library, as threads
 # and as processes: the pread/pwrite calls (aio_read/aio_write requests)
 # on the data files in the trace equal the read/write ops and bytes of
 # fio's own JSON report.
@@ -33,6 +33,12 @@ check_fio processes pread pwrite
 # Linux AIO: each request is one event when fio reaps it
 check_fio "libaio threads" aio_read aio_write --thread --ioengine=libaio --iodepth=8
 check_fio "libaio processes" aio_read aio_write --ioengine=libaio --iodepth=16 --iodepth_batch_submit=4
+# POSIX AIO (glibc's threads call the kernel unseen): from aio_read/
+# aio_write/aio_fsync to the aio_error that reports the request done
+check_fio posixaio aio_read aio_write --ioengine=posixaio --iodepth=8 --fsync=8
+expect_eq "posixaio: fsyncs" \
+	"$(awk -v d="$WORK/data/" '$1 == "ev" && index($11, d) == 1 && $5 == "aio_fsync" { n++ } END { print n + 0 }' stats)" \
+	"$(jq '[.jobs[].sync.total_ios] | add' fio.json)"
 
 # An AIO event lasts from io_submit to the io_getevents that reaped it:
 # what fio reports as its latency (from the device, where it is long
