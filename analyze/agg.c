@@ -462,6 +462,10 @@ static int64_t new_file(struct agg *a, const char *path, char *owned, uint32_t t
 	int64_t idx;
 	while ((idx = hmap_get(&a->path_map, h, n)) >= 0) {
 		if (strcmp(a->files[idx].path, path) == 0) {
+			/* one path, several ids (seen before it existed, then
+			 * opened): the known type wins */
+			if (a->files[idx].type == IOT_FT_UNKNOWN)
+				a->files[idx].type = type;
 			free(owned);
 			return idx;
 		}

@@ -278,6 +278,39 @@ START_TEST(agg_pid_reuse_is_two_processes)
 }
 END_TEST
 
+/* A path seen first without its inode (a stat that failed before the
+ * file was created) and then opened is two file ids, one row: its type
+ * is the one the open learned, whichever aggregator saw which id. */
+START_TEST(agg_file_type_known_wins)
+{
+	char path[] = "/tmp/check_analyze_XXXXXX";
+	tmp_trace_name(path);
+	iot_writer *w;
+	ck_assert_int_eq(iot_writer_open(&w, path, NULL), 0);
+	struct iot_file f = { .id = 1, .path = "/made", .type = IOT_FT_UNKNOWN };
+	iot_writer_add_file(w, &f);
+	f = (struct iot_file){ .id = 2, .path = "/made", .type = IOT_FT_REG, .dev = 5, .ino = 9 };
+	iot_writer_add_file(w, &f);
+	for (uint64_t i = 0; i < 300; i++) {
+		struct iot_io_event e = mkev(i);
+		e.file_id = i < 100 ? 1 : 2; /* ts 1000 + 10 i: id 1 before 2000 */
+		ck_assert_int_eq(iot_writer_add_io(w, &e), 0);
+	}
+	ck_assert_int_eq(iot_writer_close(w), 0);
+	iot_reader *r;
+	ck_assert_int_eq(iot_reader_open(&r, path, NULL), 0);
+	struct agg *all = agg_new(NULL), *a = agg_new(NULL), *b = agg_new(NULL);
+	feed_split(r, all, a, b, after_2000);
+	for (int m = 0; m < 2; m++) {
+		struct agg *x = m ? a : all;
+		ck_assert_uint_eq(agg_file_count(x), 1);
+		ck_assert_uint_eq(agg_file(x, 0)->type, IOT_FT_REG);
+		ck_assert_uint_eq(agg_file(x, 0)->st.ops, 300);
+	}
+	free_split(r, path, all, a, b);
+}
+END_TEST
+
 START_TEST(jobid_decode)
 {
 	struct jobs_id id;
@@ -443,6 +476,7 @@ int main(void)
 	tcase_add_test(tc, stats_merge_is_exact);
 	tcase_add_test(tc, agg_merge_is_exact);
 	tcase_add_test(tc, agg_pid_reuse_is_two_processes);
+	tcase_add_test(tc, agg_file_type_known_wins);
 	tcase_add_test(tc, jobid_decode);
 	tcase_add_test(tc, jobs_deltas);
 	tcase_add_test(tc, iostat_wrap_and_reattach);
