@@ -458,6 +458,27 @@ static const char *fd_path(int fd, char *buf, size_t len)
 	return buf;
 }
 
+/* The process has an io_uring (its descriptor is seen when the rings
+ * are mapped): its requests bypass every wrapper, so iorec is told
+ * through a marker file in the spool, once per process. */
+static void note_uring(void)
+{
+	char marker[PATH_MAX], comm[17] = "";
+	static pid_t noted; /* a fork child notes its own */
+
+	if (noted == rt.pid)
+		return;
+	noted = rt.pid;
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	snprintf(marker, sizeof(marker), "%s/%s%d.txt", rt.spool, PRELOAD_URING_PREFIX, (int)getpid());
+	int fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		ssize_t unused = write(fd, comm, strlen(comm));
+		(void)unused;
+		close(fd);
+	}
+}
+
 /* Learn a descriptor: type, file id (FILE record on first sight),
  * position. path may be NULL (then /proc/self/fd tells). */
 static struct preload_ofd *fd_learn(struct preload_ring *r, int fd, int dirfd,
@@ -484,6 +505,8 @@ static struct preload_ofd *fd_learn(struct preload_ring *r, int fd, int dirfd,
 	int wanted = path_wanted(p);
 	if (is_new && wanted)
 		emit_file(r, id, st.st_dev, st.st_ino, ftype, p ? p : "?");
+	if (is_new && p && strcmp(p, PRELOAD_URING_PATH) == 0)
+		note_uring();
 	if (seekable)
 		pos = just_opened ? ((oflags & O_APPEND) ? -1 : 0) : lseek(fd, 0, SEEK_CUR);
 	if (pos < 0)

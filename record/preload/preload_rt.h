@@ -42,6 +42,10 @@
 #define PRELOAD_SHARD_OPEN_SUFFIX ".open"
 #define PRELOAD_SHARD_DONE_SUFFIX ".iotr"
 #define PRELOAD_STATIC_PREFIX "static-"
+/* "uring-PID.txt" (content: the command name): the process set up an
+ * io_uring, whose requests LD_PRELOAD cannot see; iorec says so. */
+#define PRELOAD_URING_PREFIX "uring-"
+#define PRELOAD_URING_PATH "anon_inode:[io_uring]"
 
 /* Short processes share one file. A process keeps its shard in memory
  * until, at a drain, it is PRELOAD_AGE_NS old or holds PRELOAD_MEM_BYTES;

@@ -24,6 +24,8 @@ struct preload_state {
 	pid_t target;
 	char statics[8][PATH_MAX];  /* messages already given */
 	unsigned nstatic;
+	char urings[8][17];         /* io_uring users already named */
+	unsigned nuring, nuring_pids;
 	struct preload_merge_stats st;
 };
 
@@ -47,7 +49,31 @@ static void report_static(struct preload_state *s, struct iorec_ctx *ctx, const 
 	iot_writer_set_meta(ctx->w, key, ctx->cfg->anonymize ? msg : why);
 }
 
-/* Static-binary markers left by the library's exec wrapper. */
+/* A process that set up an io_uring: said once per command name (the
+ * trace lists every pid). */
+static void report_uring(struct preload_state *s, struct iorec_ctx *ctx, const char *pid,
+			 const char *comm)
+{
+	char key[64];
+	int seen = 0;
+
+	for (unsigned i = 0; i < s->nuring && !seen; i++)
+		seen = strncmp(s->urings[i], comm, 16) == 0;
+	if (!seen) {
+		if (s->nuring < sizeof(s->urings) / sizeof(s->urings[0]))
+			snprintf(s->urings[s->nuring++], sizeof(s->urings[0]), "%.16s", comm);
+		iorec_report(ctx, "preload",
+			     "%s (pid %s) submits I/O through io_uring, which LD_PRELOAD cannot see: "
+			     "those reads and writes are not in the trace (use -s ebpf as root)",
+			     comm, pid);
+	}
+	snprintf(key, sizeof(key), "source.preload.io_uring.%u", s->nuring_pids++);
+	iot_writer_set_metaf(ctx->w, key, "%s %s", pid, comm);
+}
+
+/* Markers left by the library: static binaries it was asked to exec
+ * ("static-PID-N.txt": the program), processes with an io_uring
+ * ("uring-PID.txt": the command name). */
 static void report_markers(struct preload_state *s, struct iorec_ctx *ctx)
 {
 	DIR *d = opendir(s->spool);
@@ -56,20 +82,27 @@ static void report_markers(struct preload_state *s, struct iorec_ctx *ctx)
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		char path[PATH_MAX], exe[PATH_MAX], why[PATH_MAX + 256];
-		if (strncmp(de->d_name, PRELOAD_STATIC_PREFIX, strlen(PRELOAD_STATIC_PREFIX)) != 0)
+		char path[PATH_MAX], text[PATH_MAX], why[PATH_MAX + 256];
+		int is_static = !strncmp(de->d_name, PRELOAD_STATIC_PREFIX, strlen(PRELOAD_STATIC_PREFIX));
+		int is_uring = !strncmp(de->d_name, PRELOAD_URING_PREFIX, strlen(PRELOAD_URING_PREFIX));
+		if (!is_static && !is_uring)
 			continue;
 		snprintf(path, sizeof(path), "%.*s/%.200s", PATH_MAX - 256, s->spool, de->d_name);
 		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		ssize_t n = fd >= 0 ? read(fd, exe, sizeof(exe) - 1) : -1;
+		ssize_t n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
 		if (fd >= 0)
 			close(fd);
 		unlink(path);
-		if (n <= 0)
+		if (n < 0)
 			continue;
-		exe[n] = 0;
-		if (preload_check_interposable(exe, why, sizeof(why)) == 0)
-			report_static(s, ctx, exe, why);
+		text[n] = 0;
+		if (is_uring) {
+			char pid[16];
+			snprintf(pid, sizeof(pid), "%.*s", (int)strcspn(de->d_name + 6, "."), de->d_name + 6);
+			report_uring(s, ctx, pid, n > 0 ? text : "?");
+		} else if (n > 0 && preload_check_interposable(text, why, sizeof(why)) == 0) {
+			report_static(s, ctx, text, why);
+		}
 	}
 	closedir(d);
 }

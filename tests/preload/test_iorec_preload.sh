@@ -62,6 +62,29 @@ if [[ $(id -u) == 0 ]]; then
 	expect_eq "as the sudo user: bytes read" "$(ev_sum "$WORK/in.bin" 'read|copy_file_range' | cut -d' ' -f2)" 1000000
 fi
 
+# io_uring requests bypass every wrapper: a process that sets a ring up
+# is named, once per command, and each such pid is in the metadata; a
+# psync job is not.
+uring_fio() { # engine
+	fio --name=u --filename="$WORK/u.dat" --size=1m --rw=randread --bs=4k --numjobs=2 \
+		--ioengine="$1" --output-format=json >/dev/null
+}
+if command -v fio >/dev/null && uring_fio io_uring 2>/dev/null; then
+	"$IOREC" -s preload -o ur.iotr -- bash -c "$(declare -f uring_fio); WORK=$WORK; uring_fio io_uring" \
+		2>ur.err || fail "fio io_uring under iorec: $(cat ur.err)"
+	expect_eq "io_uring messages (once per command)" \
+		"$(grep -c '^iorec: preload: fio (pid [0-9]*) submits I/O through io_uring' ur.err)" 1
+	expect_eq "io_uring pids in the metadata" \
+		"$("$BIN/ioanalyze" info ur.iotr | grep -c 'source.preload.io_uring.[0-9]* *[0-9]* fio$')" 2
+	"$IOREC" -s preload -o ps.iotr -- bash -c "$(declare -f uring_fio); WORK=$WORK; uring_fio psync" \
+		2>ps.err || fail "fio psync under iorec: $(cat ps.err)"
+	grep -q io_uring ps.err && fail "io_uring named for a psync job: $(cat ps.err)"
+	[[ -z $(ls -A "$TMPDIR") ]] || fail "spool left behind: $(ls -A "$TMPDIR")"
+	echo "ok: io_uring users named"
+else
+	echo "skip: fio with io_uring is not available here"
+fi
+
 # A statically linked COMMAND, and one started by a traced shell.
 printf '#include <stdio.h>\nint main(void) { puts("static"); return 4; }\n' >st.c
 if ! ${CC:-cc} -static -o st st.c 2>/dev/null; then
