@@ -614,6 +614,25 @@ static int64_t call_offset(struct preload_ofd *o, const struct preload_call *c, 
 	return off;
 }
 
+void preload_fd_setfl(int fd, int flags)
+{
+	const uint32_t settable = O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK;
+	struct preload_ofd *o = fd >= 0 ? preload_fd_get(fd) : NULL;
+	int saved = preload_tls.guard;
+
+	if (!o)
+		return;
+	uint32_t was = o->oflags;
+	o->oflags = (was & ~settable) | ((uint32_t)flags & settable);
+	if ((was & O_APPEND) && !(flags & O_APPEND) && o->seekable) {
+		/* appends moved the position unseen: ask once */
+		preload_tls.guard = PRELOAD_GUARD_BUSY;
+		off_t pos = lseek(fd, 0, SEEK_CUR);
+		preload_tls.guard = saved;
+		atomic_store(&o->offset, pos < 0 ? -1 : pos);
+	}
+}
+
 /* Descriptor table after close and dup calls. */
 static void fd_update(const struct preload_call *c)
 {

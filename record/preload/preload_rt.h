@@ -206,6 +206,10 @@ static inline int *preload_errno(void)
 	return p;
 }
 
+/* fcntl(fd, F_SETFL, flags) succeeded: O_APPEND, O_DIRECT, ... of the
+ * open file description change (offsets of appends are then unknown). */
+void preload_fd_setfl(int fd, int flags);
+
 /* In a vfork child (our memory, another pid)? Costs a getpid(). */
 int preload_in_vfork_child(void);
 

@@ -567,13 +567,23 @@ EXPORT int dup(int fd) { DUP_BODY(DUP, 0, -1, REAL(dup)(fd)); }
 EXPORT int dup2(int fd, int newfd) { DUP_BODY(DUP2, 0, newfd, REAL(dup2)(fd, newfd)); }
 EXPORT int dup3(int fd, int newfd, int fl) { DUP_BODY(DUP3, fl, newfd, REAL(dup3)(fd, newfd, fl)); }
 
-/* Only F_DUPFD* is recorded: it makes a descriptor. */
+/* Only F_DUPFD* is recorded: it makes a descriptor. F_SETFL is followed
+ * (it can switch O_APPEND and O_DIRECT on and off). */
 #define FCNTL_BODY(sym)                                                             \
 	va_list ap;                                                                 \
 	va_start(ap, cmd);                                                          \
 	void *arg = va_arg(ap, void *);                                             \
 	va_end(ap);                                                                 \
 	HIDE_SHARD_FD(fd);                                                          \
+	if (cmd == F_SETFL) { /* O_APPEND, O_DIRECT: how offsets go */              \
+		int r = REAL(sym)(fd, cmd, arg);                                    \
+		if (r == 0 && preload_want()) {                                     \
+			int e = errno;                                              \
+			preload_fd_setfl(fd, (int)(intptr_t)arg);                   \
+			errno = e;                                                  \
+		}                                                                   \
+		return r;                                                           \
+	}                                                                           \
 	if ((cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC) || !preload_want())          \
 		return REAL(sym)(fd, cmd, arg);                                     \
 	uint64_t t0 = preload_now();                                                \

@@ -108,6 +108,37 @@ expect_eq "read/write: op offset size result flags" "$(awk -v p="$WORK/flags.out
 expect_eq "pipe: op offset size result flags" "$(awk '$1 == "ev" && $11 ~ /^pipe:/ && $8 == 5 {printf "%s:%s:%s:%s:%s ", $5, $7, $8, $9, $10}' stats)" \
 	"write:-1:5:5:0 read:-1:5:5:0 "
 
+# O_APPEND and O_DIRECT switched by fcntl(F_SETFL) on an open file: the
+# appended write's offset is unknown, the position is known again once
+# O_APPEND is off, and the O_DIRECT read has the DIRECT flag (4) where
+# the file system has O_DIRECT.
+cat >setfl.py <<'PY'
+import fcntl, mmap, os, sys
+p = sys.argv[1]
+fd = os.open(p, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+os.write(fd, b"a" * 4096)
+fl = fcntl.fcntl(fd, fcntl.F_GETFL)
+fcntl.fcntl(fd, fcntl.F_SETFL, fl | os.O_APPEND)
+os.lseek(fd, 0, os.SEEK_SET)
+os.write(fd, b"b" * 4096)            # at 4096, not 0
+fcntl.fcntl(fd, fcntl.F_SETFL, fl)
+os.write(fd, b"c" * 4096)            # at 8192: the position is known again
+try:
+    fcntl.fcntl(fd, fcntl.F_SETFL, fl | os.O_DIRECT)
+    direct = True
+except OSError:
+    direct = False
+buf = mmap.mmap(-1, 4096)             # page aligned, for O_DIRECT
+os.preadv(fd, [buf], 0)
+print("direct" if direct else "buffered")
+PY
+mode=$(traced python3 setfl.py "$WORK/setfl.out") || fail "setfl.py failed"
+merge --dump
+dflag=$([[ $mode == direct ]] && echo 4 || echo 0)
+expect_eq "F_SETFL: op offset size result flags ($mode)" \
+	"$(awk -v p="$WORK/setfl.out" '$1 == "ev" && $11 == p && $5 ~ /^(write|preadv2?)$/ {printf "%s:%s:%s:%s:%s ", $5, $7, $8, $9, $10}' stats)" \
+	"write:0:4096:4096:0 write:-1:4096:4096:1 write:8192:4096:4096:0 preadv2:0:4096:4096:$dflag "
+
 # mmap of a file, and its munmap named after the file (malloc's
 # anonymous munmaps are not recorded).
 cat >mm.py <<'PY'
