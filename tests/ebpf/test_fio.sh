@@ -46,14 +46,18 @@ run_fio io_uring_fixed io_uring io_uring_read io_uring_write --registerfiles=1 -
 # SQPOLL: a kernel thread of the process submits (made by create_io_thread,
 # which the fork tracepoint does not see)
 run_fio io_uring_sqpoll io_uring io_uring_read io_uring_write --sqthread_poll=1
-# --syscalls with an io_uring op: only those requests
-mkdir -p "$WORK/uw"
-record "$WORK/uw.iotr" --syscalls io_uring_write -- fio --name=t --directory="$WORK/uw" \
-	--ioengine=io_uring --rw=randrw --bs=4k --size=1M --iodepth=4 --randseed=3 \
-	--output-format=json --output="$WORK/uw.json" >/dev/null || fail "fio --syscalls io_uring_write"
-check "--syscalls io_uring_write: ops recorded" \
-	"$(events "$WORK/uw.iotr" | awk -F'\t' '$1=="IO" {print $2}' | sort | uniq -c | awk '{print $2, $1}')" \
-	"io_uring_write $(jq '[.jobs[].write.total_ios] | add' "$WORK/uw.json")"
+# --syscalls with one asynchronous op: only those requests
+only_op() { # name engine op fio-direction
+	local name=$1 engine=$2 op=$3 dir=$4
+	mkdir -p "$WORK/$name"
+	record "$WORK/$name.iotr" --syscalls "$op" -- fio --name=t --directory="$WORK/$name" \
+		--ioengine="$engine" --rw=randrw --bs=4k --size=1M --iodepth=4 --randseed=3 \
+		--output-format=json --output="$WORK/$name.json" >/dev/null || fail "fio --syscalls $op"
+	check "--syscalls $op: ops recorded" \
+		"$(events "$WORK/$name.iotr" | awk -F'\t' '$1=="IO" {print $2}' | sort | uniq -c | awk '{print $2, $1}')" \
+		"$op $(jq "[.jobs[].$dir.total_ios] | add" "$WORK/$name.json")"
+}
+only_op uw io_uring io_uring_write write
 
 # Linux AIO (libaio): requests queued by io_submit, one event each when
 # io_getevents reaps it; as threads, and as processes submitting batches
@@ -72,14 +76,7 @@ if dd if=/dev/zero of="$WORK/lat/probe" bs=4k count=1 oflag=direct 2>/dev/null; 
 		fail "libaio O_DIRECT: mean latency $got ns in the trace, fio says $want ns"
 	echo "ok: libaio O_DIRECT mean latency $got ns, fio $want ns"
 fi
-# --syscalls aio_read: only those requests
-mkdir -p "$WORK/ar"
-record "$WORK/ar.iotr" --syscalls aio_read -- fio --name=t --directory="$WORK/ar" \
-	--ioengine=libaio --rw=randrw --bs=4k --size=1M --iodepth=4 --randseed=3 \
-	--output-format=json --output="$WORK/ar.json" >/dev/null || fail "fio --syscalls aio_read"
-check "--syscalls aio_read: ops recorded" \
-	"$(events "$WORK/ar.iotr" | awk -F'\t' '$1=="IO" {print $2}' | sort | uniq -c | awk '{print $2, $1}')" \
-	"aio_read $(jq '[.jobs[].read.total_ios] | add' "$WORK/ar.json")"
+only_op ar libaio aio_read read
 
 # io_uring events carry their source, the file's offset and the latency
 awk -F'\t' '$1=="IO" && $2 ~ /^io_uring_(read|write)$/ && ($9 != "io_uring" || $6 < 0 || $6 % 4096 || $7 != 4096)' \
