@@ -7,11 +7,13 @@
 
 #include "record/options.h"
 #include "record/recorder.h"
+#include "record/salvage.h"
 
 static const char help_text[] =
 	"Usage: iorec [OPTIONS] -- COMMAND [ARG...]\n"
 	"       iorec [OPTIONS] --all [--duration SEC]\n"
 	"       iorec --check\n"
+	"       iorec --salvage [-o FILE] TRACE|SPOOL...\n"
 	"\n"
 	"Record the I/O of COMMAND (and its children) into one .iotr trace file,\n"
 	"then exit with COMMAND's exit status (128+N if signal N killed it).\n"
@@ -50,6 +52,10 @@ static const char help_text[] =
 	"\n"
 	"Other:\n"
 	"      --check             tell which sources can run here, and why not\n"
+	"      --salvage PATH...   finish a recording that was killed: PATHs are what it\n"
+	"                          left, its trace (.FILE.tmp.PID.XXXXXXXX, or FILE) and\n"
+	"                          its spool ($TMPDIR/iorec-spool-PID-*, found by itself);\n"
+	"                          writes FILE (or -o) with every complete chunk and shard\n"
 	"  -q, --quiet             no messages except errors\n"
 	"  -v, --verbose           more messages\n"
 	"  -h, --help              this text\n"
@@ -115,6 +121,8 @@ int main(int argc, char **argv)
 		code = 0;
 	} else if (o.check) {
 		code = iorec_check(&o);
+	} else if (o.salvage) {
+		code = iorec_salvage(&o);
 	} else {
 		code = iorec_record(&o, argc, argv);
 	}

@@ -27,6 +27,7 @@ enum {
 	OPT_DURATION,
 	OPT_VERSION,
 	OPT_CHECK,
+	OPT_SALVAGE,
 };
 
 static const struct option long_opts[] = {
@@ -52,6 +53,7 @@ static const struct option long_opts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"check", no_argument, NULL, OPT_CHECK},
+	{"salvage", no_argument, NULL, OPT_SALVAGE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -253,6 +255,9 @@ static int parse_one(int opt, const char *arg, const char *optname,
 	case OPT_CHECK:
 		o->check = 1;
 		return 0;
+	case OPT_SALVAGE:
+		o->salvage = 1;
+		return 0;
 	default:
 		return usage_err(err, errlen, "internal: option %d", opt);
 	}
@@ -303,8 +308,8 @@ int iorec_options_parse(int argc, char **argv, struct iorec_options *o, char *er
 	o->command = argv + optind;
 	o->ncommand = argc - optind;
 	c->command = o->ncommand > 0 ? o->command : NULL;
-	if (o->help || o->version || o->check)
-		return 0;
+	if (o->help || o->version || o->check || o->salvage)
+		return 0; /* --salvage: the paths are checked by iorec_salvage() */
 	if (c->all && o->ncommand > 0)
 		return usage_err(err, errlen, "--all records the whole node: give either --all or a COMMAND, not both");
 	if (!c->all && o->ncommand == 0)

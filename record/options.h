@@ -11,6 +11,7 @@ struct iorec_options {
 	const char *output;      /* -o, NULL = iorec-HOST-DATE-TIME.iotr */
 	int force;               /* --force */
 	int check;               /* --check */
+	int salvage;             /* --salvage: command holds the paths */
 	int help, version;
 	const char *sources_arg; /* -s LIST, NULL = default selection */
 	char **command;          /* COMMAND and its arguments, NULL-terminated */

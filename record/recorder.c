@@ -911,9 +911,16 @@ static int make_spool(struct iorec_recorder *r)
 	return 0;
 }
 
+/* Empty unless the recording stopped at once (a second signal) before
+ * every shard was merged: those are kept for iorec --salvage. */
 static void remove_spool(struct iorec_recorder *r)
 {
-	if (r->spool[0] && rmdir(r->spool) < 0 && errno != ENOENT)
+	if (!r->spool[0] || rmdir(r->spool) == 0 || errno == ENOENT)
+		return;
+	if (errno == ENOTEMPTY || errno == EEXIST)
+		fprintf(stderr, "iorec: the shards not merged yet are kept in %s; 'iorec --salvage %s "
+			"%s' adds them to the trace\n", r->spool, r->output, r->spool);
+	else
 		fprintf(stderr, "iorec: %s: %s (shards left there)\n", r->spool, strerror(errno));
 }
 

@@ -390,6 +390,37 @@ static ssize_t read_batch(int fd, int all, struct preload_merge_stats *st, uint8
 	return (ssize_t)pos;
 }
 
+/* The batch file's merged offset, kept in the spool (see
+ * PRELOAD_BATCH_DONE_NAME): read when a merge starts from nothing (a
+ * salvage), written after every merge. */
+static uint64_t batch_done_read(const char *spool)
+{
+	char path[PATH_MAX], text[32] = "";
+	int fd;
+
+	snprintf(path, sizeof(path), "%.*s/%s", PATH_MAX - 32, spool, PRELOAD_BATCH_DONE_NAME);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return 0;
+	ssize_t n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	text[n > 0 ? n : 0] = 0;
+	return strtoull(text, NULL, 10);
+}
+
+static void batch_done_write(const char *spool, uint64_t off)
+{
+	char path[PATH_MAX], text[32];
+	int fd, n = snprintf(text, sizeof(text), "%020llu\n", (unsigned long long)off);
+
+	snprintf(path, sizeof(path), "%.*s/%s", PATH_MAX - 32, spool, PRELOAD_BATCH_DONE_NAME);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+		return;
+	/* one fixed-width write: never seen half old, half new */
+	if (pwrite(fd, text, (size_t)n, 0) != n)
+		unlink(path); /* better none than a wrong one */
+	close(fd);
+}
+
 int preload_merge_spool(iot_writer *w, const char *spool, int all, struct preload_merge_stats *st,
 			preload_path_fn anon, void *anon_arg)
 {
@@ -401,6 +432,9 @@ int preload_merge_spool(iot_writer *w, const char *spool, int all, struct preloa
 
 	snprintf(batch, sizeof(batch), "%.*s/%s", PATH_MAX - 16, spool, PRELOAD_BATCH_NAME);
 	if (rc == 0 && (bfd = open(batch, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) >= 0 &&
+	    st->batch_read == 0 && (st->batch_read = batch_done_read(spool)) > 0)
+		st->batch_freed = st->batch_read; /* a salvage: the rest of a recording's merge */
+	if (rc == 0 && bfd >= 0 &&
 	    (used = read_batch(bfd, all, st, &buf, &l)) < 0)
 		rc = (int)used;
 	if (rc == 0 && l.n)
@@ -422,15 +456,25 @@ int preload_merge_spool(iot_writer *w, const char *spool, int all, struct preloa
 	if (rc == 0 && bfd >= 0) {
 		st->batch_read += (uint64_t)used;
 		if (all) {
+			char done[PATH_MAX];
+			snprintf(done, sizeof(done), "%.*s/%s", PATH_MAX - 32, spool,
+				 PRELOAD_BATCH_DONE_NAME);
 			unlink(batch);
-		} else if (st->batch_read - st->batch_freed >= (1u << 20)) {
-			/* give the merged part's blocks back; the file keeps its
-			 * size and offsets (file systems without holes keep all) */
-			uint64_t upto = st->batch_read & ~(uint64_t)4095;
-			if (fallocate(bfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)upto) == 0)
-				st->batch_freed = upto;
-			else
-				st->batch_freed = st->batch_read; /* not again for the next MiB */
+			unlink(done);
+		} else {
+			if (used > 0)
+				batch_done_write(spool, st->batch_read);
+			if (st->batch_read - st->batch_freed >= (1u << 20)) {
+				/* give the merged part's blocks back; the file keeps
+				 * its size and offsets (file systems without holes
+				 * keep all) */
+				uint64_t upto = st->batch_read & ~(uint64_t)4095;
+				if (fallocate(bfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+					      (off_t)upto) == 0)
+					st->batch_freed = upto;
+				else
+					st->batch_freed = st->batch_read; /* not again for the next MiB */
+			}
 		}
 	}
 	if (bfd >= 0)

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# iorec --salvage: a recording cut short loses nothing that reached the
+# disk. iorec killed with SIGKILL leaves its trace under a temporary name
+# and the shards it had not merged in its spool; a second ^C leaves the
+# trace without an index and keeps the spool. Salvaged, every event is
+# there exactly once: short processes' batch frames that iorec had
+# merged are not merged again, those it had not are.
+source "$(dirname "$0")/lib.sh"
+IOREC=$BIN/iorec
+[[ -x $IOREC ]] || fail "missing $IOREC"
+cd "$WORK" || exit 1
+export TMPDIR=$WORK/tmp
+mkdir "$TMPDIR"
+printf 'abcdefgh' >in.txt
+# writes N lines 10 ms apart to $1, ignoring SIGINT, then touches $1.done
+cat >slow.py <<'PY'
+import os, signal, sys, time
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+with open(sys.argv[1], "w") as f:
+    for i in range(int(sys.argv[2])):
+        f.write("line %04d\n" % i)
+        f.flush()
+        time.sleep(0.01)
+open(sys.argv[1] + ".done", "w").close()
+PY
+wait_for() { # file: up to 20 s
+	for ((i = 0; i < 200; i++)); do [[ -e $1 ]] && return 0; sleep 0.1; done
+	fail "$1 never appeared"
+}
+reads_of() { # trace path -> "reads writes" on path
+	"$BIN/ioanalyze" summary -f json --by file --top 0 "$1" |
+		jq -r --arg p "$2" '[.files[] | select(.path == $p)] | if length == 0 then "0 0" else "\(.[0].read_ops) \(.[0].write_ops)" end'
+}
+
+# 1. SIGKILL: 60 cats (batch frames iorec merges within its first
+# second), a 3 s python (a shard of its own), 60 more cats after iorec
+# is gone (frames after the merged part of the batch file).
+script="for i in \$(seq 60); do cat in.txt >/dev/null; done; python3 slow.py $WORK/k.out 300; for i in \$(seq 60); do cat in.txt >/dev/null; done; touch $WORK/k.end"
+"$IOREC" -q -s preload -o k.iotr -- bash -c "$script" 2>/dev/null &
+rec=$!
+sleep 1.8
+kill -KILL $rec
+wait $rec 2>/dev/null
+wait_for "$WORK/k.end"
+sleep 0.3
+tmp=$(ls -A | grep '^\.k\.iotr\.tmp\.') || fail "no temporary trace left by the killed iorec"
+[[ -n $(ls "$TMPDIR") ]] || fail "no spool left by the killed iorec"
+expect_eq "reads of in.txt in the cut trace < 240" "$(( $(reads_of "$tmp" "$WORK/in.txt" | cut -d' ' -f1) < 240 ))" 1
+"$IOREC" --salvage "$tmp" 2>salvage.err || fail "--salvage failed: $(cat salvage.err)"
+grep -q "^iorec: salvage: using .*iorec-spool-$rec-" salvage.err || fail "spool not found: $(cat salvage.err)"
+[[ -f k.iotr ]] || fail "k.iotr not written"
+expect_eq "leftovers removed" "$(ls -A | grep -c '^\.k\.iotr\.tmp\.')$(ls -A "$TMPDIR")" "0"
+"$BIN/ioanalyze" info k.iotr >k.info || fail "ioanalyze info k.iotr"
+grep -q "integrity *clean" k.info || fail "salvaged trace not clean: $(cat k.info)"
+grep -q "rec.salvaged *yes" k.info || fail "no rec.salvaged in the metadata"
+# cat reads twice (its data, then end of file)
+expect_eq "reads of in.txt, once each" "$(reads_of k.iotr "$WORK/in.txt" | cut -d' ' -f1)" 240
+expect_eq "python's writes" "$(reads_of k.iotr "$WORK/k.out" | cut -d' ' -f2)" 300
+echo "ok: SIGKILL salvaged"
+
+# 2. A second SIGINT stops at once: the trace has no index, the spool
+# is kept and named; salvaged in place.
+"$IOREC" -s preload -o s.iotr -- python3 slow.py "$WORK/s.out" 250 2>stop.err &
+rec=$!
+sleep 1.2
+kill -INT $rec; sleep 0.05; kill -INT $rec
+wait $rec
+wait_for "$WORK/s.out.done"
+sleep 0.3
+spool=$(ls -d "$TMPDIR"/iorec-spool-$rec-*) || fail "spool not kept: $(cat stop.err)"
+grep -q "'iorec --salvage s.iotr $spool' adds them" stop.err || fail "no salvage hint: $(cat stop.err)"
+"$IOREC" -q --salvage s.iotr "$spool" || fail "in-place --salvage failed"
+expect_eq "python's writes after salvage in place" "$(reads_of s.iotr "$WORK/s.out" | cut -d' ' -f2)" 250
+[[ -z $(ls -A "$TMPDIR") ]] || fail "spool left: $(ls -A "$TMPDIR")"
+[[ -z $(ls -A | grep '^\..*\.salvage\.') ]] || fail "in-place leftovers: $(ls -A)"
+echo "ok: stopped at once, salvaged in place"
+
+# 3. What it refuses.
+"$IOREC" --salvage 2>e.err; rc=$?
+expect_eq "no paths: usage error" "$rc" 2
+cp k.iotr other.iotr
+"$IOREC" --salvage -o k.iotr other.iotr 2>e.err; rc=$?
+expect_eq "existing output: refused" "$rc" 1
+grep -q "k.iotr exists" e.err || fail "no 'exists' message: $(cat e.err)"
+"$IOREC" -q -s preload -o live.iotr -- python3 slow.py "$WORK/l.out" 150 &
+rec=$!
+sleep 0.5
+live=$(ls -A | grep '^\.live\.iotr\.tmp\.')
+"$IOREC" --salvage "$live" 2>e.err; rc=$?
+expect_eq "a live recording: refused" "$rc" 1
+grep -q "still recording" e.err || fail "no 'still recording' message: $(cat e.err)"
+wait $rec || fail "the live recording failed"
+[[ -f live.iotr ]] || fail "the live recording lost its trace"
+echo "salvage: all good"
