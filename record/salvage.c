@@ -108,11 +108,13 @@ static int add_input(struct salvage *s, const char *path, int spool)
 	}
 	in = &s->in[s->n++];
 	snprintf(in->path, sizeof(in->path), "%s", path);
+	for (size_t k = strlen(in->path); k > 1 && in->path[k - 1] == '/'; k--)
+		in->path[k - 1] = 0; /* "spool/" names the spool */
 	in->spool = spool;
 	if (spool)
-		in->leftover = (in->pid = spool_pid(path)) > 0;
+		in->leftover = (in->pid = spool_pid(in->path)) > 0;
 	else
-		in->leftover = temp_name(path, name, sizeof(name), &in->pid);
+		in->leftover = temp_name(in->path, name, sizeof(name), &in->pid);
 	if (in->pid && iorec_alive(in->pid)) {
 		fprintf(stderr, "iorec: --salvage: %s belongs to iorec pid %d, which is still "
 			"recording\n", path, (int)in->pid);

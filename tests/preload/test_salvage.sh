@@ -69,9 +69,9 @@ wait_for "$WORK/s.out.done"
 sleep 0.3
 spool=$(ls -d "$TMPDIR"/iorec-spool-$rec-*) || fail "spool not kept: $(cat stop.err)"
 grep -q "'iorec --salvage s.iotr $spool' adds them" stop.err || fail "no salvage hint: $(cat stop.err)"
-"$IOREC" -q --salvage s.iotr "$spool" || fail "in-place --salvage failed"
+"$IOREC" -q --salvage s.iotr "$spool/" || fail "in-place --salvage failed"
 expect_eq "python's writes after salvage in place" "$(reads_of s.iotr "$WORK/s.out" | cut -d' ' -f2)" 250
-[[ -z $(ls -A "$TMPDIR") ]] || fail "spool left: $(ls -A "$TMPDIR")"
+[[ -z $(ls -A "$TMPDIR") ]] || fail "spool left: $(ls -AR "$TMPDIR")"
 [[ -z $(ls -A | grep '^\..*\.salvage\.') ]] || fail "in-place leftovers: $(ls -A)"
 echo "ok: stopped at once, salvaged in place"
 
