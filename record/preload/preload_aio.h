@@ -13,7 +13,8 @@
  * The table is shared by the threads of a process (one may submit,
  * another reap), lock-free and bounded: a request that finds no room,
  * or that another thread reaps before io_submit has returned in the
- * submitting one, is not recorded (counted as lost).
+ * submitting one, is not recorded; io_getevents counts it as lost, so
+ * that recorded + lost is every request reaped.
  */
 #ifndef IOREC_PRELOAD_AIO_H
 #define IOREC_PRELOAD_AIO_H

@@ -650,20 +650,28 @@ EXPORT int io_submit(aio_context_t ctx, long nr, struct iocb **cbs)
 	struct preload_aio_req rq;
 
 	for (int i = 0; i < r; i++)
-		if (aio_request(cbs[i], t0, &rq) && !preload_aio_put(cbs[i], ctx, &rq))
-			preload_missed();
+		if (aio_request(cbs[i], t0, &rq))
+			preload_aio_put(cbs[i], ctx, &rq); /* no room: counted when reaped */
 	errno = e;
 	return r;
 }
 
 /* The request of block cb has ended for the application (result: bytes
- * or -errno): one event from its submission to now. */
-static void aio_done(const void *cb, int64_t result)
+ * or -errno): one event from its submission to now. Unknown ones were
+ * submitted before recording started, found the table full, or were
+ * reaped before their io_submit returned; each io_getevents result is
+ * a request that ended, so there they count as lost (count_unknown). */
+static void aio_done(const void *cb, int64_t result, int count_unknown)
 {
 	struct preload_aio_req rq;
 
-	if (!preload_aio_take(cb, &rq) || !preload_want())
-		return; /* submitted before recording, or unseen */
+	if (!preload_aio_take(cb, &rq)) {
+		if (count_unknown && preload_want())
+			preload_missed();
+		return;
+	}
+	if (!preload_want())
+		return;
 	struct preload_call c = {
 		.t0 = rq.t0, .op = rq.op, .fd = rq.fd,
 		.at = rq.op == IOT_OP_AIO_FSYNC ? PRELOAD_AT_NONE : PRELOAD_AT_GIVEN,
@@ -681,7 +689,7 @@ EXPORT int io_getevents(aio_context_t ctx, long min_nr, long nr, struct io_event
 	int e = errno;
 
 	for (int i = 0; i < r; i++)
-		aio_done((const void *)(uintptr_t)evs[i].obj, evs[i].res);
+		aio_done((const void *)(uintptr_t)evs[i].obj, evs[i].res, 1);
 	errno = e;
 	return r;
 }
@@ -727,7 +735,7 @@ EXPORT int aio_fsync64(int op, struct aiocb64 *cb) { PAIO_SUBMIT(AIO_FSYNC, PAIO
 	int r = call;                                                               \
 	if (r >= 0 && r != EINPROGRESS) {                                           \
 		int e = errno;                                                      \
-		aio_done(cb, r == 0 ? (int64_t)cb->__return_value : -(int64_t)r);  \
+		aio_done(cb, r == 0 ? (int64_t)cb->__return_value : -(int64_t)r, 0); \
 		errno = e;                                                          \
 	}                                                                           \
 	return r
@@ -738,7 +746,7 @@ EXPORT int aio_error64(const struct aiocb64 *cb) { PAIO_ERROR(REAL(aio_error64)(
 #define PAIO_RETURN(call)                                                           \
 	ssize_t r = call;                                                           \
 	int e = errno;                                                              \
-	aio_done(cb, r >= 0 ? (int64_t)r : -(int64_t)e);                            \
+	aio_done(cb, r >= 0 ? (int64_t)r : -(int64_t)e, 0);                         \
 	errno = e;                                                                  \
 	return r
 
