@@ -198,6 +198,25 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The preload spool's batch file ("batch", frames starting "IORECBF1",
+ * see record/preload/preload_rt.h; its merged start may be a hole of
+ * zeros): skipped, with the way to read it. */
+static int is_spool_batch(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	static const char zeros[8];
+	char magic[8];
+	int fd, ok;
+
+	if (strcmp(slash ? slash + 1 : path, "batch") != 0 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	ok = read(fd, magic, sizeof magic) == (ssize_t)sizeof magic &&
+	     (!memcmp(magic, "IORECBF1", 8) || !memcmp(magic, zeros, 8));
+	close(fd);
+	return ok;
+}
+
 static int open_dir(struct input_set *set, const char *path, input_msg_fn msg, void *ctx)
 {
 	struct iot_error e;
@@ -240,6 +259,12 @@ static int open_dir(struct input_set *set, const char *path, input_msg_fn msg, v
 			rc = open_dir(set, names[i], msg, ctx);
 		} else if (ends_with(names[i], ".iotr") || is_archive_name(names[i])) {
 			rc = open_file(set, names[i], msg, ctx);
+		} else if (is_spool_batch(names[i])) {
+			/* iorec's own format, not a trace: say how to get one */
+			set_err(&e, 0, "skipped: the batch file of an iorec spool (short processes' "
+				"shards); 'iorec --salvage -o FILE DIR' makes one trace of the spool", NULL);
+			msg(ctx, INPUT_NOTE, names[i], &e);
+			set->nskipped++;
 		} else {
 			set_err(&e, 0, "skipped: not a .iotr file or archive", NULL);
 			msg(ctx, INPUT_NOTE, names[i], &e);

@@ -69,6 +69,10 @@ wait_for "$WORK/s.out.done"
 sleep 0.3
 spool=$(ls -d "$TMPDIR"/iorec-spool-$rec-*) || fail "spool not kept: $(cat stop.err)"
 grep -q "'iorec --salvage s.iotr $spool' adds them" stop.err || fail "no salvage hint: $(cat stop.err)"
+# ioanalyze reads the spool's shard files, and says what to do with its batch file
+"$BIN/ioanalyze" info "$spool" >/dev/null 2>an.err
+grep -q "batch: skipped: the batch file of an iorec spool.*iorec --salvage" an.err ||
+	fail "ioanalyze gave no salvage hint for the batch file: $(cat an.err)"
 "$IOREC" -q --salvage s.iotr "$spool/" || fail "in-place --salvage failed"
 expect_eq "python's writes after salvage in place" "$(reads_of s.iotr "$WORK/s.out" | cut -d' ' -f2)" 250
 [[ -z $(ls -A "$TMPDIR") ]] || fail "spool left: $(ls -AR "$TMPDIR")"
