@@ -226,10 +226,13 @@ static void read_flags(struct salvage *s, const struct input *in)
  * another name; an existing output is replaced only with --force. */
 static int prepare_output(struct salvage *s)
 {
-	struct stat st;
+	struct stat st, ist;
+	int out_exists = lstat(s->out, &st) == 0;
 
 	for (int i = 0; i < s->n; i++) {
-		if (s->in[i].spool || strcmp(s->in[i].path, s->out) != 0)
+		/* the same file, by whatever name: completed in place */
+		if (s->in[i].spool || !out_exists || stat(s->in[i].path, &ist) != 0 ||
+		    ist.st_dev != st.st_dev || ist.st_ino != st.st_ino)
 			continue;
 		const char *slash = strrchr(s->out, '/');
 		int dirlen = slash ? (int)(slash - s->out + 1) : 0;
@@ -243,7 +246,7 @@ static int prepare_output(struct salvage *s)
 		s->in[i].leftover = 1;
 		return 0;
 	}
-	if (lstat(s->out, &st) == 0) {
+	if (out_exists) {
 		if (!s->o->force) {
 			fprintf(stderr, "iorec: %s exists; not overwriting it (use --force to replace it)\n",
 				s->out);

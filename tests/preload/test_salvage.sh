@@ -83,6 +83,10 @@ echo "ok: stopped at once, salvaged in place"
 "$IOREC" --salvage 2>e.err; rc=$?
 expect_eq "no paths: usage error" "$rc" 2
 cp k.iotr other.iotr
+# the input by another name is the same file: completed in place, never
+# replaced by --force
+"$IOREC" -q --force --salvage -o ./other.iotr other.iotr || fail "--salvage -o ./X X failed"
+expect_eq "reads of in.txt after -o ./X X" "$(reads_of other.iotr "$WORK/in.txt" | cut -d' ' -f1)" 240
 "$IOREC" --salvage -o k.iotr other.iotr 2>e.err; rc=$?
 expect_eq "existing output: refused" "$rc" 1
 grep -q "k.iotr exists" e.err || fail "no 'exists' message: $(cat e.err)"
