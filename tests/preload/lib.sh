@@ -59,6 +59,16 @@ ev_sum() {
 	awk -v p="$1" -v ops="^($2)\$" '$1 == "ev" && $11 == p && $5 ~ ops { n++; if ($9 > 0) b += $9 } END { printf "%d %.0f\n", n, b }' "$WORK/stats"
 }
 
+# with_iorec: IOREC is the built iorec; work in $WORK with a private
+# TMPDIR, where iorec makes its spool.
+with_iorec() {
+	IOREC=$BIN/iorec
+	[[ -x $IOREC ]] || fail "missing $IOREC"
+	cd "$WORK" || exit 1
+	export TMPDIR=$WORK/tmp
+	mkdir -p "$TMPDIR"
+}
+
 expect_eq() { # what got want
 	[[ $2 == "$3" ]] || fail "$1: got '$2', want '$3'"
 	echo "ok: $1 = $3"

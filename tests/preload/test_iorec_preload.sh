@@ -4,11 +4,7 @@
 # children, no shard or spool is left behind, and a statically linked
 # COMMAND is reported as not traceable.
 source "$(dirname "$0")/lib.sh"
-IOREC=$BIN/iorec
-[[ -x $IOREC ]] || fail "missing $IOREC"
-cd "$WORK" || exit 1
-export TMPDIR=$WORK/tmp
-mkdir "$TMPDIR"
+with_iorec
 
 head -c 1000000 /dev/urandom >in.bin
 cmd='cat in.bin | gzip -1 >in.gz; gzip -dc in.gz >back.bin; cmp in.bin back.bin && echo same; exit 7'

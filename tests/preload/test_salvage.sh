@@ -6,11 +6,7 @@
 # there exactly once: short processes' batch frames that iorec had
 # merged are not merged again, those it had not are.
 source "$(dirname "$0")/lib.sh"
-IOREC=$BIN/iorec
-[[ -x $IOREC ]] || fail "missing $IOREC"
-cd "$WORK" || exit 1
-export TMPDIR=$WORK/tmp
-mkdir "$TMPDIR"
+with_iorec
 printf 'abcdefgh' >in.txt
 # writes N lines 10 ms apart to $1, ignoring SIGINT, then touches $1.done
 cat >slow.py <<'PY'
