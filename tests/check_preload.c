@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "format/iotrace.h"
+#include "record/preload/preload_aio.h"
 #include "record/preload/preload_fd.h"
 #include "record/preload/preload_rt.h"
 #include "record/preload/preload_spool.h"
@@ -292,6 +293,56 @@ START_TEST(merge_spool_batch_frames)
 }
 END_TEST
 
+/* The table of asynchronous requests in flight: what goes in comes out
+ * once, a block submitted again before its end was seen is its latest
+ * request, io_destroy forgets a context, a full table refuses. */
+START_TEST(aio_table)
+{
+	enum { N = 6000 };
+	static char blocks[N][64]; /* control blocks: only their addresses count */
+	struct preload_aio_req rq, got;
+	int stored = 0;
+
+	preload_aio_reset();
+	for (int i = 0; i < N; i++) {
+		rq = (struct preload_aio_req){ .t0 = 1000 + (uint64_t)i, .offset = i * 4096,
+					       .size = 4096, .fd = 3 + i % 2, .op = IOT_OP_AIO_READ,
+					       .opcode = (uint16_t)(i % 2) };
+		stored += preload_aio_put(blocks[i], (uint64_t)(1 + i % 2), &rq);
+	}
+	/* no more than the table holds, and most of it */
+	ck_assert_int_le(stored, 4096);
+	ck_assert_int_gt(stored, 3000);
+	int taken = 0;
+	for (int i = 0; i < N; i += 2) { /* context 1: taken */
+		if (!preload_aio_take(blocks[i], &got))
+			continue;
+		taken++;
+		ck_assert_uint_eq(got.t0, 1000 + (uint64_t)i);
+		ck_assert_int_eq(got.offset, (int64_t)i * 4096);
+		ck_assert_int_eq(got.fd, 3);
+		ck_assert(!preload_aio_take(blocks[i], &got)); /* once */
+	}
+	preload_aio_forget_ctx(2); /* context 2: destroyed */
+	for (int i = 1; i < N; i += 2)
+		ck_assert(!preload_aio_take(blocks[i], &got));
+	ck_assert_int_gt(taken, 1500);
+	/* a block submitted again before its end was seen */
+	rq = (struct preload_aio_req){ .t0 = 1, .op = IOT_OP_AIO_WRITE };
+	ck_assert(preload_aio_put(blocks[0], 7, &rq));
+	rq.t0 = 2;
+	ck_assert(preload_aio_put(blocks[0], 7, &rq));
+	ck_assert(preload_aio_take(blocks[0], &got));
+	ck_assert_uint_eq(got.t0, 2);
+	ck_assert(!preload_aio_take(blocks[0], &got));
+	/* NULL is no block; reset forgets all */
+	ck_assert(!preload_aio_put(NULL, 7, &rq));
+	ck_assert(preload_aio_put(blocks[5], 7, &rq));
+	preload_aio_reset();
+	ck_assert(!preload_aio_take(blocks[5], &got));
+}
+END_TEST
+
 START_TEST(interposable)
 {
 	char why[512] = "", buf[4096];
@@ -369,6 +420,7 @@ int main(void)
 	tcase_add_test(tc, file_ids_dedup);
 	tcase_add_test(tc, merge_spool_closed_and_killed);
 	tcase_add_test(tc, merge_spool_batch_frames);
+	tcase_add_test(tc, aio_table);
 	tcase_add_test(tc, interposable);
 	tcase_add_test(tc, find_library);
 	suite_add_tcase(s, tc);

@@ -9,12 +9,12 @@
 # library instead of three, about 0.1 ms less per process start on the
 # development VM. Without the archives they are linked dynamically.
 # iorec links libiorec-preload-src.a: the source ops, shard merging, and
-# the descriptor tables (for the unit tests).
+# the descriptor and AIO tables (for the unit tests).
 
 PRELOAD_SO := $(BUILD)/lib/libiorec-preload.so
 PRELOAD_SO_OBJS := $(addprefix $(BUILD)/obj/record/preload/, preload_wrap.o preload_rt.o preload_fd.o preload_spool.o preload_aio.o)
 PRELOAD_SRC_LIB := $(BUILD)/libiorec-preload-src.a
-PRELOAD_SRC_OBJS := $(addprefix $(BUILD)/obj/record/preload/, preload_source.o preload_spool.o preload_fd.o)
+PRELOAD_SRC_OBJS := $(addprefix $(BUILD)/obj/record/preload/, preload_source.o preload_spool.o preload_fd.o preload_aio.o)
 LIBS_LINK := $(PRELOAD_SRC_LIB) $(LIBS_LINK)
 INSTALL_LIBS += $(PRELOAD_SO)
 EXTRA_ALL += $(PRELOAD_SRC_LIB)

@@ -43,15 +43,19 @@ static struct aio_slot *find(uintptr_t key)
 int preload_aio_put(const void *cb, uint64_t ctx, const struct preload_aio_req *rq)
 {
 	uintptr_t key = (uintptr_t)cb;
-	struct aio_slot *s = find(key); /* a block whose end we did not see */
 	unsigned h = home(key);
+	struct aio_slot *s = NULL;
 
 	if (!key)
 		return 0;
+	/* The first slot that is free or already holds this block (one whose
+	 * end was not seen). A stale copy further on can stay: find() stops
+	 * at the first match, which is this one. Usually the home slot: one
+	 * cache line, not the window. */
 	for (unsigned i = 0; !s && i < WINDOW; i++) {
-		uintptr_t free_ = 0;
 		struct aio_slot *c = &table[(h + i) & (SLOTS - 1)];
-		if (atomic_compare_exchange_strong(&c->cb, &free_, key))
+		uintptr_t cur = atomic_load_explicit(&c->cb, memory_order_acquire);
+		if (cur == key || (cur == 0 && atomic_compare_exchange_strong(&c->cb, &cur, key)))
 			s = c;
 	}
 	if (!s)
