@@ -12,6 +12,7 @@
 #   - the same loop under `iorec -s ebpf` when that source can run here
 #   - strace -f on 20k calls (it is too slow for 1M)
 #   - fio 4K random read (psync) on a cached file: fio's IOPS untraced / traced
+#     (and the same from the device with O_DIRECT, and through libaio)
 #   - random 4 KiB preads in one process, alternating blocks of wrapped
 #     pread() and plain syscall() (tests/preload/pread_mix): the ns the
 #     library adds per call, free of the machine's drift
@@ -185,6 +186,24 @@ if command -v fio >/dev/null && command -v jq >/dev/null; then
 	printf "  fio 4K randread O_DIRECT: %.0f IOPS untraced, %.0f IOPS traced (medians)\n" "$du" "$dt"
 	echo "BENCH preload.ratio_fio_randread_direct $(printf '%.3f' "$(pair_median "$WORK/dt" "$WORK/du")")"
 	rm -f "$WORK/direct"
+
+	# Linux AIO (libaio, 16 in flight) on the cached file: each request
+	# is an io_submit and an io_getevents of the library's, plus its
+	# table of requests in flight.
+	fio_aio_iops() {
+		"$@" fio --name=aio --filename="$WORK/data" --ioengine=libaio --iodepth=16 \
+			--rw=randread --bs=4k --size=16m --io_size=512m --randrepeat=1 --invalidate=0 \
+			--output-format=json 2>/dev/null | jq '.jobs[0].read.iops'
+	}
+	: >"$WORK/au"; : >"$WORK/at"
+	for ((i = 0; i < FIO_RUNS; i++)); do
+		fio_aio_iops env >>"$WORK/au"
+		newspool
+		fio_aio_iops traced >>"$WORK/at"
+	done
+	printf "  fio 4K randread libaio (iodepth 16): %.0f IOPS untraced, %.0f IOPS traced (medians); ratio quartiles %s\n" \
+		"$(median <"$WORK/au")" "$(median <"$WORK/at")" "$(pair_quartiles "$WORK/at" "$WORK/au")"
+	echo "BENCH preload.ratio_fio_libaio $(printf '%.3f' "$(pair_median "$WORK/at" "$WORK/au")")"
 fi
 
 # Start and exit of a short process (/bin/true, in turn untraced, with
