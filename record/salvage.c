@@ -1,6 +1,7 @@
 /* salvage.c - iorec --salvage (see salvage.h). */
 #include "record/salvage.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <glob.h>
 #include <limits.h>
@@ -208,6 +209,62 @@ static int parse_inputs(struct salvage *s)
 	return 0;
 }
 
+/* Traced processes still writing into a spool: each holds the batch
+ * file or its shard open. Salvaging now would lose what they write
+ * next. The first few as "PID (comm)" in who; their number. */
+static int spool_writers(const char *spool, char *who, size_t len)
+{
+	char real[PATH_MAX];
+	DIR *proc = opendir("/proc");
+	struct dirent *pe;
+	int n = 0;
+	size_t rl;
+
+	who[0] = 0;
+	if (!proc || !realpath(spool, real)) {
+		if (proc)
+			closedir(proc);
+		return 0;
+	}
+	rl = strlen(real);
+	while ((pe = readdir(proc))) {
+		char dir[64], link[128], target[PATH_MAX];
+		DIR *fds;
+		struct dirent *fe;
+		int holds = 0;
+		if (pe->d_name[0] < '1' || pe->d_name[0] > '9')
+			continue;
+		snprintf(dir, sizeof(dir), "/proc/%.20s/fd", pe->d_name);
+		if (!(fds = opendir(dir)))
+			continue;
+		while (!holds && (fe = readdir(fds))) {
+			snprintf(link, sizeof(link), "%s/%.20s", dir, fe->d_name);
+			ssize_t k = readlink(link, target, sizeof(target) - 1);
+			if (k <= 0)
+				continue;
+			target[k] = 0;
+			holds = (size_t)k > rl && !strncmp(target, real, rl) && target[rl] == '/';
+		}
+		closedir(fds);
+		if (!holds)
+			continue;
+		if (n++ < 4) {
+			char comm[32] = "?", path[64];
+			snprintf(path, sizeof(path), "/proc/%.20s/comm", pe->d_name);
+			FILE *f = fopen(path, "r");
+			if (f) {
+				if (fgets(comm, sizeof(comm), f))
+					comm[strcspn(comm, "\n")] = 0;
+				fclose(f);
+			}
+			size_t used = strlen(who);
+			snprintf(who + used, len - used, "%s%.20s (%s)", used ? ", " : "", pe->d_name, comm);
+		}
+	}
+	closedir(proc);
+	return n;
+}
+
 /* Does a trace say it was anonymized? Its spool then holds clear paths
  * and the key that hid them is gone. */
 static void read_flags(struct salvage *s, const struct input *in)
@@ -322,6 +379,16 @@ int iorec_salvage(const struct iorec_options *o)
 			read_flags(s, &s->in[i]);
 			ntraces++;
 		}
+	for (int i = 0; i < s->n; i++) {
+		char who[256];
+		int live = s->in[i].spool ? spool_writers(s->in[i].path, who, sizeof(who)) : 0;
+		if (live) {
+			fprintf(stderr, "iorec: --salvage: %d traced process%s still writing into %s: %s%s; "
+				"salvage it once they have ended, or what they write next is lost\n",
+				live, live > 1 ? "es are" : " is", s->in[i].path, who, live > 4 ? ", ..." : "");
+			goto out;
+		}
+	}
 	if (prepare_output(s) < 0)
 		goto out;
 	/* the traces' own metadata comes along with their chunks */

@@ -37,6 +37,11 @@ rec=$!
 sleep 1.8
 kill -KILL $rec
 wait $rec 2>/dev/null
+# the script still runs, tracing into the spool: not yet
+"$IOREC" --salvage .k.iotr.tmp.* 2>early.err; rc=$?
+expect_eq "salvage while traced processes run: refused" "$rc" 1
+grep -q "still writing into .*iorec-spool-$rec-.*(python3)" early.err || fail "no 'still writing' message: $(cat early.err)"
+[[ -n $(ls -A | grep '^\.k\.iotr\.tmp\.') ]] || fail "the refused salvage removed the trace"
 wait_for "$WORK/k.end"
 sleep 0.3
 tmp=$(ls -A | grep '^\.k\.iotr\.tmp\.') || fail "no temporary trace left by the killed iorec"
