@@ -479,6 +479,10 @@ static int ebpf_stop(void *state, struct iorec_ctx *ctx)
 	}
 	if (st->bad)
 		iot_writer_set_metaf(ctx->w, "source.ebpf.bad_samples", "%llu", (unsigned long long)st->bad);
+	uint64_t unmatched = counter_sum(st, IOREC_C_AIO_UNMATCHED);
+	if (unmatched)
+		iot_writer_set_metaf(ctx->w, "source.ebpf.aio_unmatched", "%llu",
+				     (unsigned long long)unmatched);
 	return rc < 0 ? rc : 0;
 }
 

@@ -695,8 +695,10 @@ static long aio_reap_one(__u64 i, void *ctx)
 		return 1;
 	k.cb = ev.obj;
 	p = bpf_map_lookup_elem(&aio_reqs, &k);
-	if (!p)
-		return 0; /* queued before recording started */
+	if (!p) {
+		count(IOREC_C_AIO_UNMATCHED); /* queued before recording started */
+		return 0;
+	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(IOREC_C_LOST);

@@ -104,7 +104,7 @@ struct iorec_event {
 enum iorec_counter {
 	IOREC_C_LOST = 0,      /* ring buffer reservation failed */
 	IOREC_C_EVENTS = 1,    /* events submitted */
-	IOREC_C_URING_MISS = 2,/* io_uring completion without a submit */
+	IOREC_C_AIO_UNMATCHED = 2, /* AIO request reaped whose submission was not seen */
 	IOREC_C_PATH_DROP = 3, /* events dropped by the in-kernel --path filter */
 	IOREC_C__COUNT = 4
 };
