@@ -230,6 +230,21 @@ START_TEST(model_pid_reuse_two_rows)
 					seen |= 2;
 			}
 			ck_assert_msg(seen == 3, "pass %d view %d: lives not apart (%d)", pass, k, seen);
+			/* the drill-down of each row: that process's events only */
+			for (size_t i = 0; pass && i < v.nrows; i++) {
+				const struct row *row = &v.rows[i];
+				struct drill d;
+				int rc;
+				ck_assert_int_eq(drill_init(&d, &m, 100), 0);
+				ck_assert_int_eq(drill_start(&d, 0, k ? DRILL_TID : DRILL_PID, 10, 10, row->life,
+							     0, m.t0, m.t1 + 1), 0);
+				while ((rc = drill_step(&d, 0.001)) == 0)
+					;
+				ck_assert_int_eq(rc, 1);
+				ck_assert_uint_eq(d.nmatch, strcmp(row->name, "first") ? 40 : 30);
+				ck_assert_uint_eq(agg_totals(d.agg)->write_ops, strcmp(row->name, "first") ? 0 : 30);
+				drill_free(&d);
+			}
 			view_free(&v);
 		}
 	}
@@ -368,7 +383,7 @@ START_TEST(model_index_then_exact)
 	/* Drill-down of the reader over its second half: 10 events, one file. */
 	struct drill d;
 	ck_assert_int_eq(drill_init(&d, &m, 4), 0);
-	ck_assert_int_eq(drill_start(&d, 0, DRILL_PID, 10, 0, 0, m.t0 + 1000000000ull, m.t1 + 1), 0);
+	ck_assert_int_eq(drill_start(&d, 0, DRILL_PID, 10, 0, 0, 0, m.t0 + 1000000000ull, m.t1 + 1), 0);
 	int rc;
 	while ((rc = drill_step(&d, 0.001)) == 0)
 		;

@@ -53,7 +53,7 @@ static int chunk_wanted(const struct drill *d, const struct iot_chunk_info *ci, 
 }
 
 int drill_start(struct drill *d, uint32_t node, enum drill_kind kind, uint32_t pid, uint32_t tid,
-		uint64_t file_id, uint64_t from, uint64_t to)
+		uint32_t life, uint64_t file_id, uint64_t from, uint64_t to)
 {
 	agg_free(d->agg);
 	d->agg = agg_new(NULL);
@@ -66,6 +66,7 @@ int drill_start(struct drill *d, uint32_t node, enum drill_kind kind, uint32_t p
 	d->kind = kind;
 	d->pid = pid;
 	d->tid = tid;
+	d->life = kind == DRILL_FILE ? 0 : life;
 	d->file_id = file_id;
 	d->from = from;
 	d->to = to;
@@ -91,12 +92,18 @@ static int event_matches(const struct drill *d, const struct iot_io_event *ev, u
 		return 0;
 	switch (d->kind) {
 	case DRILL_PID:
-		return ev->pid == d->pid;
+		if (ev->pid != d->pid)
+			return 0;
+		break;
 	case DRILL_TID:
-		return ev->pid == d->pid && ev->tid == d->tid;
+		if (ev->pid != d->pid || ev->tid != d->tid)
+			return 0;
+		break;
 	default:
 		return ev->file_id == d->file_id;
 	}
+	/* a reused pid: only the drilled process's events */
+	return !d->life || iot_reader_proc_life(d->m->nodes[d->node].r, ev->pid, ev->ts_ns) == d->life;
 }
 
 static int cmp_event(const void *x, const void *y)

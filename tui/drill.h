@@ -28,6 +28,7 @@ struct drill {
 	uint32_t node;
 	enum drill_kind kind;
 	uint32_t pid, tid;
+	uint32_t life;         /* the pid's life (iot_reader_proc_life), 0: any */
 	uint64_t file_id;
 	uint64_t from, to;     /* window, wall ns, [from, to) */
 	size_t next, nchunks;  /* chunk cursor in the node's index */
@@ -42,9 +43,11 @@ struct drill {
 
 /* Prepare for at most cap listed events (allocates once). 0 or -ENOMEM. */
 int drill_init(struct drill *d, struct model *m, size_t cap);
-/* Start over for a new target or window (drops the previous results). */
+/* Start over for a new target or window (drops the previous results).
+ * life: for a pid the trace reused, which of its processes (a row's
+ * life), else 0. */
 int drill_start(struct drill *d, uint32_t node, enum drill_kind kind, uint32_t pid, uint32_t tid,
-		uint64_t file_id, uint64_t from, uint64_t to);
+		uint32_t life, uint64_t file_id, uint64_t from, uint64_t to);
 /* Decode chunks for about budget_s seconds. Returns 1 when finished, 0 if
  * work remains, or a negative code. */
 int drill_step(struct drill *d, double budget_s);

@@ -756,7 +756,7 @@ static void drill_fetch_events(struct ui *u)
 		return;
 	}
 	enum drill_kind k = u->dkind == VIEW_THREAD ? DRILL_TID : u->dkind == VIEW_FILE ? DRILL_FILE : DRILL_PID;
-	if (drill_start(&u->dr, r->node, k, r->pid, r->tid, r->file_id, from, to))
+	if (drill_start(&u->dr, r->node, k, r->pid, r->tid, r->life, r->file_id, from, to))
 		snprintf(u->msg, sizeof(u->msg), "out of memory starting the drill-down");
 }
 

@@ -41,13 +41,15 @@ static void exercise_drill(struct model *m)
 	const struct etab *t = &m->cur.pids;
 	for (size_t i = 0; i < t->n && i < 2; i++) {
 		const struct ekey *k = &t->ent[i].key;
-		if (drill_start(&d, k->node, DRILL_PID, (uint32_t)k->a, 0, 0, m->t0, m->t1 + 1))
+		if (drill_start(&d, k->node, DRILL_PID, (uint32_t)k->a, 0, MODEL_KEY_LIFE(k->a), 0,
+				m->t0, m->t1 + 1))
 			break;
 		while (drill_step(&d, 1.0) == 0)
 			;
 	}
 	const struct etab *f = &m->cur.files;
-	if (f->n && !drill_start(&d, f->ent[0].key.node, DRILL_FILE, 0, 0, f->ent[0].key.a, m->t0, m->t1))
+	if (f->n && !drill_start(&d, f->ent[0].key.node, DRILL_FILE, 0, 0, 0, f->ent[0].key.a, m->t0,
+				 m->t1))
 		while (drill_step(&d, 1.0) == 0)
 			;
 	drill_free(&d);
