@@ -509,6 +509,12 @@ int iot_writer_close(iot_writer *w);
  * recorder that must stop at once. Accepts NULL. */
 int iot_writer_abandon(iot_writer *w);
 
+/* The file a writer's temporary name ".NAME.tmp.PID.XXXXXXXX" (beside
+ * NAME, where a writer that was killed leaves its bytes) stands for:
+ * NAME with its directory into out, and the writer's pid. 1, or 0 for
+ * other names. */
+int iot_writer_tmp_target(const char *path, char *out, size_t outlen, int *pid);
+
 /* Bytes written so far (chunks only). */
 uint64_t iot_writer_bytes(const iot_writer *w);
 /* Records accepted so far, all streams. */

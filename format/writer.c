@@ -636,6 +636,8 @@ static int write_file_header(iot_writer *w)
 	return write_all(w, &iov, 1);
 }
 
+/* ".NAME.tmp.PID.XXXXXXXX" beside NAME (read back by
+ * iot_writer_tmp_target). */
 static char *tmp_name_for(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -650,6 +652,25 @@ static char *tmp_name_for(const char *path)
 		r = (unsigned)iot_now_mono_ns();
 	snprintf(t, n, "%.*s.%s.tmp.%d.%08x", (int)dirlen, path, base, (int)getpid(), r);
 	return t;
+}
+
+int iot_writer_tmp_target(const char *path, char *out, size_t outlen, int *pid)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path, *t = NULL;
+	char *end;
+
+	if (base[0] != '.')
+		return 0;
+	for (const char *p = base; (p = strstr(p, ".tmp.")); p++)
+		t = p; /* the last one: NAME may hold ".tmp." too */
+	if (!t || t == base)
+		return 0;
+	long v = strtol(t + 5, &end, 10);
+	if (v <= 0 || *end != '.' || strlen(end + 1) != 8 || strspn(end + 1, "0123456789abcdef") != 8)
+		return 0;
+	*pid = (int)v;
+	snprintf(out, outlen, "%.*s%.*s", (int)(base - path), path, (int)(t - base - 1), base + 1);
+	return 1;
 }
 
 static void writer_free(iot_writer *w)

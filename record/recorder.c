@@ -124,9 +124,7 @@ const char *iorec_anon_path(struct iorec_ctx *ctx, const char *path, char *out, 
 	return anon_path(&rec_of(ctx)->key, path, out, outlen);
 }
 
-static void say(const struct iorec_options *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void say(const struct iorec_options *o, const char *fmt, ...)
+void iorec_say(const struct iorec_options *o, const char *fmt, ...)
 {
 	va_list ap;
 	if (o->cfg.quiet)
@@ -617,7 +615,7 @@ static void wait_command(struct iorec_recorder *r)
 {
 	int st;
 	pid_t p;
-	say(r->o, "waiting for COMMAND (pid %d) to end; the trace is incomplete", (int)r->child);
+	iorec_say(r->o, "waiting for COMMAND (pid %d) to end; the trace is incomplete", (int)r->child);
 	do
 		p = waitpid(r->child, &st, 0);
 	while (p < 0 && errno == EINTR);
@@ -755,7 +753,7 @@ static void init_sources(struct iorec_recorder *r)
 		snprintf(s->status, sizeof s->status, "ok");
 		write_source_status(r, s);
 		if (r->o->cfg.verbose)
-			say(r->o, "source %s started", s->ops->name);
+			iorec_say(r->o, "source %s started", s->ops->name);
 	}
 }
 
@@ -889,7 +887,7 @@ static int make_spool(struct iorec_recorder *r)
 		want |= strcmp(r->src[i].ops->name, "preload") == 0;
 	if (!want || r->cfg.spool_dir || r->cfg.all)
 		return 0;
-	snprintf(r->spool, sizeof r->spool, "%s/iorec-spool-%d-XXXXXX",
+	snprintf(r->spool, sizeof r->spool, "%s/" IOREC_SPOOL_PREFIX "%d-XXXXXX",
 		 tmp && *tmp == '/' ? tmp : "/tmp", (int)getpid());
 	if (!mkdtemp(r->spool)) {
 		int e = errno;
@@ -995,7 +993,7 @@ int iorec_record(const struct iorec_options *o, int argc, char **argv)
 		launched = 1;
 	}
 	if (o->cfg.verbose)
-		say(o, "recording to %s", r->output);
+		iorec_say(o, "recording to %s", r->output);
 	run_loop(r, &waitmask);
 	unblock_stop_signals();
 	if (g_stop_signals < 2)
@@ -1017,7 +1015,7 @@ int iorec_record(const struct iorec_options *o, int argc, char **argv)
 close:
 	if (abandoned) {
 		iot_writer_abandon(r->ctx.w);
-		say(o, "stopped at once; %s has no index but opens by recovery", r->output);
+		iorec_say(o, "stopped at once; %s has no index but opens by recovery", r->output);
 	} else if (r->ctx.w) {
 		/* exec failed or metadata failed: nothing worth keeping */
 		iot_writer_close(r->ctx.w);
@@ -1039,7 +1037,7 @@ close:
 	if (r->write_failed)
 		code = 1;
 	if (!abandoned && !r->write_failed && (launched || o->cfg.all) && o->cfg.verbose)
-		say(o, "wrote %s", r->output);
+		iorec_say(o, "wrote %s", r->output);
 out:
 	destroy_sources(r);
 	remove_spool(r);

@@ -22,4 +22,11 @@ int iorec_check(const struct iorec_options *o);
  * status (128+signal if it was killed), or 1 on an error of iorec's. */
 int iorec_record(const struct iorec_options *o, int argc, char **argv);
 
+/* "iorec: " + the message on stderr, unless --quiet. */
+void iorec_say(const struct iorec_options *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The preload spool the core makes: $TMPDIR/iorec-spool-PID-XXXXXX. */
+#define IOREC_SPOOL_PREFIX "iorec-spool-"
+
 #endif

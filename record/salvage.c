@@ -6,7 +6,6 @@
 #include <glob.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +14,14 @@
 
 #include "format/iotrace.h"
 #include "record/preload/preload_spool.h"
+#include "record/recorder.h"
 
 #define MAX_INPUTS 64
 
 struct input {
 	char path[PATH_MAX + 64];
 	int spool;       /* a spool directory, else a trace file */
-	pid_t pid;       /* the iorec that left it (from its name), or 0 */
+	int pid;         /* the iorec that left it (from its name), or 0 */
 	int leftover;    /* named as iorec's temporary files: removed once salvaged */
 };
 
@@ -34,50 +34,16 @@ struct salvage {
 	int anonymized;       /* a trace says rec.anonymized = yes */
 };
 
-static void say(const struct salvage *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const struct salvage *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (s->o->cfg.quiet)
-		return;
-	va_start(ap, fmt);
-	fputs("iorec: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-/* ".NAME.tmp.PID.XXXXXXXX" (the writer's temporary name): NAME with its
- * directory into out, and PID. 0 for other names. */
-static int temp_name(const char *path, char *out, size_t outlen, pid_t *pid)
-{
-	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path, *t = NULL;
-	char *end;
-
-	if (base[0] != '.')
-		return 0;
-	for (const char *p = base; (p = strstr(p, ".tmp.")); p++)
-		t = p;
-	if (!t || t == base)
-		return 0;
-	long v = strtol(t + 5, &end, 10);
-	if (v <= 0 || *end != '.' || strlen(end + 1) != 8 || strspn(end + 1, "0123456789abcdef") != 8)
-		return 0;
-	*pid = (pid_t)v;
-	snprintf(out, outlen, "%.*s%.*s", (int)(base - path), path, (int)(t - base - 1), base + 1);
-	return 1;
-}
-
-/* "iorec-spool-PID-XXXXXX": PID, or 0. */
+/* IOREC_SPOOL_PREFIX "PID-XXXXXX": PID, or 0. */
 static pid_t spool_pid(const char *path)
 {
 	const char *slash = strrchr(path, '/'), *base = slash && slash[1] ? slash + 1 : path;
+	const size_t n = strlen(IOREC_SPOOL_PREFIX);
 	char *end;
 
-	if (strncmp(base, "iorec-spool-", 12) != 0)
+	if (strncmp(base, IOREC_SPOOL_PREFIX, n) != 0)
 		return 0;
-	long v = strtol(base + 12, &end, 10);
+	long v = strtol(base + n, &end, 10);
 	return v > 0 && *end == '-' ? (pid_t)v : 0;
 }
 
@@ -115,7 +81,7 @@ static int add_input(struct salvage *s, const char *path, int spool)
 	if (spool)
 		in->leftover = (in->pid = spool_pid(in->path)) > 0;
 	else
-		in->leftover = temp_name(in->path, name, sizeof(name), &in->pid);
+		in->leftover = iot_writer_tmp_target(in->path, name, sizeof(name), &in->pid);
 	if (in->pid && iorec_alive(in->pid)) {
 		fprintf(stderr, "iorec: --salvage: %s belongs to iorec pid %d, which is still "
 			"recording\n", path, (int)in->pid);
@@ -144,7 +110,7 @@ static int find_spool(struct salvage *s, const char *path, pid_t pid)
 		snprintf(dirs[ndirs++], PATH_MAX, ".");
 	for (int d = 0; d < ndirs && rc == 0; d++) {
 		glob_t g;
-		snprintf(pat, sizeof(pat), "%.*s/iorec-spool-%d-*", PATH_MAX - 1, dirs[d], (int)pid);
+		snprintf(pat, sizeof(pat), "%.*s/" IOREC_SPOOL_PREFIX "%d-*", PATH_MAX - 1, dirs[d], (int)pid);
 		if (glob(pat, GLOB_ONLYDIR | GLOB_NOSORT, NULL, &g) != 0)
 			continue;
 		for (size_t i = 0; i < g.gl_pathc && rc == 0; i++) {
@@ -153,7 +119,7 @@ static int find_spool(struct salvage *s, const char *path, pid_t pid)
 				seen |= s->in[k].spool && s->in[k].pid == pid;
 			if (seen)
 				break; /* the same directory by another name */
-			say(s, "salvage: using %s, the spool of the same recording", g.gl_pathv[i]);
+			iorec_say(s->o, "salvage: using %s, the spool of the same recording", g.gl_pathv[i]);
 			rc = add_input(s, g.gl_pathv[i], 1);
 		}
 		globfree(&g);
@@ -197,8 +163,8 @@ static int parse_inputs(struct salvage *s)
 	if (o->output) {
 		snprintf(s->out, sizeof(s->out), "%s", o->output);
 	} else if (ntraces == 1 && s->in[last_trace].leftover) {
-		pid_t pid;
-		temp_name(s->in[last_trace].path, s->out, sizeof(s->out), &pid);
+		int pid;
+		iot_writer_tmp_target(s->in[last_trace].path, s->out, sizeof(s->out), &pid);
 	} else if (ntraces == 1) {
 		snprintf(s->out, sizeof(s->out), "%s", s->in[last_trace].path); /* in place */
 	} else {
@@ -332,7 +298,7 @@ static int salvage_trace(struct salvage *s, iot_writer *w, const struct input *i
 			fprintf(stderr, "iorec: --salvage: %s: %s\n", in->path, iot_strerror(rc));
 		return rc;
 	}
-	say(s, "salvage: %s: every complete chunk kept (%llu bytes of cut tail, %u corrupt chunks "
+	iorec_say(s->o, "salvage: %s: every complete chunk kept (%llu bytes of cut tail, %u corrupt chunks "
 	    "left out)", s->moved[0] && strcmp(in->path, s->moved) == 0 ? s->out : in->path,
 	    (unsigned long long)dropped, bad);
 	return 0;
@@ -352,7 +318,7 @@ static int salvage_spool(struct salvage *s, iot_writer *w, const struct input *i
 		fprintf(stderr, "iorec: --salvage: %s: %s\n", in->path, iot_strerror(rc));
 		return rc;
 	}
-	say(s, "salvage: %s: %u shards merged (%u of them batch frames, %u of killed processes)%s%s",
+	iorec_say(s->o, "salvage: %s: %u shards merged (%u of them batch frames, %u of killed processes)%s%s",
 	    in->path, st.shards, st.batched, st.unclosed, st.failed ? "; unreadable: " : "",
 	    st.failed ? st.first_error : "");
 	iot_writer_set_metaf(w, "rec.salvaged.spool", "%u shards, %u batched, %u unclosed, %u failed",
@@ -419,7 +385,7 @@ int iorec_salvage(const struct iorec_options *o)
 		else
 			unlink(s->in[i].path);
 	}
-	say(s, "salvaged %s", s->out);
+	iorec_say(s->o, "salvaged %s", s->out);
 	rc = 0;
 	goto out;
 fail:

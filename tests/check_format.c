@@ -2,6 +2,7 @@
 #include "format/iotrace.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -340,6 +341,38 @@ END_TEST
 /* A writer in memory: its bytes are a trace (read back from memory,
  * merged from memory); spilled into a file half way, the file holds
  * every event and no byte twice. */
+/* A writer's temporary name says which file and which process it is
+ * for (iorec --salvage reads it back). */
+START_TEST(test_tmp_target)
+{
+	char out[256];
+	int pid = 0;
+	make_tmpdir();
+	const char *fp = tpath("named.iotr");
+	iot_writer *w;
+	ck_assert_int_eq(iot_writer_open(&w, fp, NULL), 0);
+	char dir[256], tmp[512] = "";
+	snprintf(dir, sizeof dir, "%.*s", (int)(strrchr(fp, '/') - fp), fp);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (!strncmp(de->d_name, ".named.iotr.tmp.", 16))
+			snprintf(tmp, sizeof tmp, "%s/%s", dir, de->d_name);
+	if (d)
+		closedir(d);
+	ck_assert_int_eq(iot_writer_tmp_target(tmp, out, sizeof out, &pid), 1);
+	ck_assert_str_eq(out, fp);
+	ck_assert_int_eq(pid, getpid());
+	ck_assert_int_eq(iot_writer_close(w), 0);
+	ck_assert_int_eq(iot_writer_tmp_target("d/.a.tmp.b.tmp.7.0123abcd", out, sizeof out, &pid), 1);
+	ck_assert_str_eq(out, "d/a.tmp.b");
+	ck_assert_int_eq(pid, 7);
+	ck_assert_int_eq(iot_writer_tmp_target("run.iotr", out, sizeof out, &pid), 0);
+	ck_assert_int_eq(iot_writer_tmp_target(".run.iotr.tmp.7.xyz", out, sizeof out, &pid), 0);
+	ck_assert_int_eq(iot_writer_tmp_target(".run.iotr.tmp.0.0123abcd", out, sizeof out, &pid), 0);
+}
+END_TEST
+
 START_TEST(test_memory_writer_and_spill)
 {
 	make_tmpdir();
@@ -1102,6 +1135,7 @@ int main(void)
 	tcase_add_test(t, test_io_room_in_place);
 	tcase_add_test(t, test_store_when_zstd_does_not_pay);
 	tcase_add_test(t, test_store_bytes_then_merge_compresses);
+	tcase_add_test(t, test_tmp_target);
 	tcase_add_test(t, test_memory_writer_and_spill);
 	tcase_add_test(t, test_roundtrip_edges);
 	tcase_add_test(t, test_roundtrip_all_streams);

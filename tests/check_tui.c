@@ -179,6 +179,15 @@ static iot_writer *open_trace(char *path)
 	return w;
 }
 
+/* Decode the drill-down to its end. */
+static void drill_to_end(struct drill *d)
+{
+	int rc;
+	while ((rc = drill_step(d, 0.001)) == 0)
+		;
+	ck_assert_int_eq(rc, 1);
+}
+
 /* A pid the kernel reused within the trace is two processes, in the
  * index view and after the exact scan, with each life's name: "first"
  * writes 30 times in second 0, "second" reads 40 times in second 2. */
@@ -234,13 +243,10 @@ START_TEST(model_pid_reuse_two_rows)
 			for (size_t i = 0; pass && i < v.nrows; i++) {
 				const struct row *row = &v.rows[i];
 				struct drill d;
-				int rc;
 				ck_assert_int_eq(drill_init(&d, &m, 100), 0);
 				ck_assert_int_eq(drill_start(&d, 0, k ? DRILL_TID : DRILL_PID, 10, 10, row->life,
 							     0, m.t0, m.t1 + 1), 0);
-				while ((rc = drill_step(&d, 0.001)) == 0)
-					;
-				ck_assert_int_eq(rc, 1);
+				drill_to_end(&d);
 				ck_assert_uint_eq(d.nmatch, strcmp(row->name, "first") ? 40 : 30);
 				ck_assert_uint_eq(agg_totals(d.agg)->write_ops, strcmp(row->name, "first") ? 0 : 30);
 				drill_free(&d);
@@ -384,10 +390,7 @@ START_TEST(model_index_then_exact)
 	struct drill d;
 	ck_assert_int_eq(drill_init(&d, &m, 4), 0);
 	ck_assert_int_eq(drill_start(&d, 0, DRILL_PID, 10, 0, 0, 0, m.t0 + 1000000000ull, m.t1 + 1), 0);
-	int rc;
-	while ((rc = drill_step(&d, 0.001)) == 0)
-		;
-	ck_assert_int_eq(rc, 1);
+	drill_to_end(&d);
 	ck_assert_uint_eq(d.nmatch, 10);
 	ck_assert_uint_eq(d.nev, 4); /* capped list, first in time */
 	ck_assert(d.evs[0].wall <= d.evs[1].wall);

@@ -98,7 +98,8 @@ static void report_markers(struct preload_state *s, struct iorec_ctx *ctx)
 		text[n] = 0;
 		if (is_uring) {
 			char pid[16];
-			snprintf(pid, sizeof(pid), "%.*s", (int)strcspn(de->d_name + 6, "."), de->d_name + 6);
+			const char *digits = de->d_name + strlen(PRELOAD_URING_PREFIX);
+			snprintf(pid, sizeof(pid), "%.*s", (int)strcspn(digits, "."), digits);
 			report_uring(s, ctx, pid, n > 0 ? text : "?");
 		} else if (n > 0 && preload_check_interposable(text, why, sizeof(why)) == 0) {
 			report_static(s, ctx, text, why);
