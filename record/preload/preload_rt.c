@@ -28,9 +28,16 @@
 #include "record/preload/preload_fd.h"
 #include "record/preload/preload_spool.h"
 
-#define RING_SLOTS 4096u            /* power of two: 256 KiB per thread */
+/* Small on purpose: the ring and the writer's chunk buffer are the
+ * library's whole working set on the call path, and an application's own
+ * data competes with them for the core's caches. With a 256 KiB ring and
+ * 8192-record chunks (576 KiB of events before encoding), fio's 4 KiB
+ * page-cache random reads ran 7-9% slower traced; with 64 KiB and 1024
+ * records, 3-6% (record/preload/README.md#performance). */
+#define RING_SLOTS 1024u            /* power of two: 64 KiB per thread */
 #define RING_DRAIN_AT (RING_SLOTS / 4)
-#define MAX_RINGS 1024u             /* threads with a ring: 256 MiB at most */
+#define MAX_RINGS 1024u             /* threads with a ring: 64 MiB at most */
+#define CHUNK_RECORDS 1024u         /* I/O events per chunk of the shard */
 #define PATH_SLOTS_MAX 64u          /* paths longer than 64*64-1 are cut */
 
 /* One raw record in a ring: an I/O event, or a file record followed by
@@ -933,7 +940,7 @@ static int shard_create(void)
 {
 	struct iot_writer_opts o = {
 		.flags = IOT_W_DIRECT | IOT_W_NO_AUTO_META,
-		.chunk_records = 8192,
+		.chunk_records = CHUNK_RECORDS,
 		.flush_age_ns = PRELOAD_AGE_NS,
 		.id_base = rt.id_base,
 		/* zstd costs about 150 instructions per I/O event and

@@ -28,7 +28,7 @@ set -u
 SO=$BUILD/lib/libiorec-preload.so
 H=$BUILD/tests/preload
 RUNS=${RUNS:-9}
-FIO_RUNS=${FIO_RUNS:-15} # fio pairs: single pairs spread by +-10% here
+FIO_RUNS=${FIO_RUNS:-30} # fio pairs: single pairs spread by +-10% here
 LOOP=${LOOP:-1000000}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-preload.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -47,6 +47,22 @@ pair_quartiles() {
 # a fresh spool per run, made before the clock starts
 SPOOL_N=0
 newspool() { SPOOL_N=$((SPOOL_N + 1)); SPOOL=$WORK/spool.$SPOOL_N; mkdir -m 0700 "$SPOOL"; }
+
+# fio_pairs N FN U T: N pairs of "FN env" (untraced, to file U) and
+# "FN traced" (to T), in turn untraced first and traced first, so that a
+# drift of the machine within a pair does not favour either side.
+fio_pairs() {
+	local n=$1 fn=$2 u=$3 t=$4 i
+	: >"$u"; : >"$t"
+	for ((i = 0; i < n; i++)); do
+		newspool
+		if ((i % 2 == 0)); then
+			"$fn" env >>"$u"; "$fn" traced >>"$t"
+		else
+			"$fn" traced >>"$t"; "$fn" env >>"$u"
+		fi
+	done
+}
 
 wall() { # command... -> seconds (bash's clock: no process started around it)
 	local t0 t1
@@ -154,12 +170,7 @@ if command -v fio >/dev/null && command -v jq >/dev/null; then
 			--size=16m --io_size=1g --randrepeat=1 --invalidate=0 --output-format=json 2>/dev/null |
 			jq '.jobs[0].read.iops'
 	}
-	: >"$WORK/fu"; : >"$WORK/ft"
-	for ((i = 0; i < FIO_RUNS; i++)); do
-		fio_iops env >>"$WORK/fu"
-		newspool
-		fio_iops traced >>"$WORK/ft"
-	done
+	fio_pairs "$FIO_RUNS" fio_iops "$WORK/fu" "$WORK/ft"
 	fu=$(median <"$WORK/fu"); ft=$(median <"$WORK/ft")
 	printf "  fio 4K randread: %.0f IOPS untraced, %.0f IOPS traced (medians); ratio quartiles %s over %d pairs\n" \
 		"$fu" "$ft" "$(pair_quartiles "$WORK/ft" "$WORK/fu")" "$FIO_RUNS"
@@ -176,12 +187,7 @@ if command -v fio >/dev/null && command -v jq >/dev/null; then
 	}
 	fio --name=lay --filename="$WORK/direct" --size=256m --rw=write --bs=1m \
 		--output-format=json >/dev/null 2>&1
-	: >"$WORK/du"; : >"$WORK/dt"
-	for ((i = 0; i < 3; i++)); do
-		fio_direct_iops env >>"$WORK/du"
-		newspool
-		fio_direct_iops traced >>"$WORK/dt"
-	done
+	fio_pairs 3 fio_direct_iops "$WORK/du" "$WORK/dt"
 	du=$(median <"$WORK/du"); dt=$(median <"$WORK/dt")
 	printf "  fio 4K randread O_DIRECT: %.0f IOPS untraced, %.0f IOPS traced (medians)\n" "$du" "$dt"
 	echo "BENCH preload.ratio_fio_randread_direct $(printf '%.3f' "$(pair_median "$WORK/dt" "$WORK/du")")"
@@ -195,12 +201,7 @@ if command -v fio >/dev/null && command -v jq >/dev/null; then
 			--rw=randread --bs=4k --size=16m --io_size=512m --randrepeat=1 --invalidate=0 \
 			--output-format=json 2>/dev/null | jq '.jobs[0].read.iops'
 	}
-	: >"$WORK/au"; : >"$WORK/at"
-	for ((i = 0; i < FIO_RUNS; i++)); do
-		fio_aio_iops env >>"$WORK/au"
-		newspool
-		fio_aio_iops traced >>"$WORK/at"
-	done
+	fio_pairs "$FIO_RUNS" fio_aio_iops "$WORK/au" "$WORK/at"
 	printf "  fio 4K randread libaio (iodepth 16): %.0f IOPS untraced, %.0f IOPS traced (medians); ratio quartiles %s\n" \
 		"$(median <"$WORK/au")" "$(median <"$WORK/at")" "$(pair_quartiles "$WORK/at" "$WORK/au")"
 	echo "BENCH preload.ratio_fio_libaio $(printf '%.3f' "$(pair_median "$WORK/at" "$WORK/au")")"

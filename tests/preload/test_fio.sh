@@ -94,12 +94,12 @@ rm -f data/*
 rr_fio "$BIN/iorec" -q -s preload -o rr.iotr -- >rr.json 2>rr.err ||
 	{ cat rr.err; fail "fio randread under iorec"; }
 "$BIN/ioanalyze" info -f json rr.iotr >rr-info.json || fail "ioanalyze info rr.iotr"
-read -r stored bytes unpacked < <(jq -r '.traces[0].streams.io | "\(.stored_chunks) \(.bytes) \(.unpacked_bytes)"' rr-info.json)
-# A chunk that zstd does not shrink enough stays stored. One was left in
-# about one run in thirty (likely a process's last chunk, holding only
-# the few calls after its last drain), so one may be
-(( stored <= 1 && bytes * 10 < unpacked * 9 )) ||
-	fail "merged trace: $stored stored I/O chunks, $bytes of $unpacked bytes; want <= 1 stored, >= 10% off"
+read -r mchunks stored bytes unpacked < <(jq -r '.traces[0].streams.io | "\(.chunks) \(.stored_chunks) \(.bytes) \(.unpacked_bytes)"' rr-info.json)
+# A chunk that zstd does not make smaller stays stored: the short ones
+# the age flush cuts (a few dozen random offsets, 100-700 bytes) usually
+# are. Two in 75 were seen; a merge that compressed nothing stores all.
+(( stored * 10 <= mchunks && bytes * 10 < unpacked * 9 )) ||
+	fail "merged trace: $stored of $mchunks I/O chunks stored, $bytes of $unpacked bytes; want <= 10% stored, >= 10% off"
 echo "ok: $chunks stored chunks in the shards; merged: $bytes of $unpacked bytes"
 "$BIN/ioanalyze" summary -f json --by file --top 0 rr.iotr >rr-sum.json || fail "ioanalyze summary rr.iotr"
 expect_eq "randread ops and bytes through iorec" \
