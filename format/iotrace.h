@@ -493,6 +493,12 @@ int iot_writer_flush(iot_writer *w);
 int iot_writer_append_trace(iot_writer *w, const char *shard_path,
 			    uint64_t *dropped_bytes, uint32_t *bad_chunks,
 			    struct iot_error *err);
+/* The same, for the chunks that end at or before byte `upto` of the
+ * shard only (the part of a cut trace written before a merge that did
+ * not finish; the rest comes again from the merge's sources). */
+int iot_writer_append_trace_upto(iot_writer *w, const char *shard_path, uint64_t upto,
+				 uint64_t *dropped_bytes, uint32_t *bad_chunks,
+				 struct iot_error *err);
 /* The same for a shard held in memory (len bytes at buf; name is for
  * messages). */
 int iot_writer_append_trace_mem(iot_writer *w, const void *buf, size_t len, const char *name,

@@ -952,7 +952,7 @@ static int append_chunk(iot_writer *w, const struct chunk_hdr *h, const uint8_t 
 }
 
 /* Every checked chunk of the shard open in r into w. */
-static int append_reader(iot_writer *w, iot_reader *r, uint64_t *dropped_bytes,
+static int append_reader(iot_writer *w, iot_reader *r, uint64_t upto, uint64_t *dropped_bytes,
 			 uint32_t *bad_chunks)
 {
 	struct iot_integrity in;
@@ -962,6 +962,8 @@ static int append_reader(iot_writer *w, iot_reader *r, uint64_t *dropped_bytes,
 	int rc = 0;
 	for (size_t i = 0; i < reader_raw_count(r) && !rc; i++) {
 		const struct raw_chunk *c = reader_raw_at(r, i);
+		if (c->offset + chunk_total_size(&c->h) > upto)
+			continue; /* past the bound: the caller has it from elsewhere */
 		if (!reader_check_payload(r, i)) {
 			bad++;
 			continue;
@@ -980,7 +982,8 @@ static int append_reader(iot_writer *w, iot_reader *r, uint64_t *dropped_bytes,
 
 /* The shard at path, or in memory (len bytes at buf; path names it). */
 static int append_shard(iot_writer *w, const char *path, const void *buf, size_t len,
-			uint64_t *dropped_bytes, uint32_t *bad_chunks, struct iot_error *err)
+			uint64_t upto, uint64_t *dropped_bytes, uint32_t *bad_chunks,
+			struct iot_error *err)
 {
 	if (!w || !path)
 		return -EINVAL;
@@ -991,13 +994,20 @@ static int append_shard(iot_writer *w, const char *path, const void *buf, size_t
 		return rc;
 	iot_reader *r;
 	rc = buf ? iot_reader_open_mem(&r, buf, len, path, err) : iot_reader_open(&r, path, err);
-	return rc ? rc : append_reader(w, r, dropped_bytes, bad_chunks);
+	return rc ? rc : append_reader(w, r, upto, dropped_bytes, bad_chunks);
 }
 
 int iot_writer_append_trace(iot_writer *w, const char *shard_path, uint64_t *dropped_bytes,
 			    uint32_t *bad_chunks, struct iot_error *err)
 {
-	return append_shard(w, shard_path, NULL, 0, dropped_bytes, bad_chunks, err);
+	return append_shard(w, shard_path, NULL, 0, UINT64_MAX, dropped_bytes, bad_chunks, err);
+}
+
+int iot_writer_append_trace_upto(iot_writer *w, const char *shard_path, uint64_t upto,
+				 uint64_t *dropped_bytes, uint32_t *bad_chunks,
+				 struct iot_error *err)
+{
+	return append_shard(w, shard_path, NULL, 0, upto, dropped_bytes, bad_chunks, err);
 }
 
 int iot_writer_append_trace_mem(iot_writer *w, const void *buf, size_t len, const char *name,
@@ -1006,5 +1016,6 @@ int iot_writer_append_trace_mem(iot_writer *w, const void *buf, size_t len, cons
 {
 	if (!buf)
 		return -EINVAL;
-	return append_shard(w, name ? name : "(memory)", buf, len, dropped_bytes, bad_chunks, err);
+	return append_shard(w, name ? name : "(memory)", buf, len, UINT64_MAX, dropped_bytes,
+			    bad_chunks, err);
 }

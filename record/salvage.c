@@ -23,6 +23,7 @@ struct input {
 	int spool;       /* a spool directory, else a trace file */
 	int pid;         /* the iorec that left it (from its name), or 0 */
 	int leftover;    /* named as iorec's temporary files: removed once salvaged */
+	int preload;     /* a trace recorded with the preload source */
 };
 
 struct salvage {
@@ -233,7 +234,7 @@ static int spool_writers(const char *spool, char *who, size_t len)
 
 /* Does a trace say it was anonymized? Its spool then holds clear paths
  * and the key that hid them is gone. */
-static void read_flags(struct salvage *s, const struct input *in)
+static void read_flags(struct salvage *s, struct input *in)
 {
 	iot_reader *r;
 
@@ -242,6 +243,11 @@ static void read_flags(struct salvage *s, const struct input *in)
 	const char *v = iot_reader_meta(r, "rec.anonymized");
 	if (v && strcmp(v, "yes") == 0)
 		s->anonymized = 1;
+	struct iot_integrity ig;
+	iot_reader_integrity(r, &ig);
+	v = iot_reader_meta(r, "rec.sources");
+	/* a trace with its index was finished: its spool was merged whole */
+	in->preload = !ig.footer_ok && v && strstr(v, "preload") != NULL;
 	iot_reader_close(r);
 }
 
@@ -283,12 +289,45 @@ static int prepare_output(struct salvage *s)
 	return 0;
 }
 
-static int salvage_trace(struct salvage *s, iot_writer *w, const struct input *in)
+/* The spool input recorded by the same iorec as trace input t: the one
+ * of the same pid, or the only spool beside the only trace; or -1. */
+static int spool_of(const struct salvage *s, int t)
 {
-	uint64_t dropped = 0;
+	int nt = 0, ns = 0, last = -1;
+
+	for (int i = 0; i < s->n; i++) {
+		if (!s->in[i].spool) {
+			nt++;
+			continue;
+		}
+		ns++;
+		last = i;
+		if (s->in[t].pid > 0 && s->in[i].pid == s->in[t].pid)
+			return i;
+	}
+	return nt == 1 && ns == 1 ? last : -1;
+}
+
+static int salvage_trace(struct salvage *s, iot_writer *w, int t)
+{
+	const struct input *in = &s->in[t];
+	uint64_t dropped = 0, upto = UINT64_MAX;
 	uint32_t bad = 0;
 	struct iot_error e = { 0 };
-	int rc = iot_writer_append_trace(w, in->path, &dropped, &bad, &e);
+	struct preload_journal j;
+	int sp = spool_of(s, t), rc;
+
+	/* a merge pass cut short: its chunks come again from the spool */
+	if (sp >= 0 && preload_journal_read(s->in[sp].path, &j) > 0) {
+		if (!j.done) {
+			upto = j.output_bytes;
+			iorec_say(s->o, "salvage: %s: iorec was killed while merging %s; the chunks "
+			    "from byte %llu on come again from the spool", in->path, s->in[sp].path,
+			    (unsigned long long)upto);
+		}
+		preload_journal_free(&j);
+	}
+	rc = iot_writer_append_trace_upto(w, in->path, upto, &dropped, &bad, &e);
 
 	if (rc < 0) {
 		if (e.code)
@@ -318,6 +357,10 @@ static int salvage_spool(struct salvage *s, iot_writer *w, const struct input *i
 		fprintf(stderr, "iorec: --salvage: %s: %s\n", in->path, iot_strerror(rc));
 		return rc;
 	}
+	if (st.journal_bad)
+		fprintf(stderr, "iorec: --salvage: %s/%s cannot be read: what iorec's last merge "
+			"took from the spool may be in the output twice\n", in->path,
+			PRELOAD_JOURNAL_NAME);
 	iorec_say(s->o, "salvage: %s: %u shards merged (%u of them batch frames, %u of killed processes)%s%s",
 	    in->path, st.shards, st.batched, st.unclosed, st.failed ? "; unreadable: " : "",
 	    st.failed ? st.first_error : "");
@@ -346,6 +389,19 @@ int iorec_salvage(const struct iorec_options *o)
 			ntraces++;
 		}
 	for (int i = 0; i < s->n; i++) {
+		char spool[64];
+		if (s->in[i].spool || !s->in[i].preload || spool_of(s, i) >= 0)
+			continue;
+		if (s->in[i].pid)
+			snprintf(spool, sizeof(spool), "%s%d-XXXXXX", IOREC_SPOOL_PREFIX, s->in[i].pid);
+		else
+			snprintf(spool, sizeof(spool), "%sPID-XXXXXX", IOREC_SPOOL_PREFIX);
+		fprintf(stderr, "iorec: --salvage: warning: %s was cut short while recording with "
+			"-s preload, and its spool (%s) was %s: the shards iorec had not merged yet "
+			"are not in the output; name the spool too\n", s->in[i].path, spool,
+			s->in[i].pid ? "not found in TMPDIR, /tmp or beside it" : "not given");
+	}
+	for (int i = 0; i < s->n; i++) {
 		char who[256];
 		int live = s->in[i].spool ? spool_writers(s->in[i].path, who, sizeof(who)) : 0;
 		if (live) {
@@ -365,7 +421,7 @@ int iorec_salvage(const struct iorec_options *o)
 		goto restore;
 	}
 	for (int i = 0; i < s->n; i++)
-		if (!s->in[i].spool && salvage_trace(s, w, &s->in[i]) < 0)
+		if (!s->in[i].spool && salvage_trace(s, w, i) < 0)
 			goto fail;
 	for (int i = 0; i < s->n; i++)
 		if (s->in[i].spool && salvage_spool(s, w, &s->in[i]) < 0)

@@ -59,10 +59,6 @@
  *   8 u64 the shard's name time    20 u32 pid            28 u32 CRC-32 of bytes 0-27
  * (little-endian; the time orders it among the shards, like their names). */
 #define PRELOAD_BATCH_NAME "batch"
-/* iorec's progress through the batch file: the offset up to which its
- * frames are in the output, in decimal. A recording that was killed is
- * salvaged from there (iorec --salvage), not merged twice. */
-#define PRELOAD_BATCH_DONE_NAME "batch.merged"
 #define PRELOAD_MEM_BYTES (512u << 10)
 #define PRELOAD_FRAME_MAGIC "IORECBF1"
 #define PRELOAD_FRAME_HEADER 32

@@ -390,35 +390,209 @@ static ssize_t read_batch(int fd, int all, struct preload_merge_stats *st, uint8
 	return (ssize_t)pos;
 }
 
-/* The batch file's merged offset, kept in the spool (see
- * PRELOAD_BATCH_DONE_NAME): read when a merge starts from nothing (a
- * salvage), written after every merge. */
-static uint64_t batch_done_read(const char *spool)
-{
-	char path[PATH_MAX], text[32] = "";
-	int fd;
+/* ---- the merge journal (preload_spool.h) ---- */
 
-	snprintf(path, sizeof(path), "%.*s/%s", PATH_MAX - 32, spool, PRELOAD_BATCH_DONE_NAME);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return 0;
-	ssize_t n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	text[n > 0 ? n : 0] = 0;
-	return strtoull(text, NULL, 10);
+#define JOURNAL_MAGIC "iorec-merge-journal 1"
+
+void preload_journal_free(struct preload_journal *j)
+{
+	free(j->shards);
+	j->shards = NULL;
+	j->nshards = 0;
 }
 
-static void batch_done_write(const char *spool, uint64_t off)
+/* One line (without its newline) into *j; seen collects the keys met. */
+static int journal_line(const char *l, size_t n, struct preload_journal *j, unsigned *seen,
+			size_t *cap)
 {
-	char path[PATH_MAX], text[32];
-	int fd, n = snprintf(text, sizeof(text), "%020llu\n", (unsigned long long)off);
+	char buf[300], word[16], name[300], tail;
+	unsigned long long a, b;
 
-	snprintf(path, sizeof(path), "%.*s/%s", PATH_MAX - 32, spool, PRELOAD_BATCH_DONE_NAME);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
-		return;
-	/* one fixed-width write: never seen half old, half new */
-	if (pwrite(fd, text, (size_t)n, 0) != n)
-		unlink(path); /* better none than a wrong one */
+	if (n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, l, n);
+	buf[n] = 0;
+	if (!(*seen & 1))
+		return strcmp(buf, JOURNAL_MAGIC) == 0 ? (*seen |= 1, 0) : -EINVAL;
+	if (sscanf(buf, "state %15s%c", word, &tail) == 1) {
+		if (strcmp(word, "running") && strcmp(word, "done"))
+			return -EINVAL;
+		j->done = word[0] == 'd';
+		*seen |= 2;
+	} else if (sscanf(buf, "output %llu%c", &a, &tail) == 1) {
+		j->output_bytes = a;
+		*seen |= 4;
+	} else if (sscanf(buf, "batch %llu %llu%c", &a, &b, &tail) == 2 && a <= b) {
+		j->batch_from = a;
+		j->batch_to = b;
+		*seen |= 8;
+	} else if (sscanf(buf, "shard %299s%c", name, &tail) == 1) {
+		size_t len = strlen(name);
+		if (len >= sizeof(j->shards[0]) || strchr(name, '/') || name[0] == '.')
+			return -EINVAL;
+		if (j->nshards == *cap) {
+			size_t nc = *cap ? *cap * 2 : 16;
+			char(*v)[256] = realloc(j->shards, nc * sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			j->shards = v;
+			*cap = nc;
+		}
+		memcpy(j->shards[j->nshards++], name, len + 1);
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int preload_journal_parse(const char *text, size_t n, struct preload_journal *j)
+{
+	unsigned seen = 0;
+	size_t cap = 0, pos = 0;
+	int rc = 0;
+
+	memset(j, 0, sizeof(*j));
+	while (pos < n && rc == 0) {
+		const char *nl = memchr(text + pos, '\n', n - pos);
+		if (!nl) {
+			rc = -EINVAL; /* every line ends: a cut one is damage */
+			break;
+		}
+		rc = journal_line(text + pos, (size_t)(nl - (text + pos)), j, &seen, &cap);
+		pos = (size_t)(nl - text) + 1;
+	}
+	if (rc == 0 && seen != 15)
+		rc = -EINVAL;
+	if (rc)
+		preload_journal_free(j);
+	return rc;
+}
+
+int preload_journal_read(const char *spool, struct preload_journal *j)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	int fd, rc;
+
+	memset(j, 0, sizeof(*j));
+	snprintf(path, sizeof(path), "%.*s/%s", PATH_MAX - 32, spool, PRELOAD_JOURNAL_NAME);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > (16 << 20)) {
+		close(fd);
+		return -EINVAL;
+	}
+	size_t len = (size_t)sb.st_size, got = 0;
+	char *text = malloc(len + 1);
+	if (!text) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (got < len) {
+		ssize_t k = read(fd, text + got, len - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
 	close(fd);
+	rc = preload_journal_parse(text, got, j);
+	free(text);
+	return rc < 0 ? rc : 1;
+}
+
+/* Replace the journal whole (a new file renamed over it): a kill leaves
+ * the old one or the new one. On failure none is left, which a salvage
+ * reads as "merge everything": better than a stale one. */
+static int journal_write(const char *spool, int done, uint64_t out, uint64_t b0, uint64_t b1,
+			 const struct shard_list *l)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	size_t cap = 128 + 8 * 24, len;
+	int fd, rc = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		cap += l->v[i].mem ? 0 : strlen(l->v[i].name) + 8;
+	char *text = malloc(cap);
+	snprintf(path, sizeof(path), "%.*s/%s", PATH_MAX - 32, spool, PRELOAD_JOURNAL_NAME);
+	snprintf(tmp, sizeof(tmp), "%.*s/%s.new", PATH_MAX - 40, spool, PRELOAD_JOURNAL_NAME);
+	if (!text) {
+		unlink(path);
+		return -ENOMEM;
+	}
+	len = (size_t)snprintf(text, cap, JOURNAL_MAGIC "\nstate %s\noutput %llu\nbatch %llu %llu\n",
+			       done ? "done" : "running", (unsigned long long)out,
+			       (unsigned long long)b0, (unsigned long long)b1);
+	for (size_t i = 0; i < l->n; i++)
+		if (!l->v[i].mem)
+			len += (size_t)snprintf(text + len, cap - len, "shard %s\n", l->v[i].name);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+		rc = -errno;
+	} else {
+		size_t put = 0;
+		while (put < len) {
+			ssize_t k = write(fd, text + put, len - put);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0) {
+				rc = k < 0 ? -errno : -EIO;
+				break;
+			}
+			put += (size_t)k;
+		}
+		close(fd);
+		if (rc == 0 && rename(tmp, path) != 0)
+			rc = -errno;
+	}
+	free(text);
+	if (rc) {
+		unlink(tmp);
+		unlink(path);
+	}
+	return rc;
+}
+
+/* The first call on a spool: take up where the journal says a merge
+ * stopped (a salvage). */
+static void journal_resume(const char *spool, struct preload_merge_stats *st)
+{
+	struct preload_journal j;
+	int rc = preload_journal_read(spool, &j);
+
+	st->resumed = 1;
+	if (rc == 0)
+		return;
+	if (rc < 0) {
+		st->journal_bad = 1;
+		return;
+	}
+	st->batch_read = j.done ? j.batch_to : j.batch_from;
+	st->batch_freed = st->batch_read; /* what came before may be holes */
+	for (size_t i = 0; j.done && i < j.nshards; i++) {
+		/* in the output already; deleted only after "done" was written */
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%.*s/%s", PATH_MAX - 300, spool, j.shards[i]);
+		unlink(path);
+	}
+	preload_journal_free(&j);
+}
+
+/* For tests only: IOREC_TEST_MERGE_PAUSE_MS="item:N" sleeps N ms after
+ * each shard a pass merges, "commit:N" after a pass wrote "done" and
+ * before it deletes its shard files, so that a test can kill iorec
+ * there. */
+static void test_pause(const char *where)
+{
+	const char *v = getenv("IOREC_TEST_MERGE_PAUSE_MS");
+	size_t n = strlen(where);
+
+	if (v && strncmp(v, where, n) == 0 && v[n] == ':') {
+		long ms = strtol(v + n + 1, NULL, 10);
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+		if (ms > 0)
+			nanosleep(&ts, NULL);
+	}
 }
 
 int preload_merge_spool(iot_writer *w, const char *spool, int all, struct preload_merge_stats *st,
@@ -428,26 +602,40 @@ int preload_merge_spool(iot_writer *w, const char *spool, int all, struct preloa
 	char batch[PATH_MAX];
 	uint8_t *buf = NULL;
 	ssize_t used = 0;
-	int rc = list_shards(spool, all, &l), merged = 0, bfd = -1;
+	int rc, merged = 0, bfd = -1;
 
+	if (!st->resumed)
+		journal_resume(spool, st);
+	rc = list_shards(spool, all, &l);
 	snprintf(batch, sizeof(batch), "%.*s/%s", PATH_MAX - 16, spool, PRELOAD_BATCH_NAME);
 	if (rc == 0 && (bfd = open(batch, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) >= 0 &&
-	    st->batch_read == 0 && (st->batch_read = batch_done_read(spool)) > 0)
-		st->batch_freed = st->batch_read; /* a salvage: the rest of a recording's merge */
-	if (rc == 0 && bfd >= 0 &&
 	    (used = read_batch(bfd, all, st, &buf, &l)) < 0)
 		rc = (int)used;
-	if (rc == 0 && l.n)
+	if (rc == 0 && l.n) {
 		qsort(l.v, l.n, sizeof(*l.v), shard_cmp);
+		/* where the output stands, everything of its own written out */
+		if ((rc = iot_writer_flush(w)) == 0)
+			journal_write(spool, 0, iot_writer_bytes(w), st->batch_read,
+				      st->batch_read + (uint64_t)used, &l);
+	}
 	for (size_t i = 0; rc == 0 && i < l.n; i++) {
 		int r = merge_one(w, spool, &l.v[i], st, anon, anon_arg);
 		if (r < 0) {
-			/* the output itself failed: stop, keep the shards */
+			/* the output itself failed: stop, keep the shards (the
+			 * journal says "running": a salvage merges them all) */
 			rc = r;
 			break;
 		}
 		merged++;
-		if (!l.v[i].mem) {
+		test_pause("item");
+	}
+	if (rc == 0 && (l.n || used > 0)) {
+		journal_write(spool, 1, iot_writer_bytes(w), st->batch_read,
+			      st->batch_read + (uint64_t)used, &l);
+		test_pause("commit");
+		for (size_t i = 0; i < l.n; i++) {
+			if (l.v[i].mem)
+				continue;
 			char path[PATH_MAX];
 			snprintf(path, sizeof(path), "%.*s/%s", PATH_MAX - 300, spool, l.v[i].name);
 			unlink(path);
@@ -455,27 +643,22 @@ int preload_merge_spool(iot_writer *w, const char *spool, int all, struct preloa
 	}
 	if (rc == 0 && bfd >= 0) {
 		st->batch_read += (uint64_t)used;
-		if (all) {
-			char done[PATH_MAX];
-			snprintf(done, sizeof(done), "%.*s/%s", PATH_MAX - 32, spool,
-				 PRELOAD_BATCH_DONE_NAME);
-			unlink(batch);
-			unlink(done);
-		} else {
-			if (used > 0)
-				batch_done_write(spool, st->batch_read);
-			if (st->batch_read - st->batch_freed >= (1u << 20)) {
-				/* give the merged part's blocks back; the file keeps
-				 * its size and offsets (file systems without holes
-				 * keep all) */
-				uint64_t upto = st->batch_read & ~(uint64_t)4095;
-				if (fallocate(bfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
-					      (off_t)upto) == 0)
-					st->batch_freed = upto;
-				else
-					st->batch_freed = st->batch_read; /* not again for the next MiB */
-			}
+		if (!all && st->batch_read - st->batch_freed >= (1u << 20)) {
+			/* give the merged part's blocks back; the file keeps its
+			 * size and offsets (file systems without holes keep all) */
+			uint64_t upto = st->batch_read & ~(uint64_t)4095;
+			if (fallocate(bfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)upto) == 0)
+				st->batch_freed = upto;
+			else
+				st->batch_freed = st->batch_read; /* not again for the next MiB */
 		}
+	}
+	if (rc == 0 && all) {
+		/* all merged: the spool is empty for the caller to remove */
+		char path[PATH_MAX];
+		unlink(batch);
+		snprintf(path, sizeof(path), "%.*s/%s", PATH_MAX - 32, spool, PRELOAD_JOURNAL_NAME);
+		unlink(path);
 	}
 	if (bfd >= 0)
 		close(bfd);

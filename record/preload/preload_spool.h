@@ -33,14 +33,51 @@ struct preload_merge_stats {
 	char first_error[256];    /* first failure, "path: message", or "" */
 	uint64_t batch_read;      /* bytes of the batch file merged */
 	uint64_t batch_freed;     /* of them, given back to the file system */
+	int resumed;              /* the spool's merge journal was read */
+	int journal_bad;          /* ... and could not be understood */
 };
+
+/* The merge journal, a file in the spool that iorec keeps (the library
+ * never touches it). Before a pass
+ * merges anything, it writes the output's size (after a flush), the
+ * stretch of the batch file it takes and the shard files it takes, as
+ * "running"; shard files are deleted only after the same is written as
+ * "done". Each write replaces the file whole (rename), so a SIGKILL
+ * leaves one or the other. A salvage then knows exactly what is in the
+ * cut output:
+ *   running: the chunks before output_bytes; the pass's frames and
+ *            shard files are all still in the spool;
+ *   done:    everything; frames up to batch_to, and the listed shard
+ *            files that still exist are in it too.
+ * Text, one item per line:
+ *   iorec-merge-journal 1
+ *   state running|done
+ *   output BYTES
+ *   batch FROM TO
+ *   shard NAME           (zero or more) */
+#define PRELOAD_JOURNAL_NAME "merge.journal"
+struct preload_journal {
+	int done;
+	uint64_t output_bytes;
+	uint64_t batch_from, batch_to;
+	char (*shards)[256];
+	size_t nshards;
+};
+/* 1 and *j filled (free with preload_journal_free), 0 if the spool has
+ * no journal, -EINVAL if it cannot be understood, or -errno. */
+int preload_journal_read(const char *spool, struct preload_journal *j);
+void preload_journal_free(struct preload_journal *j);
+/* Parse a journal's text (n bytes at text); 0 or -EINVAL. */
+int preload_journal_parse(const char *text, size_t n, struct preload_journal *j);
 
 /* Rewrites a path for the output (--anonymize); returns out or path. */
 typedef const char *(*preload_path_fn)(void *arg, const char *path, char *out, size_t outlen);
 
 /* Merge the shards of spool into w and delete them: only completed
  * shards (".iotr") and complete frames of the batch file when all = 0,
- * every shard and the whole batch file when all = 1; oldest first. Chunks are
+ * every shard and the whole batch file when all = 1; oldest first. The
+ * first call on a spool resumes from its merge journal if it has one
+ * (a salvage; see above), and every pass keeps the journal. Chunks are
  * copied as they are; with anon set, records are decoded and written
  * again with every path (files, executables, path-like arguments)
  * passed through anon, so that no clear path reaches the output.

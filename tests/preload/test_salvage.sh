@@ -74,7 +74,12 @@ grep -q "'iorec --salvage s.iotr $spool' adds them" stop.err || fail "no salvage
 "$BIN/ioanalyze" info "$spool" >/dev/null 2>an.err
 grep -q "batch: skipped: the batch file of an iorec spool.*iorec --salvage" an.err ||
 	fail "ioanalyze gave no salvage hint for the batch file: $(cat an.err)"
-"$IOREC" -q --salvage s.iotr "$spool/" || fail "in-place --salvage failed"
+# without its spool: salvaged, with a warning that the spool is missing
+"$IOREC" -q --salvage -o nospool.iotr s.iotr 2>ns.err || fail "--salvage without the spool failed"
+grep -q "warning: s.iotr was cut short while recording with -s preload, and its spool (iorec-spool-PID-XXXXXX) was not given" ns.err ||
+	fail "no warning about the missing spool: $(cat ns.err)"
+"$IOREC" -q --salvage s.iotr "$spool/" 2>ns.err || fail "in-place --salvage failed"
+[[ ! -s ns.err ]] || fail "in-place --salvage with its spool said: $(cat ns.err)"
 expect_eq "python's writes after salvage in place" "$(reads_of s.iotr "$WORK/s.out" | cut -d' ' -f2)" 250
 [[ -z $(ls -A "$TMPDIR") ]] || fail "spool left: $(ls -AR "$TMPDIR")"
 [[ -z $(ls -A | grep '^\..*\.salvage\.') ]] || fail "in-place leftovers: $(ls -A)"
@@ -103,4 +108,60 @@ expect_eq "a live recording: refused" "$rc" 1
 grep -q "still recording" e.err || fail "no 'still recording' message: $(cat e.err)"
 wait $rec || fail "the live recording failed"
 [[ -f live.iotr ]] || fail "the live recording lost its trace"
+
+# 4. Killed in the middle of a merge pass. iorec appends the pass's
+# shards to its output one by one; the spool keeps them until the pass is
+# done, and its merge journal says where the output stood before the
+# pass. The salvage keeps the cut trace up to there and takes the whole
+# pass again from the spool: the shards appended before the kill are not
+# there twice. (IOREC_TEST_MERGE_PAUSE_MS slows each shard's merge.)
+journal_of() { cat "$TMPDIR"/iorec-spool-"$1"-*/merge.journal 2>/dev/null; }
+script="for i in \$(seq 40); do cat in.txt >/dev/null; done; python3 slow.py $WORK/m.out 30; touch $WORK/m.end"
+IOREC_TEST_MERGE_PAUSE_MS=item:100 "$IOREC" -q -s preload -o m.iotr -- bash -c "$script" 2>/dev/null &
+rec=$!
+wait_for "$WORK/m.end"
+for ((i = 0; i < 100; i++)); do
+	journal_of $rec | grep -q '^state running' && break
+	sleep 0.05
+done
+journal_of $rec | grep -q '^state running' || fail "no merge pass at work: $(journal_of $rec)"
+sleep 1 # some of the pass's shards into the output (each takes 100 ms)
+kill -KILL $rec
+wait $rec 2>/dev/null
+tmp=$(ls -A | grep '^\.m\.iotr\.tmp\.') || fail "no temporary trace left"
+"$IOREC" --salvage "$tmp" 2>m.err || fail "--salvage failed: $(cat m.err)"
+grep -q "killed while merging" m.err || fail "the cut pass was not named: $(cat m.err)"
+expect_eq "reads of in.txt after a kill within a pass" "$(reads_of m.iotr "$WORK/in.txt" | cut -d' ' -f1)" 80
+expect_eq "python's writes after a kill within a pass" "$(reads_of m.iotr "$WORK/m.out" | cut -d' ' -f2)" 30
+echo "ok: killed within a merge pass"
+
+# 5. Killed after a pass was done, before it deleted its shard files:
+# those are in the output, and the journal lists them.
+script="python3 slow.py $WORK/c.out 40; touch $WORK/c.end"
+IOREC_TEST_MERGE_PAUSE_MS=commit:3000 "$IOREC" -q -s preload -o c.iotr -- bash -c "$script" 2>/dev/null &
+rec=$!
+wait_for "$WORK/c.end"
+shard=
+for ((i = 0; i < 100; i++)); do
+	if journal_of $rec | grep -q '^state done'; then
+		shard=$(journal_of $rec | awk '$1 == "shard" { print $2 }' | while read -r f; do
+			[[ -e $(echo "$TMPDIR"/iorec-spool-$rec-*)/$f ]] && echo "$f"; done | head -1)
+		[[ -n $shard ]] && break
+	fi
+	sleep 0.05
+done
+[[ -n $shard ]] || fail "no done pass with its shard files still there: $(journal_of $rec)"
+kill -KILL $rec
+wait $rec 2>/dev/null
+tmp=$(ls -A | grep '^\.c\.iotr\.tmp\.') || fail "no temporary trace left"
+"$IOREC" -q --salvage "$tmp" || fail "--salvage failed"
+expect_eq "python's writes after a kill before the shards went" "$(reads_of c.iotr "$WORK/c.out" | cut -d' ' -f2)" 40
+echo "ok: killed after a pass, before its shards were deleted"
+
+# 6. A journal that cannot be read is said, not trusted.
+mkdir -m 0700 "$TMPDIR/iorec-spool-999999-badjnl"
+printf 'iorec-merge-journal 1\nstate sideways\n' >"$TMPDIR/iorec-spool-999999-badjnl/merge.journal"
+"$IOREC" -q --salvage -o bad.iotr "$TMPDIR/iorec-spool-999999-badjnl" 2>bad.err ||
+	fail "--salvage of a spool with a bad journal failed: $(cat bad.err)"
+grep -q "merge.journal cannot be read" bad.err || fail "no message for the bad journal: $(cat bad.err)"
 echo "salvage: all good"
