@@ -4,7 +4,8 @@
  * processes), which a killed writer may leave torn. Any bytes as the
  * batch file, merged as while recording and then at the end: the output
  * must be a clean trace, the whole file must be accounted for, and the
- * file must be gone. A violation aborts: a finding, like a crash. */
+ * file must be gone. A violation aborts: a finding, like a crash. The
+ * same bytes are also parsed as the spool's merge journal. */
 #include "format/iotrace.h"
 #include "record/preload/preload_rt.h"
 #include "record/preload/preload_spool.h"
@@ -19,11 +20,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[64], batch[96], out[96];
+static char dir[64], batch[96], out[96], journal[96];
 
 static void cleanup(void)
 {
 	unlink(batch);
+	unlink(journal);
 	unlink(out);
 	rmdir(dir);
 }
@@ -36,6 +38,7 @@ static void paths(void)
 	snprintf(dir, sizeof dir, "%s/fuzz-batch-%d", base, (int)getpid());
 	snprintf(batch, sizeof batch, "%s/%s", dir, PRELOAD_BATCH_NAME);
 	snprintf(out, sizeof out, "%s.iotr", dir);
+	snprintf(journal, sizeof journal, "%s/%s", dir, PRELOAD_JOURNAL_NAME);
 	mkdir(dir, 0700);
 	atexit(cleanup); /* no file left behind by a replay */
 }
@@ -43,6 +46,16 @@ static void paths(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	paths();
+	struct preload_journal j;
+	if (preload_journal_parse((const char *)data, size, &j) == 0) {
+		if (j.batch_from > j.batch_to)
+			abort();
+		for (size_t i = 0; i < j.nshards; i++)
+			if (!j.shards[i][0] || strchr(j.shards[i], '/') || j.shards[i][0] == '.')
+				abort(); /* a name that leaves the spool */
+		preload_journal_free(&j);
+	}
+	unlink(journal); /* a journal of an earlier input would be resumed */
 	int fd = open(batch, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return 0;
@@ -68,8 +81,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (iot_writer_close(m) != 0 || rc < 0) {
 		unlink(out);
 		unlink(batch);
+		unlink(journal);
 		return 0;
 	}
+	if (access(journal, F_OK) == 0)
+		abort(); /* the final merge left its journal */
 	if (st.batch_read != size || access(batch, F_OK) == 0)
 		abort(); /* bytes left unaccounted for, or the file left behind */
 	iot_reader *r;
