@@ -697,9 +697,7 @@ EXPORT int io_getevents(aio_context_t ctx, long min_nr, long nr, struct io_event
 /* POSIX AIO. glibc carries the requests out on threads of its own that
  * call the kernel directly, unseen; a request is recorded from its
  * aio_read/aio_write/aio_fsync to the first aio_error that reports it
- * done, or its aio_return, whichever the application calls first.
- * (lio_listio has two glibc versions and is not wrapped: its requests
- * are not seen.) */
+ * done, or its aio_return, whichever the application calls first. */
 #define PAIO_SUBMIT(OP, opcode_, call)                                              \
 	if (!preload_want())                                                        \
 		return call;                                                        \
@@ -752,6 +750,55 @@ EXPORT int aio_error64(const struct aiocb64 *cb) { PAIO_ERROR(REAL(aio_error64)(
 
 EXPORT ssize_t aio_return(struct aiocb *cb) { PAIO_RETURN(REAL(aio_return)(cb)); }
 EXPORT ssize_t aio_return64(struct aiocb64 *cb) { PAIO_RETURN(REAL(aio_return64)(cb)); }
+
+/* lio_listio: each LIO_READ and LIO_WRITE of the list as if by
+ * aio_read/aio_write at the call. With LIO_WAIT the call returns with
+ * every request done, and a program may never ask for the results (0
+ * said they all succeeded): those are recorded at the return, from
+ * aio_error. With LIO_NOWAIT and EAGAIN, EINTR or EIO, some requests
+ * may be under way: all are noted, and aio_error tells each one's fate.
+ * (Programs linked before glibc 2.4 call lio_listio@GLIBC_2.2.5; the
+ * wrapper calls the current version for them too.) */
+#define LIO_BODY(call)                                                              \
+	if (!preload_want())                                                        \
+		return call;                                                        \
+	uint64_t t0 = preload_now();                                                \
+	int r = call;                                                               \
+	int e = errno;                                                              \
+	__typeof__(&list[0]) l_ = list; /* glibc says nonnull; callers may pass NULL */ \
+	__asm__("" : "+r"(l_));                                                     \
+	for (int i = 0; l_ && (r == 0 || e == EAGAIN || e == EINTR || e == EIO) && i < n; i++) { \
+		__typeof__(list[0]) cb = l_[i];                                     \
+		if (!cb || (cb->aio_lio_opcode != LIO_READ && cb->aio_lio_opcode != LIO_WRITE)) \
+			continue;                                                   \
+		int rd_ = cb->aio_lio_opcode == LIO_READ;                           \
+		struct preload_aio_req rq = {                                       \
+			.t0 = t0, .fd = cb->aio_fildes,                             \
+			.op = rd_ ? IOT_OP_AIO_READ : IOT_OP_AIO_WRITE,             \
+			.opcode = rd_ ? IOCB_CMD_PREAD : IOCB_CMD_PWRITE,           \
+			.offset = (int64_t)cb->aio_offset, .size = cb->aio_nbytes,  \
+		};                                                                  \
+		if (!preload_aio_put(cb, 0, &rq)) {                                 \
+			preload_missed();                                           \
+			continue;                                                   \
+		}                                                                   \
+		if (mode == LIO_WAIT) {                                             \
+			int st_ = REAL(aio_error)((const struct aiocb *)cb);        \
+			if (st_ >= 0 && st_ != EINPROGRESS)                         \
+				aio_done(cb, st_ == 0 ? (int64_t)cb->__return_value : -(int64_t)st_, 0); \
+		}                                                                   \
+	}                                                                           \
+	errno = e;                                                                  \
+	return r
+
+EXPORT int lio_listio(int mode, struct aiocb *const list[], int n, struct sigevent *sig)
+{
+	LIO_BODY(REAL(lio_listio)(mode, list, n, sig));
+}
+EXPORT int lio_listio64(int mode, struct aiocb64 *const list[], int n, struct sigevent *sig)
+{
+	LIO_BODY(REAL(lio_listio64)(mode, list, n, sig));
+}
 
 EXPORT int io_destroy(aio_context_t ctx)
 {

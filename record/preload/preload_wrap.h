@@ -119,6 +119,8 @@
 	X(aio_error64, UNKNOWN, int, (const struct aiocb64 *cb))                     \
 	X(aio_return, UNKNOWN, ssize_t, (struct aiocb *cb))                          \
 	X(aio_return64, UNKNOWN, ssize_t, (struct aiocb64 *cb))                      \
+	X(lio_listio, UNKNOWN, int, (int mode, struct aiocb *const list[], int n, struct sigevent *sig)) \
+	X(lio_listio64, UNKNOWN, int, (int mode, struct aiocb64 *const list[], int n, struct sigevent *sig)) \
 	X(mmap, MMAP, void *, (void *addr, size_t len, int prot, int fl, int fd, off_t off)) \
 	X(mmap64, MMAP, void *, (void *addr, size_t len, int prot, int fl, int fd, off_t off)) \
 	X(munmap, MUNMAP, int, (void *addr, size_t len))                             \

@@ -81,6 +81,23 @@ else
 	((rec * 10 >= 8000 * 9)) || fail "cross-thread AIO: only $rec of 8000 recorded"
 fi
 
+# POSIX lio_listio: writes with LIO_NOWAIT (collected with aio_return),
+# reads with LIO_WAIT whose results the program never asks for, and a
+# read on a closed descriptor. Each request is one event, with its
+# offset and result; the program's output is the same traced.
+"$HELP/lio" "$WORK/lio-plain.dat" >lio-plain.out || fail "lio untraced"
+traced "$HELP/lio" "$WORK/lio.dat" >lio.out || fail "lio traced"
+expect_eq "lio: output traced" "$(cat lio.out)" "$(cat lio-plain.out)"
+expect_eq "lio: output" "$(cat lio.out)" "writes 4 16384 reads 8 16384 badread 9"
+merge --dump
+expect_eq "lio: aio_write events and bytes" "$(ev_sum "$WORK/lio.dat" aio_write)" "4 16384"
+expect_eq "lio: aio_read events and bytes" "$(ev_sum "$WORK/lio.dat" aio_read)" "8 16384"
+expect_eq "lio: read offsets" \
+	"$(awk -v p="$WORK/lio.dat" '$1 == "ev" && $11 == p && $5 == "aio_read" { print $7 }' stats | sort -n | paste -sd' ')" \
+	"0 2048 4096 6144 8192 10240 12288 14336"
+expect_eq "lio: the read on a closed descriptor" \
+	"$(awk '$1 == "ev" && $5 == "aio_read" && $9 < 0 { print $9 }' stats)" "-9"
+
 # Descriptors the application asks for by number (a shell's "exec
 # 900>file", dup2 in a daemon): the library's own descriptor does not
 # look open, and moves away from a dup2/dup3 onto it, for its batch file
