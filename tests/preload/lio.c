@@ -14,6 +14,16 @@
 #include <string.h>
 #include <unistd.h>
 
+static void fill(struct aiocb *cb, int fd, void *buf, size_t n, off_t off, int opcode)
+{
+	memset(cb, 0, sizeof(*cb));
+	cb->aio_fildes = fd;
+	cb->aio_buf = buf;
+	cb->aio_nbytes = n;
+	cb->aio_offset = off;
+	cb->aio_lio_opcode = opcode;
+}
+
 int main(int argc, char **argv)
 {
 	static char wbuf[4][4096], rbuf[8][2048], one[16];
@@ -32,17 +42,10 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < 4; i++) {
 		memset(wbuf[i], 'a' + i, sizeof(wbuf[i]));
-		memset(&w[i], 0, sizeof(w[i]));
-		w[i].aio_fildes = fd;
-		w[i].aio_buf = wbuf[i];
-		w[i].aio_nbytes = sizeof(wbuf[i]);
-		w[i].aio_offset = (off_t)i * 4096;
-		w[i].aio_lio_opcode = LIO_WRITE;
+		fill(&w[i], fd, wbuf[i], sizeof(wbuf[i]), (off_t)i * 4096, LIO_WRITE);
 		wl[i] = &w[i];
 	}
-	memset(&nop, 0, sizeof(nop));
-	nop.aio_fildes = fd;
-	nop.aio_lio_opcode = LIO_NOP;
+	fill(&nop, fd, NULL, 0, 0, LIO_NOP);
 	wl[4] = &nop;
 	wl[5] = NULL;
 	if (lio_listio(LIO_NOWAIT, wl, 6, NULL) != 0) {
@@ -60,12 +63,7 @@ int main(int argc, char **argv)
 		}
 	}
 	for (int i = 0; i < 8; i++) {
-		memset(&r[i], 0, sizeof(r[i]));
-		r[i].aio_fildes = fd;
-		r[i].aio_buf = rbuf[i];
-		r[i].aio_nbytes = sizeof(rbuf[i]);
-		r[i].aio_offset = (off_t)i * 2048;
-		r[i].aio_lio_opcode = LIO_READ;
+		fill(&r[i], fd, rbuf[i], sizeof(rbuf[i]), (off_t)i * 2048, LIO_READ);
 		rl[i] = &r[i];
 	}
 	if (lio_listio(LIO_WAIT, rl, 8, NULL) != 0) {
@@ -79,11 +77,7 @@ int main(int argc, char **argv)
 		}
 	int closed = dup(fd);
 	close(closed);
-	memset(&bad, 0, sizeof(bad));
-	bad.aio_fildes = closed;
-	bad.aio_buf = one;
-	bad.aio_nbytes = sizeof(one);
-	bad.aio_lio_opcode = LIO_READ;
+	fill(&bad, closed, one, sizeof(one), 0, LIO_READ);
 	bl[0] = &bad;
 	int rc = lio_listio(LIO_WAIT, bl, 1, NULL);
 	int err = rc == 0 ? 0 : aio_error(&bad);
