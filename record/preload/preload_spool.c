@@ -503,8 +503,12 @@ int preload_journal_read(const char *spool, struct preload_journal *j)
 }
 
 /* Replace the journal whole (a new file renamed over it): a kill leaves
- * the old one or the new one. On failure none is left, which a salvage
- * reads as "merge everything": better than a stale one. */
+ * the old one or the new one. If "running" cannot be written, the last
+ * pass's "done" stays: a kill in this pass would then merge its first
+ * shards twice. If "done" cannot be written, no journal is left: a
+ * salvage would merge the batch file from its start again (twice, but
+ * nothing lost), where the stale "running" would have cut this pass's
+ * shards, deleted next, out of the trace. */
 static int journal_write(const char *spool, int done, uint64_t out, uint64_t b0, uint64_t b1,
 			 const struct shard_list *l)
 {
@@ -518,7 +522,8 @@ static int journal_write(const char *spool, int done, uint64_t out, uint64_t b0,
 	snprintf(path, sizeof(path), "%.*s/%s", PATH_MAX - 32, spool, PRELOAD_JOURNAL_NAME);
 	snprintf(tmp, sizeof(tmp), "%.*s/%s.new", PATH_MAX - 40, spool, PRELOAD_JOURNAL_NAME);
 	if (!text) {
-		unlink(path);
+		if (done)
+			unlink(path);
 		return -ENOMEM;
 	}
 	len = (size_t)snprintf(text, cap, JOURNAL_MAGIC "\nstate %s\noutput %llu\nbatch %llu %llu\n",
@@ -548,7 +553,8 @@ static int journal_write(const char *spool, int done, uint64_t out, uint64_t b0,
 	free(text);
 	if (rc) {
 		unlink(tmp);
-		unlink(path);
+		if (done)
+			unlink(path);
 	}
 	return rc;
 }
