@@ -28,15 +28,19 @@
 #include "record/preload/preload_fd.h"
 #include "record/preload/preload_spool.h"
 
-/* Small on purpose: the ring and the writer's chunk buffer are the
- * library's whole working set on the call path, and an application's own
- * data competes with them for the core's caches. With a 256 KiB ring and
- * 8192-record chunks (576 KiB of events before encoding), fio's 4 KiB
- * page-cache random reads ran 7-9% slower traced; with 64 KiB and 1024
- * records, 3-6% (record/preload/README.md#performance). */
-#define RING_SLOTS 1024u            /* power of two: 64 KiB per thread */
-#define RING_DRAIN_AT (RING_SLOTS / 4)
-#define MAX_RINGS 1024u             /* threads with a ring: 64 MiB at most */
+/* Drained in small batches, encoded in small chunks: the slots a drain
+ * reads and the writer's chunk buffer are the library's working set on
+ * the call path, and an application's own data competes with them for
+ * the core's caches. With drains of 1024 slots and 8192-record chunks
+ * (576 KiB of events before encoding), fio's 4 KiB page-cache random
+ * reads ran 7-9% slower traced; with drains of 256 and 1024-record
+ * chunks, 3-8% (record/preload/README.md#performance). The ring itself
+ * stays large: it is what a thread fills while another holds the drain
+ * lock (or was preempted holding it). With 16 threads on 2 CPUs a
+ * 1024-slot ring dropped 13-22% of the events, 4096 slots 3-6%. */
+#define RING_SLOTS 4096u            /* power of two: 256 KiB per thread */
+#define RING_DRAIN_AT 256u
+#define MAX_RINGS 1024u             /* threads with a ring: 256 MiB at most */
 #define CHUNK_RECORDS 1024u         /* I/O events per chunk of the shard */
 #define PATH_SLOTS_MAX 64u          /* paths longer than 64*64-1 are cut */
 

@@ -6,7 +6,7 @@
  *
  * Recording path (no lock, no malloc): an event is appended to the
  * calling thread's ring (a single-producer ring in mmap'd memory). A ring
- * that is a quarter full, or a process whose rings were last drained
+ * that holds 256 events, or a process whose rings were last drained
  * more than PRELOAD_AGE_NS ago, is drained into the writer by whoever
  * wins a trylock on the writer lock; a thread that loses the race, or
  * runs inside a signal handler, never waits: its event stays in the ring,
