@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -698,6 +699,36 @@ EXPORT int io_getevents(aio_context_t ctx, long min_nr, long nr, struct io_event
  * call the kernel directly, unseen; a request is recorded from its
  * aio_read/aio_write/aio_fsync to the first aio_error that reports it
  * done, or its aio_return, whichever the application calls first. */
+
+/* On 64-bit glibc an aiocb64 is an aiocb: the helpers take either. */
+_Static_assert(sizeof(struct aiocb64) == sizeof(struct aiocb) &&
+	       offsetof(struct aiocb64, __return_value) == offsetof(struct aiocb, __return_value),
+	       "aiocb64 and aiocb differ");
+
+/* Note the request of block cb, submitted at t0 (lost, and counted, if
+ * the table is full); 1 if noted. */
+static int paio_note(const struct aiocb *cb, uint64_t t0, uint16_t op, uint16_t opcode)
+{
+	int sync = op == IOT_OP_AIO_FSYNC;
+	struct preload_aio_req rq = {
+		.t0 = t0, .fd = cb->aio_fildes, .op = op, .opcode = opcode,
+		.offset = sync ? -1 : (int64_t)cb->aio_offset, .size = sync ? 0 : cb->aio_nbytes,
+	};
+	if (preload_aio_put(cb, 0, &rq))
+		return 1;
+	preload_missed();
+	return 0;
+}
+
+/* aio_error's answer for cb: 0 (done), an error number (failed) or
+ * EINPROGRESS. Done or failed, the request is recorded; done, the bytes
+ * are in the block (what aio_return will give). */
+static void paio_settle(const struct aiocb *cb, int status)
+{
+	if (status >= 0 && status != EINPROGRESS)
+		aio_done(cb, status == 0 ? (int64_t)cb->__return_value : -(int64_t)status, 0);
+}
+
 #define PAIO_SUBMIT(OP, opcode_, call)                                              \
 	if (!preload_want())                                                        \
 		return call;                                                        \
@@ -705,14 +736,7 @@ EXPORT int io_getevents(aio_context_t ctx, long min_nr, long nr, struct io_event
 	int r = call;                                                               \
 	if (r == 0) {                                                               \
 		int e = errno;                                                      \
-		int sync_ = IOT_OP_##OP == IOT_OP_AIO_FSYNC;                        \
-		struct preload_aio_req rq = {                                       \
-			.t0 = t0, .fd = cb->aio_fildes, .op = IOT_OP_##OP,          \
-			.opcode = (opcode_), .offset = sync_ ? -1 : (int64_t)cb->aio_offset, \
-			.size = sync_ ? 0 : cb->aio_nbytes,                         \
-		};                                                                  \
-		if (!preload_aio_put(cb, 0, &rq))                                   \
-			preload_missed();                                           \
+		paio_note((const struct aiocb *)cb, t0, IOT_OP_##OP, (opcode_));    \
 		errno = e;                                                          \
 	}                                                                           \
 	return r
@@ -727,15 +751,11 @@ EXPORT int aio_write64(struct aiocb64 *cb) { PAIO_SUBMIT(AIO_WRITE, IOCB_CMD_PWR
 EXPORT int aio_fsync(int op, struct aiocb *cb) { PAIO_SUBMIT(AIO_FSYNC, PAIO_SYNC_CMD(op), REAL(aio_fsync)(op, cb)); }
 EXPORT int aio_fsync64(int op, struct aiocb64 *cb) { PAIO_SUBMIT(AIO_FSYNC, PAIO_SYNC_CMD(op), REAL(aio_fsync64)(op, cb)); }
 
-/* 0 (done), an error number (failed) or EINPROGRESS; done, the bytes are
- * in the block (what aio_return will give). */
 #define PAIO_ERROR(call)                                                            \
 	int r = call;                                                               \
-	if (r >= 0 && r != EINPROGRESS) {                                           \
-		int e = errno;                                                      \
-		aio_done(cb, r == 0 ? (int64_t)cb->__return_value : -(int64_t)r, 0); \
-		errno = e;                                                          \
-	}                                                                           \
+	int e = errno;                                                              \
+	paio_settle((const struct aiocb *)cb, r);                                   \
+	errno = e;                                                                  \
 	return r
 
 EXPORT int aio_error(const struct aiocb *cb) { PAIO_ERROR(REAL(aio_error)(cb)); }
@@ -771,22 +791,11 @@ EXPORT ssize_t aio_return64(struct aiocb64 *cb) { PAIO_RETURN(REAL(aio_return64)
 		__typeof__(list[0]) cb = l_[i];                                     \
 		if (!cb || (cb->aio_lio_opcode != LIO_READ && cb->aio_lio_opcode != LIO_WRITE)) \
 			continue;                                                   \
+		const struct aiocb *c_ = (const struct aiocb *)cb;                  \
 		int rd_ = cb->aio_lio_opcode == LIO_READ;                           \
-		struct preload_aio_req rq = {                                       \
-			.t0 = t0, .fd = cb->aio_fildes,                             \
-			.op = rd_ ? IOT_OP_AIO_READ : IOT_OP_AIO_WRITE,             \
-			.opcode = rd_ ? IOCB_CMD_PREAD : IOCB_CMD_PWRITE,           \
-			.offset = (int64_t)cb->aio_offset, .size = cb->aio_nbytes,  \
-		};                                                                  \
-		if (!preload_aio_put(cb, 0, &rq)) {                                 \
-			preload_missed();                                           \
-			continue;                                                   \
-		}                                                                   \
-		if (mode == LIO_WAIT) {                                             \
-			int st_ = REAL(aio_error)((const struct aiocb *)cb);        \
-			if (st_ >= 0 && st_ != EINPROGRESS)                         \
-				aio_done(cb, st_ == 0 ? (int64_t)cb->__return_value : -(int64_t)st_, 0); \
-		}                                                                   \
+		if (paio_note(c_, t0, rd_ ? IOT_OP_AIO_READ : IOT_OP_AIO_WRITE,     \
+			      rd_ ? IOCB_CMD_PREAD : IOCB_CMD_PWRITE) && mode == LIO_WAIT) \
+			paio_settle(c_, REAL(aio_error)(c_));                       \
 	}                                                                           \
 	errno = e;                                                                  \
 	return r
