@@ -70,9 +70,17 @@ START_TEST(file_ids_dedup)
 
 	ck_assert_int_eq(preload_fd_init(), 0);
 	preload_file_id_base(1000);
-	uint64_t k1 = preload_key_devino(2049, 12), k2 = preload_key_devino(2049, 13);
+	uint64_t k1 = preload_key_named(2049, 12, NULL, 0), k2 = preload_key_named(2049, 13, NULL, 0);
 	uint64_t kp = preload_key_path("/tmp/x");
 	ck_assert_uint_ne(k1, k2);
+	/* an inode number reused by another name is another file; the same
+	 * name relative to a directory descriptor is another spelling */
+	uint64_t kn = preload_key_named(2049, 12, "/tmp/a", 0);
+	ck_assert_uint_eq(kn, preload_key_named(2049, 12, "/tmp/a", 0));
+	ck_assert_uint_ne(kn, preload_key_named(2049, 12, "/tmp/b", 0));
+	ck_assert_uint_ne(kn, k1);
+	ck_assert_uint_ne(preload_key_named(2049, 12, "a", 0), preload_key_named(2049, 12, "a", 1));
+	ck_assert_uint_eq(kn & 1, 1);
 	ck_assert_uint_ne(kp, preload_key_path("/tmp/y"));
 	ck_assert_uint_ne(kp & 1, k1 & 1); /* path and inode keys never meet */
 	uint64_t id1 = preload_file_id(k1, &is_new);

@@ -144,19 +144,31 @@ static uint64_t mix64(uint64_t x)
 	return x;
 }
 
-uint64_t preload_key_devino(uint64_t dev, uint64_t ino)
+static uint64_t key_devino(uint64_t dev, uint64_t ino)
 {
 	return mix64(dev * 0x9e3779b97f4a7c15ull ^ mix64(ino)) | 1;
 }
 
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+uint64_t preload_key_named(uint64_t dev, uint64_t ino, const char *name, int at_dirfd)
+{
+	if (!name)
+		return key_devino(dev, ino);
+	return mix64(key_devino(dev, ino) ^ fnv1a(name) ^ (at_dirfd ? 0x5bd1e995ull : 0)) | 1;
+}
+
 uint64_t preload_key_path(const char *path)
 {
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-
-	for (; *path; path++)
-		h = (h ^ (unsigned char)*path) * 0x100000001b3ull;
 	/* Low bit 0 keeps path keys apart from (dev, ino) keys. */
-	return (mix64(h) & ~1ull) | 2;
+	return (mix64(fnv1a(path)) & ~1ull) | 2;
 }
 
 void preload_file_id_base(uint64_t base)

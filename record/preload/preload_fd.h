@@ -43,11 +43,18 @@ void preload_fd_close(int fd);
 /* Forget [first, last]. */
 void preload_fd_close_range(unsigned first, unsigned last);
 
-/* File id for a (dev, ino) pair or, with dev = ino = 0, for a path key.
+/* File id for a key (preload_key_named, or preload_key_path for a file
+ * that was not found).
  * *is_new is set when the caller must emit the FILE record. Ids come
  * from base + a process counter, so shards never collide. */
 uint64_t preload_file_id(uint64_t key, int *is_new);
-uint64_t preload_key_devino(uint64_t dev, uint64_t ino);
+/* Key of (dev, ino) reached by name (as the program spelled it;
+ * at_dirfd: relative to a directory descriptor). A file system reuses
+ * the inode number of a deleted file for the next one it creates, so
+ * (dev, ino) alone would give a new file the old one's id and name. One
+ * file under two names gets two ids, each with its FILE record: readers
+ * add up files by path. name NULL: (dev, ino) alone. */
+uint64_t preload_key_named(uint64_t dev, uint64_t ino, const char *name, int at_dirfd);
 uint64_t preload_key_path(const char *path);
 /* Where new ids start (set when a shard is opened). Ids handed out
  * earlier stay valid: their FILE records are in an earlier shard of the

@@ -504,10 +504,14 @@ static struct preload_ofd *fd_learn(struct preload_ring *r, int fd, int dirfd,
 		return NULL;
 	uint8_t ftype = (uint8_t)iot_file_type_from_mode(st.st_mode);
 	int seekable = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
-	uint64_t id = preload_file_id(preload_key_devino(st.st_dev, st.st_ino), &is_new);
-	const char *p = NULL;
-	if (is_new || filt.npaths) {
-		p = path && path[0] == '/' ? path : NULL;
+	/* An inherited descriptor goes by the kernel's name for it (once per
+	 * descriptor), an opened one by the name the program gave. */
+	const char *p = path ? NULL : fd_path(fd, buf, sizeof(buf));
+	uint64_t key = preload_key_named(st.st_dev, st.st_ino, path ? path : p,
+					 path && path[0] != '/' && dirfd != AT_FDCWD);
+	uint64_t id = preload_file_id(key, &is_new);
+	if (path && (is_new || filt.npaths)) {
+		p = path[0] == '/' ? path : NULL;
 		if (!p && path && just_opened && dirfd == AT_FDCWD)
 			p = full_path(dirfd, path, buf, sizeof(buf));
 		if (!p || p[0] != '/')
@@ -557,7 +561,8 @@ static uint64_t path_file_id(struct preload_ring *r, const struct preload_call *
 	*muted = !path_wanted(p);
 	if (!p || !*p)
 		return 0;
-	key = ino ? preload_key_devino(dev, ino) : preload_key_path(p);
+	key = ino ? preload_key_named(dev, ino, c->path, c->path[0] != '/' && c->dirfd != AT_FDCWD)
+		  : preload_key_path(p);
 	uint64_t id = preload_file_id(key, &is_new);
 	if (is_new && !*muted)
 		emit_file(r, id, dev, ino, ftype, p);

@@ -207,4 +207,26 @@ traced bash -c '/bin/true; /bin/true; ( : ); :' || fail "bash -c failed"
 expect_eq "fork+exec: shard files, batch frames (bash, true, true, subshell)" "$(spool_shards)" "0 4"
 merge
 expect_eq "fork+exec: processes" "$(awk '$1 == "procs" {print $2}' stats)" 4
+
+# A file system hands a deleted file's inode number to the next file it
+# creates (ext4 does at once): the new file is a file of its own, under
+# its own name, not more I/O of the deleted one (MPI-IO's lock files).
+cat >reuse.py <<'PY'
+import os, sys
+inos = []
+for name, n in (("gone", 100), ("new", 300), ("rel", 50)):
+    fd = os.open(name if name == "rel" else os.path.join(sys.argv[1], name), os.O_CREAT | os.O_WRONLY, 0o600)
+    os.write(fd, b"r" * n)
+    inos.append(os.fstat(fd).st_ino)
+    os.close(fd)
+    if name != "rel":
+        os.unlink(os.path.join(sys.argv[1], name))
+print("inode reused" if inos[0] == inos[1] else "inode not reused")
+PY
+traced python3 reuse.py "$WORK" >reuse.out || fail "reuse.py failed"
+merge --dump
+echo "reuse.py: $(cat reuse.out) by this file system"
+expect_eq "deleted file: bytes written" "$(ev_sum "$WORK/gone" write | cut -d' ' -f2)" 100
+expect_eq "next file on its inode: bytes written" "$(ev_sum "$WORK/new" write | cut -d' ' -f2)" 300
+expect_eq "relative name: bytes written" "$(ev_sum "$WORK/rel" write | cut -d' ' -f2)" 50
 echo "python and pipeline: all good"
