@@ -289,8 +289,10 @@ static struct fd_file file_for(struct fdtable *t, const char *path, const struct
 	return file_for_named(t, path, path, id);
 }
 
-/* Id of a file record for (path, ident); the inode cache keeps one path
- * per inode so that inherited fds find the name their parent opened. */
+/* Id of a file record for (path, ident); the inode cache keeps the last
+ * name each inode was opened under, so that inherited fds find the name
+ * their parent opened (the last: a file system gives a deleted file's
+ * inode number to the next file it creates). */
 static struct fd_file file_for_named(struct fdtable *t, const char *path, const char *opened,
 				     const struct fd_ident *id)
 {
@@ -301,8 +303,11 @@ static struct fd_file file_for_named(struct fdtable *t, const char *path, const 
 	if (id->ino) {
 		struct slot *s = map_put(&t->inodes, id->dev, id->ino);
 
-		if (s && !s->path) {
-			s->path = strdup(path);
+		char *np = s && (!s->path || strcmp(s->path, path)) ? strdup(path) : NULL;
+
+		if (np) {
+			free(s->path);
+			s->path = np;
 			s->id = r.id;
 			s->excluded = r.excluded;
 		}
@@ -384,6 +389,21 @@ struct fd_file fdtable_inode(struct fdtable *t, const struct fd_ident *id)
 	return file_for(t, name, id);
 }
 
+/* Is canon, the name /proc gives an fd now, a name of what the program
+ * opened as abs? The fd may have been closed since and its number given
+ * to a file on the same inode number (freed by a deletion and reused at
+ * once, as ext4 does), which the inode check cannot tell. So: the same
+ * last component, or abs resolving to canon through symlinks. */
+static int same_file_named(const char *abs, const char *canon)
+{
+	const char *a = strrchr(abs, '/'), *c = strrchr(canon, '/');
+	char real[PATH_MAX];
+
+	if (a && c && strcmp(a, c) == 0)
+		return 1;
+	return realpath(abs, real) && strcmp(real, canon) == 0;
+}
+
 struct fd_file fdtable_open(struct fdtable *t, uint32_t pid, int dirfd, const char *base,
 			    const char *path, int fd, const struct fd_ident *id)
 {
@@ -397,7 +417,8 @@ struct fd_file fdtable_open(struct fdtable *t, uint32_t pid, int dirfd, const ch
 		return file_for(t, abs, &none);
 	/* The kernel's own name for the new fd resolves symlinks and a
 	 * changed cwd; use it while the process still holds the fd. */
-	if (!resolve_proc_fd(t, pid, fd, id, canon, sizeof(canon)) && canon[0] == '/')
+	if (!resolve_proc_fd(t, pid, fd, id, canon, sizeof(canon)) && canon[0] == '/' &&
+	    same_file_named(abs, canon))
 		name = canon;
 	/* --path judges the path as the program named it (made absolute),
 	 * as the kernel side does; the record keeps the kernel's name. */
