@@ -8,11 +8,12 @@
 #
 # RHEL family (dnf): libzstd-devel libarchive-devel hdf5-devel hdf5
 # ncurses-devel check-devel libbpf-devel bpftool clang llvm elfutils-libelf-devel
-# zlib-devel pkgconf tmux fio sysstat python3-h5py jq strace
+# zlib-devel pkgconf tmux fio sysstat python3-h5py jq strace openmpi-devel
 set -eu
 PKGS=(build-essential pkg-config zstd libzstd-dev libarchive-dev libhdf5-dev hdf5-tools
       libncurses-dev check libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev
-      tmux fio sysstat python3 python3-h5py python3-numpy python3-pandas jq strace bpftrace linux-perf)
+      tmux fio sysstat python3 python3-h5py python3-numpy python3-pandas jq strace bpftrace linux-perf
+      openmpi-bin libopenmpi-dev)
 
 if [[ ${1:-} == --list ]]; then printf '%s\n' "${PKGS[@]}"; exit 0; fi
 

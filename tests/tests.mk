@@ -6,6 +6,16 @@ CHECK_PROGS += $(CHECK_SRCS:tests/%.c=$(BUILD)/tests/%)
 REPLAY_PROGS := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 
 test-bins: $(CHECK_PROGS)
+
+# The MPI-IO helper of tests/record/test_mpi.sh, built with Open MPI's
+# compiler wrapper when it is installed (scripts/install-deps.sh does).
+MPICC ?= $(shell command -v mpicc 2>/dev/null)
+ifneq ($(MPICC),)
+test-bins: $(BUILD)/tests/record/mpi_io
+$(BUILD)/tests/record/mpi_io: tests/record/mpi_io.c
+	@mkdir -p $(dir $@)
+	$(if $(filter 1,$(V)),,@echo "  MPICC   $@";) $(MPICC) -O2 -Wall -Wextra -o $@ $<
+endif
 fuzz-replays: $(REPLAY_PROGS)
 
 $(BUILD)/tests/check_%: $(BUILD)/obj/tests/check_%.o $(LIBS_LINK)

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# MPI-IO under mpirun (Open MPI), recorded by each event source: the
+# ranks are followed through mpirun, each rank's bytes written in the
+# trace are the bytes MPI counted, the collective read's bytes add up to
+# the ranks', and the job prints what it prints untraced.
+. "$SRC/tests/record/lib.sh"
+MPI_IO=$BUILD/tests/record/mpi_io
+ANALYZE=$BIN/ioanalyze
+skip_or_fail() {
+	if [[ ${CI:-} == true ]]; then echo "FAIL: $* (CI=true: the MPI test must run)"; exit 1; fi
+	echo "$*"; exit 77
+}
+command -v mpirun >/dev/null || skip_or_fail "no mpirun: install Open MPI (scripts/install-deps.sh does)"
+[[ -x $MPI_IO ]] || skip_or_fail "no $MPI_IO: mpicc was missing when the tests were built"
+MPIRUN=(mpirun --oversubscribe -n 4)
+((EUID == 0)) && MPIRUN+=(--allow-run-as-root)
+mkdir "$T/data"
+F=$T/data/f
+# rank lines without their pids, in rank order
+norm() { sed 's/ pid [0-9]*//' "$1" | sort; }
+
+"${MPIRUN[@]}" "$MPI_IO" "$F" 8 >"$T/u.out" 2>"$T/u.err"
+rc=$?
+check "untraced job exits 0" test "$rc" -eq 0
+((rc == 0)) || cat "$T/u.err"
+check "untraced: 4 ranks read back what they wrote" test "$(grep -c ' ok$' "$T/u.out")" -eq 4
+
+sources=(preload)
+if "$IOREC" --check 2>/dev/null | grep -q '^ebpf *yes'; then
+	sources+=(ebpf)
+elif [[ ${CI:-} == true ]]; then
+	fail "the eBPF source cannot run here (CI=true: it must)"
+fi
+for s in "${sources[@]}"; do
+	rm -f "$F"
+	"$IOREC" -q -s "$s" -o "$T/$s.iotr" -- "${MPIRUN[@]}" "$MPI_IO" "$F" 8 >"$T/$s.out" 2>"$T/$s.err"
+	rc=$?
+	check "$s: traced job exits 0" test "$rc" -eq 0
+	((rc == 0)) || cat "$T/$s.err"
+	check "$s: stdout as untraced (pids aside)" cmp -s <(norm "$T/u.out") <(norm "$T/$s.out")
+	check "$s: stderr as untraced" cmp -s <(sort "$T/u.err") <(sort "$T/$s.err")
+	"$ANALYZE" summary -f csv --by process --path "$F" "$T/$s.iotr" >"$T/$s.csv" ||
+		fail "$s: ioanalyze summary failed"
+	# pid,comm,job,host,cmdline,ops,read_ops,read_bytes,write_ops,write_bytes,...
+	while read -r _ rank _ pid _ wrote _; do
+		got=$(awk -F, -v p="$pid" '$1 == p { print $10 }' "$T/$s.csv")
+		check "$s: rank $rank (pid $pid) wrote ${got:-nothing}, MPI counted $wrote" test "${got:-x}" = "$wrote"
+	done <"$T/$s.out"
+	# Collective reads are done by aggregator ranks on behalf of all.
+	want=$(awk '{ n += $8 } END { print n }' "$T/$s.out")
+	got=$(awk -F, 'NR > 1 { n += $8 } END { print n }' "$T/$s.csv")
+	check "$s: bytes read from the file, all ranks: $got, MPI counted $want" test "$got" = "$want"
+	check "$s: the file is the ranks' bytes" test "$(stat -c %s "$F")" -eq "$(awk '{ n += $6 } END { print n }' "$T/$s.out")"
+done
+finish
