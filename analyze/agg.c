@@ -654,8 +654,8 @@ static int path_ok(const struct agg_opts *o, const char *path)
 {
 	if (!o->npaths)
 		return 1;
-	for (size_t i = 0; path && i < o->npaths; i++)
-		if (strncmp(o->paths[i], path, strlen(o->paths[i])) == 0)
+	for (size_t i = 0; i < o->npaths; i++)
+		if (iot_path_under(path, o->paths[i]))
 			return 1;
 	return 0;
 }

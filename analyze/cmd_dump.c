@@ -56,9 +56,7 @@ static int wanted_io(const struct dump_cmd *c, const struct iot_io_event *ev,
 	}
 	if (o->npaths) {
 		size_t i;
-		for (i = 0; i < o->npaths &&
-			    !(fl && fl->path && strncmp(fl->path, o->paths[i], strlen(o->paths[i])) == 0);
-		     i++)
+		for (i = 0; i < o->npaths && !(fl && iot_path_under(fl->path, o->paths[i])); i++)
 			;
 		if (i == o->npaths)
 			return 0;

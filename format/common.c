@@ -64,6 +64,14 @@ const char *iot_file_type_name(unsigned ft)
 	return ft < IOT_FT__COUNT ? names[ft] : "unknown";
 }
 
+int iot_path_under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return path && strncmp(path, prefix, n) == 0 &&
+	       (path[n] == 0 || path[n] == '/' || (n && prefix[n - 1] == '/'));
+}
+
 enum iot_file_type iot_file_type_from_mode(unsigned mode)
 {
 	switch (mode & S_IFMT) {

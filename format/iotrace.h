@@ -182,6 +182,10 @@ enum iot_file_type {
 const char *iot_file_type_name(unsigned ft);
 /* Map an st_mode (S_IFMT bits) to a file type. */
 enum iot_file_type iot_file_type_from_mode(unsigned mode);
+/* Is path prefix itself or under it, by whole components? "/scratch"
+ * takes "/scratch" and "/scratch/a", not "/scratch2"; "/scratch/" and
+ * "/" take what starts with them. What every --path option means. */
+int iot_path_under(const char *path, const char *prefix);
 
 /* ------------------------------------------------------------------ */
 /* Streams and records                                                 */

@@ -113,6 +113,20 @@ static void flip_byte(const char *path, uint64_t at, uint8_t mask)
 
 /* ---- op table ---- */
 
+START_TEST(test_path_under)
+{
+	ck_assert(iot_path_under("/scratch", "/scratch"));
+	ck_assert(iot_path_under("/scratch/a/b", "/scratch"));
+	ck_assert(!iot_path_under("/scratch2/a", "/scratch"));
+	ck_assert(!iot_path_under("/scr", "/scratch"));
+	ck_assert(iot_path_under("/scratch/a", "/scratch/"));
+	ck_assert(!iot_path_under("/scratch", "/scratch/"));
+	ck_assert(iot_path_under("/etc/passwd", "/"));
+	ck_assert(!iot_path_under("/data/out.bin.bak", "/data/out.bin"));
+	ck_assert(!iot_path_under(NULL, "/"));
+}
+END_TEST
+
 START_TEST(test_op_table)
 {
 	ck_assert_str_eq(iot_op_name(IOT_OP_PREAD), "pread");
@@ -1131,6 +1145,7 @@ int main(void)
 	TCase *t = tcase_create("core");
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, test_op_table);
+	tcase_add_test(t, test_path_under);
 	tcase_add_test(t, test_roundtrip_io_many_chunks);
 	tcase_add_test(t, test_io_room_in_place);
 	tcase_add_test(t, test_store_when_zstd_does_not_pay);

@@ -181,7 +181,7 @@ static int excluded_path(const struct fdtable *t, const char *path)
 	if (!t->nprefixes)
 		return 0;
 	for (size_t i = 0; i < t->nprefixes; i++)
-		if (!strncmp(path, t->prefixes[i], strlen(t->prefixes[i])))
+		if (iot_path_under(path, t->prefixes[i]))
 			return 0;
 	return 1;
 }

@@ -465,7 +465,7 @@ __noinline __u64 iov_bytes(__u64 uiov, __u64 cnt)
 enum { PATH_IN = 0, PATH_OUT = 1, PATH_UNSURE = 2 };
 
 /* Is the path in the scratch event (len bytes with the NUL) under a
- * --path prefix? Only absolute paths without "//" or "/." can be judged
+ * --path prefix (iot_path_under)? Only absolute paths without "//" or "/." can be judged
  * here, because the user side compares the folded path: the rest is
  * PATH_UNSURE. */
 __noinline int path_verdict(long len)
@@ -488,7 +488,7 @@ __noinline int path_verdict(long len)
 
 		if (j >= nprefixes)
 			break;
-		if (plen >= IOREC_PREFIX_LEN || plen + 1 > len)
+		if (!plen || plen >= IOREC_PREFIX_LEN || plen + 1 > len)
 			continue;
 		for (i = 0; i < IOREC_PREFIX_LEN; i++) {
 			if (i >= plen)
@@ -498,7 +498,9 @@ __noinline int path_verdict(long len)
 				break;
 			}
 		}
-		if (match)
+		/* whole components: /scratch is not /scratch2 */
+		if (match && (pe->data[plen] == 0 || pe->data[plen] == '/' ||
+			      prefixes[j][plen - 1] == '/'))
 			return PATH_IN;
 	}
 	return PATH_OUT;

@@ -196,12 +196,9 @@ static int tid_wanted(uint32_t tid)
 /* A path within one of the --path prefixes (a whole component). */
 static int path_wanted(const char *p)
 {
-	for (unsigned i = 0; p && i < filt.npaths; i++) {
-		size_t n = strlen(filt.paths[i]);
-		if (strncmp(p, filt.paths[i], n) == 0 &&
-		    (p[n] == 0 || p[n] == '/' || (n && filt.paths[i][n - 1] == '/')))
+	for (unsigned i = 0; i < filt.npaths; i++)
+		if (iot_path_under(p, filt.paths[i]))
 			return 1;
-	}
 	return filt.npaths == 0;
 }
 

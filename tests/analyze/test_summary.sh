@@ -45,6 +45,16 @@ jq_eq "$J" '.traces[0] | [.host, .complete]' '["node1",true]'
 jq_eq "$TMP/p.json" '.totals | [.ops, .read_bytes, .errors]' '[8,98304,2]'
 "$IOA" summary -f json --comm writer --path /data "$TMP/g.iotr" >"$TMP/c.json" || fail "--comm exit"
 jq_eq "$TMP/c.json" '.totals | [.ops, .write_bytes]' '[8,1056868]'
+# --path goes by whole components: /data/out is not /data/out.bin
+for p in /data/out /da; do
+	"$IOA" summary -f json --path $p "$TMP/g.iotr" >"$TMP/c.json" || fail "--path $p exit"
+	jq_eq "$TMP/c.json" '.totals.ops' '0'
+	[[ -z $("$IOA" dump --path $p "$TMP/g.iotr" | grep -v '^#') ]] || fail "dump --path $p: events shown"
+done
+for p in /data/out.bin /data/ /; do
+	"$IOA" summary -f json --path $p "$TMP/g.iotr" >"$TMP/c.json" || fail "--path $p exit"
+	jq_eq "$TMP/c.json" '[.files[] | .path] | index("/data/out.bin") != null' 'true'
+done
 "$IOA" summary -f json --since 1700000001.004 --until 1700000002 "$TMP/g.iotr" >"$TMP/w.json" || fail "--since exit"
 jq_eq "$TMP/w.json" '.totals | [.ops, .write_ops, .read_ops, .sync_ops, .meta_ops]' '[4,1,1,1,1]'
 "$IOA" summary -f json --since "2023-11-14 22:13:22" "$TMP/g.iotr" >"$TMP/w2.json" || fail "--since date exit"

@@ -82,8 +82,11 @@ check "--syscalls: ops recorded" "$(awk -F'\t' '$1=="IO" {print $2}' "$WORK/sys.
 check "--syscalls: pread on the file" \
 	"$(awk -F'\t' -v f="$D/in/known.dat" '$1=="IO" && $2=="pread" && $14==f {print $6, $7}' "$WORK/sys.txt")" "8192 4096"
 
-# --path: only files under the prefix
-record "$WORK/path.iotr" --path "$D/in" -- sh -c 'cat "$1" "$2" > /dev/null' _ "$D/in/a.txt" "$D/out/b.txt" ||
+# --path: only files under the prefix, by whole components: not in2/,
+# whether the kernel side judges the path (absolute) or iorec (relative)
+mkdir -p "$D/in2"; echo c > "$D/in2/c.txt"; echo d > "$D/in2/d.txt"
+record "$WORK/path.iotr" --path "$D/in" -- sh -c 'cat "$1" "$2" "$3" > /dev/null; cd "$4" && cat in2/d.txt > /dev/null' \
+	_ "$D/in/a.txt" "$D/out/b.txt" "$D/in2/c.txt" "$D" ||
 	fail "cat --path"
 events "$WORK/path.iotr" > "$WORK/path.txt"
 check "--path: files seen" "$(awk -F'\t' '$1=="IO" {print $14}' "$WORK/path.txt" | sort -u)" "$D/in/a.txt"
