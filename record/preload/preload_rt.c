@@ -744,7 +744,7 @@ static void record_call(struct preload_call *c, uint64_t t1)
 	struct preload_ofd *o = NULL;
 	uint64_t file_id = 0;
 	uint8_t eflags = 0, ftype = 0;
-	int mute = 0, saved_guard = preload_tls.guard; /* a drain, in a handler */
+	int mute = 0, saved_guard = preload_tls.guard;
 
 	preload_tls.guard = PRELOAD_GUARD_BUSY;
 	/* A vfork child (dash, some spawn code) shares our memory: its

@@ -142,7 +142,13 @@ enum preload_guard {
 	PRELOAD_GUARD_BUSY = 1,  /* in the library: its own I/O is not recorded */
 	PRELOAD_GUARD_DRAIN = 2, /* draining (lock held, append complete): a
 				  * signal handler may still append */
+	PRELOAD_GUARD_CUT = 3,   /* in a signal handler that interrupted the
+				  * library while busy: the handler's calls
+				  * are counted lost */
 };
+/* The guard is per signal level: the trampoline saves it, gives the
+ * handler NONE (or CUT) and restores it. So the library's own calls made
+ * while it records a handler's call are never mistaken for the handler's. */
 struct preload_tls {
 	int guard;           /* enum preload_guard */
 	int sig_depth;       /* inside an application signal handler */
@@ -177,23 +183,26 @@ static inline uint64_t preload_now(void)
 /* Count a call that could not be recorded (library busy in a handler). */
 void preload_missed(void);
 
-/* Should this call be recorded? Not when inactive or re-entered; an
- * application signal handler that interrupted the library while it
- * appended loses its event (counted as a drop); one that interrupted a
- * drain records normally. */
+/* Should this call be recorded? Not when inactive or when the library
+ * itself calls; an application signal handler that interrupted the
+ * library while it appended loses its event (counted as a drop); one
+ * that interrupted a drain records normally. */
 static inline int preload_want(void)
 {
 	if (__builtin_expect(!preload_active, 0))
 		return 0;
 	if (__builtin_expect(preload_tls.guard, 0)) {
-		if (!preload_tls.sig_depth)
-			return 0; /* the library's own I/O */
-		if (preload_tls.guard == PRELOAD_GUARD_DRAIN)
-			return 1; /* a handler interrupted a drain: rings are free */
-		preload_missed();
+		if (preload_tls.guard == PRELOAD_GUARD_CUT)
+			preload_missed();
 		return 0;
 	}
 	return 1;
+}
+
+/* Is this call the library's own (not the application's)? */
+static inline int preload_own_call(void)
+{
+	return preload_tls.guard == PRELOAD_GUARD_BUSY || preload_tls.guard == PRELOAD_GUARD_DRAIN;
 }
 
 /* This thread's errno, without a call to __errno_location (through the

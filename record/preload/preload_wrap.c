@@ -100,7 +100,7 @@ static uint64_t iov_bytes(const struct iovec *iov, int cnt)
 #define OPEN_BODY(OPC, dfd, call)                                                   \
 	if (!preload_want()) {                                                      \
 		int r_ = call;                                                      \
-		if (preload_capturing_fd && preload_tls.guard && r_ >= 0)           \
+		if (preload_capturing_fd && preload_own_call() && r_ >= 0)          \
 			r_ = preload_relocate_fd(r_);                               \
 		return r_;                                                          \
 	}                                                                           \
@@ -194,7 +194,7 @@ EXPORT int mkostemps(char *tmpl, int suffixlen, int flags)
  * descriptor (daemons): closing it reports success and does nothing. */
 static int is_shard_fd(int fd)
 {
-	return fd >= 0 && fd == preload_shard_fd && !preload_tls.guard;
+	return fd >= 0 && fd == preload_shard_fd && !preload_own_call();
 }
 
 EXPORT int close(int fd)
@@ -214,7 +214,7 @@ static int close_range_split(unsigned first, unsigned last, int flags)
 {
 	int s = preload_shard_fd, r = 0;
 
-	if (preload_tls.guard || s < 0 || (unsigned)s < first || (unsigned)s > last)
+	if (preload_own_call() || s < 0 || (unsigned)s < first || (unsigned)s > last)
 		return REAL(close_range)(first, last, flags);
 	if ((unsigned)s > first)
 		r = REAL(close_range)(first, (unsigned)s - 1, flags);
@@ -241,7 +241,7 @@ EXPORT void closefrom(int lowfd)
 	int s = preload_shard_fd;
 	uint64_t t0 = preload_want() ? preload_now() : 0;
 
-	if (!preload_tls.guard && s >= 0 && s >= lowfd) {
+	if (!preload_own_call() && s >= 0 && s >= lowfd) {
 		if (s > lowfd)
 			REAL(close_range)((unsigned)lowfd, (unsigned)s - 1, 0);
 		REAL(closefrom)(s + 1);
@@ -1342,13 +1342,20 @@ static struct sigaction user_act[_NSIG];
 static void signal_trampoline(int sig, siginfo_t *si, void *uc)
 {
 	const struct sigaction *a = &user_act[sig];
+	int guard = preload_tls.guard;
 
+	/* Interrupted in an append (or in a handler that was): the ring is
+	 * in use, the handler's calls are counted lost. Interrupted in a
+	 * drain or outside the library: they are recorded. */
+	preload_tls.guard = guard == PRELOAD_GUARD_BUSY || guard == PRELOAD_GUARD_CUT
+				    ? PRELOAD_GUARD_CUT : PRELOAD_GUARD_NONE;
 	preload_tls.sig_depth++;
 	if (a->sa_flags & SA_SIGINFO)
 		a->sa_sigaction(sig, si, uc);
 	else
 		a->sa_handler(sig);
 	preload_tls.sig_depth--;
+	preload_tls.guard = guard;
 }
 
 static int is_user_handler(int sig, const struct sigaction *act)

@@ -1,11 +1,13 @@
 /* sig_write - test helper: write() from a signal handler.
  *
- *   sig_write FILE MILLISECONDS
+ *   sig_write FILE MILLISECONDS [open]
  *
  * A SIGALRM handler, fired every 200 us by an interval timer, writes one
  * byte to FILE; meanwhile the main thread allocates, frees and writes
  * for MILLISECONDS. A recorder that takes a lock or calls malloc in the
- * handler deadlocks here. Prints "handler_writes N main_writes M".
+ * handler deadlocks here. With "open", the handler opens FILE, writes
+ * and closes it each time (three calls). Prints "handler_writes N
+ * main_writes M".
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -16,14 +18,18 @@
 #include <time.h>
 #include <unistd.h>
 
-static int sig_fd = -1;
+static int sig_fd = -1, reopen;
+static const char *sig_path;
 static volatile sig_atomic_t handler_writes;
 
 static void on_alarm(int sig)
 {
 	(void)sig;
-	if (write(sig_fd, "x", 1) == 1)
+	int fd = reopen ? open(sig_path, O_WRONLY | O_APPEND) : sig_fd;
+	if (write(fd, "x", 1) == 1)
 		handler_writes++;
+	if (reopen)
+		close(fd);
 }
 
 static double now_ms(void)
@@ -35,10 +41,12 @@ static double now_ms(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: sig_write FILE MILLISECONDS\n");
+	if (argc != 3 && !(argc == 4 && strcmp(argv[3], "open") == 0)) {
+		fprintf(stderr, "usage: sig_write FILE MILLISECONDS [open]\n");
 		return 2;
 	}
+	reopen = argc == 4;
+	sig_path = argv[1];
 	char main_path[4096];
 	snprintf(main_path, sizeof(main_path), "%s.main", argv[1]);
 	sig_fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC, 0600);
