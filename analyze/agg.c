@@ -448,6 +448,7 @@ static int64_t find_proc(struct agg *a, int t, uint32_t pid, uint64_t ts)
 	p->comm = ip ? nz(ip->comm) : "";
 	p->cmdline = ip ? nz(ip->cmdline) : "";
 	p->job = ip && ip->job_id && *ip->job_id ? ip->job_id : a->traces[t].job;
+	p->rank = ip ? nz(ip->rank) : "";
 	p->host = a->traces[t].host;
 	agg_stats_init(&p->st);
 	if (hmap_put(&a->proc_map, life_key(t, life), pid, (uint32_t)a->nprocs))

@@ -168,6 +168,7 @@ struct agg_process {
 	const char *comm;    /* "" if unknown; strings owned by the reader */
 	const char *cmdline;
 	const char *job;     /* "" if none */
+	const char *rank;    /* MPI rank or task number, "" if none */
 	const char *host;    /* trace's host name, "" if unknown */
 	uint32_t life;       /* 0, or 1 + the reader's process index when the
 			      * pid was reused within the trace */

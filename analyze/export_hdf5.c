@@ -42,7 +42,7 @@ struct h5_proc {
 	uint32_t pid, ppid, uid, gid;
 	int32_t exit_status;
 	uint16_t trace;
-	const char *comm, *exe, *cmdline, *cgroup, *job_id;
+	const char *comm, *exe, *cmdline, *cgroup, *job_id, *rank;
 };
 
 struct h5_file {
@@ -227,6 +227,7 @@ static int make_record_types(struct types *T)
 	INS(t, struct h5_proc, cmdline, T->str);
 	INS(t, struct h5_proc, cgroup, T->str);
 	INS(t, struct h5_proc, job_id, T->str);
+	INS(t, struct h5_proc, rank, T->str);
 
 	T->file = t = H5Tcreate(H5T_COMPOUND, sizeof(struct h5_file));
 	INS(t, struct h5_file, trace, H5T_NATIVE_UINT16);
@@ -715,7 +716,8 @@ static int write_tables(struct exporter *e)
 			procs[np++] = (struct h5_proc){wall(r, p->start_ns), wall(r, p->exit_ns), p->pid,
 						       p->ppid, p->uid, p->gid, p->exit_status,
 						       (uint16_t)t, nz(p->comm), nz(p->exe),
-						       nz(p->cmdline), nz(p->cgroup), nz(p->job_id)};
+						       nz(p->cmdline), nz(p->cgroup), nz(p->job_id),
+						       nz(p->rank)};
 		}
 		for (size_t i = 0; i < iot_reader_file_count(r); i++) {
 			const struct iot_file *f = iot_reader_file_at(r, i);

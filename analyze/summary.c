@@ -290,6 +290,7 @@ static void json_row_key(struct jw *w, const struct summary *s, int kind, size_t
 		jw_str(w, "comm", p->comm);
 		jw_str(w, "cmdline", p->cmdline);
 		jw_str(w, "job", p->job);
+		jw_str(w, "rank", p->rank);
 		jw_str(w, "host", p->host);
 		jw_str(w, "trace", s->in.t[p->trace].name);
 		break;
@@ -421,14 +422,14 @@ static void csv_stats(FILE *f, const struct agg_stats *st)
 			(unsigned long long)(st->last_ns % 1000000000u));
 	else
 		fputs(",,", f);
-	fprintf(f, ",%.3f\n", agg_stats_bandwidth(st));
+	fprintf(f, ",%.3f", agg_stats_bandwidth(st));
 }
 
 static const char csv_stat_cols[] =
 	"ops,read_ops,read_bytes,write_ops,write_bytes,meta_ops,sync_ops,other_ops,errors,"
 	"io_time_s,lat_min_s,lat_mean_s,lat_p50_s,lat_p95_s,lat_p99_s,lat_max_s,"
 	"read_sequential,read_consecutive,read_random,write_sequential,write_consecutive,"
-	"write_random,rw_switches,first,last,bandwidth_bytes_per_s\n";
+	"write_random,rw_switches,first,last,bandwidth_bytes_per_s";
 
 static int write_csv(struct summary *s)
 {
@@ -443,6 +444,7 @@ static int write_csv(struct summary *s)
 	};
 	fputs(keys[kind], f);
 	fputs(csv_stat_cols, f);
+	fputs(kind == BY_PROCESS ? ",rank\n" : "\n", f); /* added later: last */
 	size_t n = s->cli.top ? limit(s, r.n, 0) : r.n;
 	if (s->cli.top && kind != BY_OP)
 		sort_rows(s, kind, cmp_bytes, &r);
@@ -472,6 +474,11 @@ static int write_csv(struct summary *s)
 				(unsigned long long)st->ops, (unsigned long long)agg_stats_bytes(st));
 		}
 		csv_stats(f, row_stats(s, kind, i));
+		if (kind == BY_PROCESS) {
+			fputc(',', f);
+			csv_str(f, agg_process(s->agg, i)->rank);
+		}
+		fputc('\n', f);
 	}
 	free(r.idx);
 	return 0;
@@ -618,9 +625,16 @@ static int text_table(FILE *f, const struct summary *s, int kind, int by_time, s
 	if (n < r.n)
 		fprintf(f, " (top %zu of %zu)", n, r.n);
 	fputc('\n', f);
+	int ranks = 0; /* a RANK column when some process has one (MPI) */
+	for (size_t k = 0; kind == BY_PROCESS && !ranks && k < r.n; k++)
+		ranks = *agg_process(s->agg, r.idx[k])->rank != 0;
 	switch (kind) {
 	case BY_JOB: fprintf(f, "  %-20s %5s", "JOB", "PROCS"); break;
-	case BY_PROCESS: fprintf(f, "  %7s %-15s %-10s", "PID", "COMM", "JOB"); break;
+	case BY_PROCESS:
+		fprintf(f, "  %7s %-15s %-10s", "PID", "COMM", "JOB");
+		if (ranks)
+			fprintf(f, " %5s", "RANK");
+		break;
 	case BY_FILE: fprintf(f, "  %-40s", "PATH"); break;
 	case BY_OP: fprintf(f, "  %-16s %8s", "OP", "COUNT"); break;
 	default: fprintf(f, "  %7s %7s", "PID", "TID"); break;
@@ -646,6 +660,8 @@ static int text_table(FILE *f, const struct summary *s, int kind, int by_time, s
 			const struct agg_process *p = agg_process(s->agg, i);
 			trunc_left(buf, 11, *p->job ? p->job : "-");
 			fprintf(f, "  %7u %-15.15s %-10s", p->pid, *p->comm ? p->comm : "?", buf);
+			if (ranks)
+				fprintf(f, " %5.5s", *p->rank ? p->rank : "-");
 			break;
 		}
 		case BY_FILE:

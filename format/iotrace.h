@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define IOT_FORMAT_MAJOR 1
-#define IOT_FORMAT_MINOR 0
+#define IOT_FORMAT_MINOR 1
 #define IOT_VERSION_STRING "0.1.0"
 
 /* ------------------------------------------------------------------ */
@@ -253,7 +253,13 @@ struct iot_proc {
 	const char *cmdline; /* arguments joined by single spaces */
 	const char *cgroup;
 	const char *job_id;
+	const char *rank;    /* MPI rank or batch task number (format 1.1), NULL unknown */
 };
+/* Where a process's rank comes from: the first of these variables set in
+ * its environment (Open MPI, PMIx, MPICH/Intel MPI, MVAPICH2, Slurm's
+ * srun, Flux). */
+#define IOT_RANK_ENV_VARS "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", \
+	"MV2_COMM_WORLD_RANK", "SLURM_PROCID", "FLUX_TASK_RANK"
 
 /* A file. Ids are unique within a trace (see FORMAT.md on id_base). */
 struct iot_file {

@@ -397,7 +397,7 @@ static void proc_merge(struct iot_proc *d, const struct iot_proc *s)
 {
 #define TAKE(f) if (s->f) d->f = s->f
 	TAKE(ts_ns); TAKE(start_ns); TAKE(exit_ns); TAKE(ppid); TAKE(uid); TAKE(gid);
-	TAKE(comm); TAKE(exe); TAKE(cmdline); TAKE(cgroup); TAKE(job_id);
+	TAKE(comm); TAKE(exe); TAKE(cmdline); TAKE(cgroup); TAKE(job_id); TAKE(rank);
 #undef TAKE
 	if (s->exit_status != -1 && (s->exit_ns || s->exit_status != 0))
 		d->exit_status = s->exit_status;

@@ -42,6 +42,7 @@ static const struct col_desc proc_cols[] = {
 	STR(struct iot_proc, cmdline),
 	STR(struct iot_proc, cgroup),
 	STR(struct iot_proc, job_id),
+	STR(struct iot_proc, rank), /* minor 1 */
 };
 
 static const struct col_desc file_cols[] = {

@@ -22,6 +22,7 @@ struct slot {
 	uint64_t start_ns; /* SLOT_GONE: when the pid was found gone */
 	uint64_t noted_ns; /* when its record was written */
 	char comm[16];     /* as first seen: an exec changes it */
+	int no_cmdline;    /* read mid-exec (no arguments, nor its new environment yet) */
 };
 
 /* A process noted between fork and exec carries its parent's comm; for
@@ -148,6 +149,7 @@ struct pinfo {
 	char cmdline[4096];
 	char cgroup[1024];
 	char job[256];
+	char rank[32];
 };
 
 static int read_stat(uint32_t pid, struct pinfo *pi)
@@ -210,39 +212,66 @@ static void read_texts(uint32_t pid, struct pinfo *pi)
 	}
 }
 
-int proctab_environ_get(uint32_t pid, const char *name, char *out, size_t outlen)
+/* A process's environment: NUL-separated "NAME=value" strings. */
+struct environ {
+	char *buf;
+	ssize_t n; /* bytes, or -errno */
+};
+
+static struct environ environ_read(uint32_t pid)
 {
 	char path[64];
 	const size_t cap = 256 * 1024;
-	char *buf = malloc(cap);
+	struct environ e = { malloc(cap), -ENOMEM };
+
+	if (e.buf) {
+		snprintf(path, sizeof path, "/proc/%u/environ", pid);
+		e.n = read_small(path, e.buf, cap);
+	}
+	return e;
+}
+
+/* The value of name in e, copied to out: 0, or -ENOENT (or e's error). */
+static int environ_find(const struct environ *e, const char *name, char *out, size_t outlen)
+{
 	size_t nl = strlen(name);
-	ssize_t n;
-	int rc = -ENOENT;
-	if (!buf)
-		return -ENOMEM;
-	snprintf(path, sizeof path, "/proc/%u/environ", pid);
-	if ((n = read_small(path, buf, cap)) < 0)
-		rc = (int)n;
-	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1) {
-		if (strncmp(buf + i, name, nl) == 0 && buf[i + (ssize_t)nl] == '=') {
-			snprintf(out, outlen, "%s", buf + i + nl + 1);
-			rc = 0;
-			break;
+
+	if (e->n < 0)
+		return (int)e->n;
+	for (ssize_t i = 0; i < e->n; i += (ssize_t)strlen(e->buf + i) + 1) {
+		if (strncmp(e->buf + i, name, nl) == 0 && e->buf[i + (ssize_t)nl] == '=') {
+			snprintf(out, outlen, "%s", e->buf + i + nl + 1);
+			return 0;
 		}
 	}
-	free(buf);
+	return -ENOENT;
+}
+
+int proctab_environ_get(uint32_t pid, const char *name, char *out, size_t outlen)
+{
+	struct environ e = environ_read(pid);
+	int rc = environ_find(&e, name, out, outlen);
+
+	free(e.buf);
 	return rc;
 }
 
-static void read_job(const struct proctab *t, uint32_t pid, struct pinfo *pi)
+/* Job id (from the environment with --all) and rank, read from one copy
+ * of the process's environment. */
+static void read_job_rank(const struct proctab *t, uint32_t pid, struct pinfo *pi)
 {
-	if (t->opts.job_from_environ) {
-		for (size_t i = 0; i < sizeof job_env_vars / sizeof job_env_vars[0]; i++)
-			if (proctab_environ_get(pid, job_env_vars[i], pi->job, sizeof pi->job) == 0)
-				return;
-	}
-	if (t->opts.job_id)
+	static const char *const rank_vars[] = { IOT_RANK_ENV_VARS };
+	struct environ e = environ_read(pid);
+	int found = 0;
+
+	for (size_t i = 0; t->opts.job_from_environ && !found && i < sizeof job_env_vars / sizeof *job_env_vars; i++)
+		found = environ_find(&e, job_env_vars[i], pi->job, sizeof pi->job) == 0;
+	if (!found && t->opts.job_id)
 		snprintf(pi->job, sizeof pi->job, "%s", t->opts.job_id);
+	for (size_t i = 0; i < sizeof rank_vars / sizeof *rank_vars; i++)
+		if (environ_find(&e, rank_vars[i], pi->rank, sizeof pi->rank) == 0)
+			break;
+	free(e.buf);
 }
 
 /* --anonymize: hash the exe and every argument that looks like a path. */
@@ -281,6 +310,7 @@ static int write_proc(iot_writer *w, uint32_t pid, const struct pinfo *pi, uint6
 		.cmdline = pi->cmdline[0] ? pi->cmdline : NULL,
 		.cgroup = pi->cgroup[0] ? pi->cgroup : NULL,
 		.job_id = pi->job[0] ? pi->job : NULL,
+		.rank = pi->rank[0] ? pi->rank : NULL,
 	};
 	return iot_writer_add_proc(w, &p);
 }
@@ -299,10 +329,11 @@ static int note_fresh(struct proctab *t, iot_writer *w, struct slot *s, uint32_t
 	}
 	read_status_ids(pid, pi);
 	read_texts(pid, pi);
-	read_job(t, pid, pi);
-	*s = (struct slot){pid, SLOT_LIVE, pi->ppid, pi->uid, pi->gid, pi->start_ns, now_ns, ""};
+	read_job_rank(t, pid, pi);
+	*s = (struct slot){pid, SLOT_LIVE, pi->ppid, pi->uid, pi->gid, pi->start_ns, now_ns, "", 0};
 	memcpy(s->comm, pi->comm, sizeof s->comm - 1); /* comm is at most 15 bytes */
 	s->comm[sizeof s->comm - 1] = '\0';
+	s->no_cmdline = !pi->cmdline[0];
 	if (t->opts.anon)
 		anonymize(t->opts.anon, pi);
 	rc = write_proc(w, pid, pi, now_ns);
@@ -343,8 +374,14 @@ int proctab_refresh(struct proctab *t, iot_writer *w, uint32_t pid, uint64_t now
 		return 0;
 	if (comm[n - 1] == '\n')
 		comm[n - 1] = '\0';
-	if (strncmp(comm, s->comm, sizeof s->comm - 1) == 0)
-		return 0;
+	if (strncmp(comm, s->comm, sizeof s->comm - 1) == 0) {
+		/* the same comm: read again only if it was read within its
+		 * exec, where the kernel shows the new comm before the new
+		 * arguments and environment (a kernel thread has none) */
+		snprintf(path, sizeof path, "/proc/%u/cmdline", pid);
+		if (!s->no_cmdline || read_small(path, comm, sizeof comm) <= 0)
+			return 0;
+	}
 	/* it exec'd since: a new record with the new comm, exe, cmdline */
 	return note_fresh(t, w, s, pid, now_ns) < 0 ? -EIO : 0;
 }

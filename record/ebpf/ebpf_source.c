@@ -76,7 +76,9 @@ static int on_sample(void *arg, void *data, size_t size)
 		return 0;
 	}
 	if (e.pid != st->last_pid) {
+		/* first sight, or an exec since (read at most for 2 s) */
 		iorec_note_process(st->ctx, e.pid);
+		iorec_recheck_process(st->ctx, e.pid);
 		if (e.type != IOREC_EV_FORK) /* a child copies its parent's table */
 			fdtable_scan_once(st->fds, e.pid);
 		st->last_pid = e.pid;

@@ -105,6 +105,7 @@ static struct {
 	int shard_pending;          /* a fork child's shard, opened when it has
 				     * something to write (writer_ready) */
 	const char *job;
+	char rank[32];              /* MPI rank or task number (environment) */
 	_Atomic uint64_t last_drain_tick;
 	struct preload_ring *_Atomic rings[MAX_RINGS];
 	_Atomic uint64_t lost_noring; /* events of threads without a ring */
@@ -922,6 +923,7 @@ static void add_proc(uint64_t exit_ns)
 		.uid = getuid(), .gid = getgid(), .exit_status = -1,
 		.comm = comm, .exe = exe[0] ? exe : NULL,
 		.cmdline = cmdline[0] ? cmdline : NULL, .job_id = rt.job,
+		.rank = rt.rank[0] ? rt.rank : NULL,
 	};
 	iot_writer_add_proc(rt.w, &p);
 }
@@ -1408,6 +1410,12 @@ void preload_init(void)
 	rt.job = getenv(PRELOAD_ENV_JOB);
 	if (rt.job && !*rt.job)
 		rt.job = NULL;
+	static const char *const rank_vars[] = { IOT_RANK_ENV_VARS };
+	for (size_t i = 0; !rt.rank[0] && i < sizeof(rank_vars) / sizeof(*rank_vars); i++) {
+		const char *v = getenv(rank_vars[i]);
+		if (v)
+			snprintf(rt.rank, sizeof(rt.rank), "%s", v);
+	}
 	rt.pid = getpid();
 	rt.max_rings = MAX_RINGS;
 	const char *mt = getenv(PRELOAD_ENV_MAX_THREADS);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # MPI-IO under mpirun (Open MPI), recorded by each event source: the
-# ranks are followed through mpirun, each rank's bytes written in the
-# trace are the bytes MPI counted, the collective read's bytes add up to
-# the ranks', and the job prints what it prints untraced.
+# ranks are followed through mpirun and known by their rank, each rank's
+# bytes written in the trace are the bytes MPI counted, the collective
+# read's bytes add up to the ranks', and the job prints what it prints
+# untraced.
 . "$SRC/tests/record/lib.sh"
 MPI_IO=$BUILD/tests/record/mpi_io
 ANALYZE=$BIN/ioanalyze
@@ -41,11 +42,28 @@ for s in "${sources[@]}"; do
 	check "$s: stderr as untraced" cmp -s <(sort "$T/u.err") <(sort "$T/$s.err")
 	"$ANALYZE" summary -f csv --by process --path "$F" "$T/$s.iotr" >"$T/$s.csv" ||
 		fail "$s: ioanalyze summary failed"
-	# pid,comm,job,host,cmdline,ops,read_ops,read_bytes,write_ops,write_bytes,...
+	# pid,comm,job,host,cmdline,ops,read_ops,read_bytes,write_ops,write_bytes,...,rank
 	while read -r _ rank _ pid _ wrote _; do
 		got=$(awk -F, -v p="$pid" '$1 == p { print $10 }' "$T/$s.csv")
 		check "$s: rank $rank (pid $pid) wrote ${got:-nothing}, MPI counted $wrote" test "${got:-x}" = "$wrote"
+		got=$(awk -F, -v p="$pid" '$1 == p { print $NF }' "$T/$s.csv")
+		check "$s: pid $pid is rank ${got:-none} in the trace, $rank by MPI" test "${got:-x}" = "$rank"
+		got=$(awk -F, -v p="$pid" '$1 == p { print $2 }' "$T/$s.csv")
+		check "$s: pid $pid's command is $got" test "$got" = mpi_io
 	done <"$T/$s.out"
+	"$ANALYZE" summary --by process "$T/$s.iotr" >"$T/$s.txt" || fail "$s: text summary failed"
+	check "$s: the text table has a RANK column" grep -q ' RANK ' "$T/$s.txt"
+	# the HDF5 export's process table, read with h5py
+	if /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
+		"$ANALYZE" export --hdf5 "$T/$s.h5" "$T/$s.iotr" >/dev/null 2>&1 || fail "$s: export failed"
+		got=$(/usr/bin/python3 -c '
+import sys, h5py
+p = h5py.File(sys.argv[1])["processes"][:]
+print(" ".join(sorted(r["rank"].decode() for r in p if r["comm"] == b"mpi_io")))' "$T/$s.h5")
+		check "$s: ranks in the HDF5 export: $got" test "$got" = "0 1 2 3"
+	elif [[ ${CI:-} == true ]]; then
+		fail "no h5py in /usr/bin/python3 (CI=true)"
+	fi
 	# Collective reads are done by aggregator ranks on behalf of all.
 	want=$(awk '{ n += $8 } END { print n }' "$T/$s.out")
 	got=$(awk -F, 'NR > 1 { n += $8 } END { print n }' "$T/$s.csv")
