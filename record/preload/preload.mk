@@ -22,7 +22,7 @@ BENCH_TARGETS += bench-preload
 FUZZ_TARGETS += batch
 
 # Helper programs of tests/preload/ (not installed).
-PRELOAD_TEST_BINS := $(addprefix $(BUILD)/tests/preload/, iotr_stats mt_io sig_write pread_loop pread_mix spawn_cost thread_mem vfork_dup errno_start errno_keep aio_mt lio)
+PRELOAD_TEST_BINS := $(addprefix $(BUILD)/tests/preload/, iotr_stats mt_io sig_write pread_loop pread_mix spawn_cost thread_mem vfork_dup errno_start errno_keep aio_mt lio sig_jump)
 
 # Applications pass NULL where glibc headers say nonnull (fstatat with
 # AT_EMPTY_PATH, ...): keep our NULL checks.

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,8 +91,11 @@ static struct {
 /* The runtime object. */
 static struct {
 	pthread_mutex_t lock;       /* guards w and the drain of every ring */
+	_Atomic int locked;         /* lock held: spares a thread the system
+				     * calls of a try that would fail */
 	iot_writer *w;
 	int fork_locked;
+	sigset_t fork_mask;         /* the mask before fork_prepare blocked */
 	pid_t pid;
 	pthread_key_t key;
 	int key_ok;
@@ -327,6 +331,55 @@ static void drain_all(void)
 	atomic_store_explicit(&rt.last_drain_tick, preload_now(), memory_order_relaxed);
 }
 
+/* The lock is held with the application's signals blocked (all but the
+ * synchronous ones, which cannot wait): a handler that ran in the middle
+ * of a drain and left by siglongjmp would leave the lock held, and the
+ * writer half-way through a chunk, for good (the next fork would wait
+ * for it forever). Blocked from before the lock is taken to after it is
+ * released, so no signal arrives in between. Two system calls per drain,
+ * which is one per 256 events. A signal that came meanwhile is handled
+ * when the mask is restored, still under the DRAIN guard: the handler's
+ * calls are recorded. */
+static sigset_t sigs_blockable;
+
+static void sigs_init(void)
+{
+	static const int sync_sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS };
+
+	sigfillset(&sigs_blockable);
+	for (size_t i = 0; i < sizeof(sync_sigs) / sizeof(sync_sigs[0]); i++)
+		sigdelset(&sigs_blockable, sync_sigs[i]);
+}
+
+/* Take the lock, waiting for it. */
+static void lock_wait(sigset_t *old)
+{
+	pthread_sigmask(SIG_BLOCK, &sigs_blockable, old);
+	pthread_mutex_lock(&rt.lock);
+	atomic_store_explicit(&rt.locked, 1, memory_order_relaxed);
+}
+
+/* Take the lock if it is free; 1 if taken. */
+static int lock_try(sigset_t *old)
+{
+	if (atomic_load_explicit(&rt.locked, memory_order_relaxed))
+		return 0;
+	pthread_sigmask(SIG_BLOCK, &sigs_blockable, old);
+	if (pthread_mutex_trylock(&rt.lock) != 0) {
+		pthread_sigmask(SIG_SETMASK, old, NULL);
+		return 0;
+	}
+	atomic_store_explicit(&rt.locked, 1, memory_order_relaxed);
+	return 1;
+}
+
+static void lock_release(const sigset_t *old)
+{
+	atomic_store_explicit(&rt.locked, 0, memory_order_relaxed);
+	pthread_mutex_unlock(&rt.lock);
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 /* After its owner drained it (lock held): an empty ring starts again at
  * its first slot. A thread then writes the same 256-odd slots (16 KiB)
  * drain after drain instead of sweeping all 256 KiB of the ring: less
@@ -353,14 +406,15 @@ static __attribute__((noinline)) int ring_reserve_slow(struct preload_ring *r, u
 						       uint32_t *head)
 {
 	uint32_t tail;
+	sigset_t old;
 
-	if (preload_tls.sig_depth == 0 && pthread_mutex_trylock(&rt.lock) == 0) {
+	if ((!preload_tls.sig_depth || !preload_sig_depth()) && lock_try(&old)) {
 		preload_tls.guard = PRELOAD_GUARD_DRAIN;
 		clock_update();
 		ring_drain(r);
 		shard_check_mem(0);
 		ring_rewind(r);
-		pthread_mutex_unlock(&rt.lock);
+		lock_release(&old);
 		preload_tls.guard = PRELOAD_GUARD_BUSY;
 		/* a signal handler may have appended meanwhile */
 		*head = atomic_load_explicit(&r->head, memory_order_relaxed);
@@ -384,7 +438,9 @@ static inline int ring_reserve(struct preload_ring *r, uint32_t n, uint32_t *hea
 /* Drain this ring, or every ring when they are old (lock free only). */
 static __attribute__((noinline)) void drain_now(struct preload_ring *r, int old)
 {
-	if (pthread_mutex_trylock(&rt.lock) != 0)
+	sigset_t mask;
+
+	if (!lock_try(&mask))
 		return;
 	preload_tls.guard = PRELOAD_GUARD_DRAIN; /* our append is complete */
 	if (old) {
@@ -400,7 +456,7 @@ static __attribute__((noinline)) void drain_now(struct preload_ring *r, int old)
 		shard_check_mem(0);
 	}
 	ring_rewind(r);
-	pthread_mutex_unlock(&rt.lock);
+	lock_release(&mask);
 	preload_tls.guard = PRELOAD_GUARD_BUSY;
 }
 
@@ -414,7 +470,9 @@ static inline void maybe_drain(struct preload_ring *r, uint64_t now)
 	int old = now - atomic_load_explicit(&rt.last_drain_tick, memory_order_relaxed) >
 		  clk.age_ticks;
 
-	if (__builtin_expect((used < RING_DRAIN_AT && !old) || preload_tls.sig_depth, 1))
+	if (__builtin_expect(used < RING_DRAIN_AT && !old, 1))
+		return;
+	if (__builtin_expect(preload_tls.sig_depth, 0) && preload_sig_depth())
 		return;
 	drain_now(r, old);
 }
@@ -602,6 +660,55 @@ void preload_missed(void)
 		atomic_fetch_add(&r->drops, 1);
 	else
 		atomic_fetch_add(&rt.lost_noring, 1);
+}
+
+/* Handlers that left by a jump. The trampoline notes where its frame is
+ * (sig_sp); everything a handler calls runs below that frame, on the
+ * same stack or on an alternate stack below the thread's (sigaltstack
+ * memory comes from malloc or mmap, under the stack). A frame above it
+ * means the handler is gone: siglongjmp took the thread back into the
+ * code it interrupted, or further out. (An alternate stack above the
+ * thread's stack, say an array in main's frame, makes the test say "still
+ * in the handler" after such a jump: the library then behaves as before,
+ * it does not drain, which is safe.) Without this, one jump out of a
+ * handler left the thread "in a handler" for good: it never drained its
+ * ring again, and fork, exec and exit skipped their flush, so the rest of
+ * the process's trace was lost. */
+int preload_sig_depth(void)
+{
+	volatile char here;
+	uintptr_t sp = (uintptr_t)&here;
+	int d = preload_tls.sig_depth, was = d;
+
+	while (d > 0 && d <= PRELOAD_SIG_LEVELS && sp > preload_tls.sig_sp[d - 1])
+		d--;
+	if (d == was)
+		return d;
+	/* Back at level d. The jump abandoned what the trampoline of level
+	 * d interrupted: if that was an append, its event is lost. */
+	int g = preload_tls.sig_guard[d];
+	if (g == PRELOAD_GUARD_BUSY)
+		preload_missed();
+	preload_tls.sig_depth = d;
+	/* the guard the code at level d runs with, as its trampoline gave
+	 * it (the code outside any handler: none); the library's own state
+	 * (BUSY, DRAIN) is its caller's to restore */
+	if (preload_tls.guard == PRELOAD_GUARD_NONE || preload_tls.guard == PRELOAD_GUARD_CUT) {
+		int outer = d > 0 && d <= PRELOAD_SIG_LEVELS ? preload_tls.sig_guard[d - 1] : 0;
+		preload_tls.guard = d > 0 && (outer == PRELOAD_GUARD_BUSY || outer == PRELOAD_GUARD_CUT)
+					    ? PRELOAD_GUARD_CUT : PRELOAD_GUARD_NONE;
+	}
+	return d;
+}
+
+int preload_cut(void)
+{
+	if (preload_tls.sig_depth)
+		preload_sig_depth();
+	if (preload_tls.guard == PRELOAD_GUARD_NONE)
+		return 1;
+	preload_missed();
+	return 0;
 }
 
 /* Move a tracked position by what a call transferred; its old value, or
@@ -868,11 +975,16 @@ int preload_relocate_fd(int fd)
 int preload_yield_fd(int fd)
 {
 	int saved = preload_tls.guard, moved = 0, nfd;
+	sigset_t mask;
 
 	preload_tls.guard = PRELOAD_GUARD_BUSY;
-	/* a handler may have interrupted this thread's drain */
-	if (preload_tls.sig_depth ? pthread_mutex_trylock(&rt.lock) != 0 : pthread_mutex_lock(&rt.lock) != 0)
-		goto out;
+	/* in a handler the lock may be held by the code it interrupted */
+	if (preload_tls.sig_depth && preload_sig_depth()) {
+		if (!lock_try(&mask))
+			goto out;
+	} else {
+		lock_wait(&mask);
+	}
 	/* a vfork child's table is its own, the memory is its parent's */
 	if (fd != preload_shard_fd || getpid() != rt.pid)
 		goto unlock;
@@ -898,7 +1010,7 @@ int preload_yield_fd(int fd)
 		preload_active = 0;
 	}
 unlock:
-	pthread_mutex_unlock(&rt.lock);
+	lock_release(&mask);
 out:
 	preload_tls.guard = saved;
 	return moved;
@@ -1150,14 +1262,15 @@ static void thread_exit(void *arg)
 {
 	struct preload_ring *r = arg;
 	int e = errno;
+	sigset_t mask;
 
 	preload_tls.guard = 1;
-	pthread_mutex_lock(&rt.lock);
+	lock_wait(&mask);
 	clock_update();
 	ring_drain(r);
 	shard_check_mem(0);
 	atomic_store(&rt.rings[r->reg], NULL);
-	pthread_mutex_unlock(&rt.lock);
+	lock_release(&mask);
 	preload_tls.ring = NULL;
 	munmap(r, sizeof(*r));
 	preload_tls.guard = 0;
@@ -1176,10 +1289,10 @@ static void fork_prepare(void)
 
 static void fork_prepare_inner(void)
 {
-	if (!preload_active || preload_tls.sig_depth)
+	if (!preload_active || (preload_tls.sig_depth && preload_sig_depth()))
 		return;
 	preload_tls.guard = 1;
-	pthread_mutex_lock(&rt.lock);
+	lock_wait(&rt.fork_mask);
 	rt.fork_locked = 1;
 	drain_all();
 	if (rt.w)
@@ -1190,7 +1303,7 @@ static void fork_parent(void)
 {
 	if (rt.fork_locked) {
 		rt.fork_locked = 0;
-		pthread_mutex_unlock(&rt.lock);
+		lock_release(&rt.fork_mask);
 	}
 	preload_tls.guard = 0;
 }
@@ -1216,6 +1329,9 @@ static void fork_child_inner(void)
 	atomic_store(&rt.lost_noring, 0); /* the parent's to report */
 	preload_aio_reset(); /* AIO contexts are not inherited */
 	pthread_mutex_init(&rt.lock, NULL);
+	atomic_store(&rt.locked, 0);
+	if (rt.fork_locked)
+		pthread_sigmask(SIG_SETMASK, &rt.fork_mask, NULL);
 	rt.fork_locked = 0;
 	rt.pid = getpid();
 	for (uint32_t i = 0; i < MAX_RINGS; i++) {
@@ -1290,7 +1406,9 @@ static void note_static(const char *file, int search)
 
 void preload_before_exec(const char *file, int search)
 {
-	if (!preload_active || preload_tls.sig_depth)
+	sigset_t mask;
+
+	if (!preload_active || (preload_tls.sig_depth && preload_sig_depth()))
 		return;
 	/* also in a vfork child (dash runs commands so): only syscalls */
 	preload_tls.guard = 1;
@@ -1299,33 +1417,37 @@ void preload_before_exec(const char *file, int search)
 	if (!in_own_process())
 		return;
 	preload_tls.guard = 1;
-	pthread_mutex_lock(&rt.lock);
+	lock_wait(&mask);
 	shard_close(0);
-	pthread_mutex_unlock(&rt.lock);
+	lock_release(&mask);
 	preload_tls.guard = 0;
 }
 
 void preload_after_failed_exec(void)
 {
-	if (!preload_active || preload_tls.sig_depth || !in_own_process())
+	sigset_t mask;
+
+	if (!preload_active || (preload_tls.sig_depth && preload_sig_depth()) || !in_own_process())
 		return;
 	preload_tls.guard = 1;
-	pthread_mutex_lock(&rt.lock);
+	lock_wait(&mask);
 	if (!rt.w && shard_open() < 0)
 		preload_active = 0;
-	pthread_mutex_unlock(&rt.lock);
+	lock_release(&mask);
 	preload_tls.guard = 0;
 }
 
 void preload_before_exit(void)
 {
-	if (!preload_active || preload_tls.sig_depth || !in_own_process())
+	sigset_t mask;
+
+	if (!preload_active || (preload_tls.sig_depth && preload_sig_depth()) || !in_own_process())
 		return;
 	preload_tls.guard = 1;
-	pthread_mutex_lock(&rt.lock);
+	lock_wait(&mask);
 	shard_close(1);
 	preload_active = 0;
-	pthread_mutex_unlock(&rt.lock);
+	lock_release(&mask);
 	/* guard stays set: nothing after this is recorded */
 }
 
@@ -1421,10 +1543,12 @@ static int filters_init(void)
 void preload_init(void)
 {
 	const char *spool;
+	sigset_t mask;
 
 	if (rt.initialized)
 		return;
 	rt.initialized = 1;
+	sigs_init();
 	spool = getenv(PRELOAD_ENV_SPOOL);
 	if (!spool || !*spool || strlen(spool) >= sizeof(rt.spool))
 		return;
@@ -1452,9 +1576,9 @@ void preload_init(void)
 	rt.key_ok = pthread_key_create(&rt.key, thread_exit) == 0;
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	preload_tls.guard = 1;
-	pthread_mutex_lock(&rt.lock);
+	lock_wait(&mask);
 	shard_open();
-	pthread_mutex_unlock(&rt.lock);
+	lock_release(&mask);
 	preload_tls.guard = 0;
 	if (preload_active)
 		preload_wrap_signal_handlers();

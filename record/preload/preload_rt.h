@@ -149,11 +149,18 @@ enum preload_guard {
 /* The guard is per signal level: the trampoline saves it, gives the
  * handler NONE (or CUT) and restores it. So the library's own calls made
  * while it records a handler's call are never mistaken for the handler's. */
+#define PRELOAD_SIG_LEVELS 8
 struct preload_tls {
 	int guard;           /* enum preload_guard */
 	int sig_depth;       /* inside an application signal handler */
 	struct preload_ring *ring;
 	int *errp;           /* this thread's errno (set on first use) */
+	/* per handler level (the first PRELOAD_SIG_LEVELS): where the
+	 * trampoline's frame is, and the guard it interrupted. A handler
+	 * that leaves by siglongjmp never returns to the trampoline; the
+	 * library finds out from the stack (preload_sig_depth). */
+	uintptr_t sig_sp[PRELOAD_SIG_LEVELS];
+	uint8_t sig_guard[PRELOAD_SIG_LEVELS];
 };
 extern __thread struct preload_tls preload_tls __attribute__((tls_model("initial-exec")));
 
@@ -180,8 +187,17 @@ static inline uint64_t preload_now(void)
 	return preload_mono_ns();
 }
 
-/* Count a call that could not be recorded (library busy in a handler). */
+/* Count a call that could not be recorded. */
 void preload_missed(void);
+
+/* A call in the CUT state: counted as lost (0), unless the handler that
+ * was given CUT has been left by a jump (then 1: record it). */
+int preload_cut(void);
+
+/* The signal handler depth this thread is really at: levels whose
+ * handler was left by siglongjmp (or longjmp, or a C++ throw) are
+ * dropped first. For the slow paths that must not run in a handler. */
+int preload_sig_depth(void);
 
 /* Should this call be recorded? Not when inactive or when the library
  * itself calls; an application signal handler that interrupted the
@@ -191,11 +207,8 @@ static inline int preload_want(void)
 {
 	if (__builtin_expect(!preload_active, 0))
 		return 0;
-	if (__builtin_expect(preload_tls.guard, 0)) {
-		if (preload_tls.guard == PRELOAD_GUARD_CUT)
-			preload_missed();
-		return 0;
-	}
+	if (__builtin_expect(preload_tls.guard, 0))
+		return preload_tls.guard == PRELOAD_GUARD_CUT ? preload_cut() : 0;
 	return 1;
 }
 

@@ -1342,19 +1342,30 @@ static struct sigaction user_act[_NSIG];
 static void signal_trampoline(int sig, siginfo_t *si, void *uc)
 {
 	const struct sigaction *a = &user_act[sig];
-	int guard = preload_tls.guard;
+	int guard = preload_tls.guard, depth = preload_tls.sig_depth;
+	volatile char frame;
 
+	/* A handler may leave by siglongjmp instead of returning here: note
+	 * where this frame is (preload_sig_depth) before raising the depth. */
+	if (depth >= 0 && depth < PRELOAD_SIG_LEVELS) {
+		preload_tls.sig_sp[depth] = (uintptr_t)&frame;
+		preload_tls.sig_guard[depth] = (uint8_t)guard;
+	}
+	atomic_signal_fence(memory_order_seq_cst);
 	/* Interrupted in an append (or in a handler that was): the ring is
 	 * in use, the handler's calls are counted lost. Interrupted in a
 	 * drain or outside the library: they are recorded. */
 	preload_tls.guard = guard == PRELOAD_GUARD_BUSY || guard == PRELOAD_GUARD_CUT
 				    ? PRELOAD_GUARD_CUT : PRELOAD_GUARD_NONE;
-	preload_tls.sig_depth++;
+	preload_tls.sig_depth = depth + 1;
+	atomic_signal_fence(memory_order_seq_cst);
 	if (a->sa_flags & SA_SIGINFO)
 		a->sa_sigaction(sig, si, uc);
 	else
 		a->sa_handler(sig);
-	preload_tls.sig_depth--;
+	/* as on entry, even if a jump between here and a deeper handler
+	 * made the library drop levels meanwhile */
+	preload_tls.sig_depth = depth;
 	preload_tls.guard = guard;
 }
 
