@@ -431,6 +431,13 @@ struct iot_writer_opts {
 	 * the traced program does not pay for it, with a bound on how large
 	 * its uncompressed file may grow. */
 	uint64_t store_bytes;
+	/* Bytes of chunks gathered in memory and written to the file in one
+	 * system call; 0 = each chunk is written as it is made. For a writer
+	 * of many small chunks (a recorder flushing often): a file system
+	 * charges each write(2) the same, whatever its size. What the buffer
+	 * holds reaches the file at iot_writer_flush() and at close (a
+	 * process killed meanwhile loses it). */
+	uint32_t write_buffer;
 };
 
 /* Create a trace at path. The file is created O_EXCL|O_NOFOLLOW, mode

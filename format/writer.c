@@ -41,6 +41,8 @@ struct widx {
 struct iot_writer {
 	int fd;         /* -1 while the file is in memory (iot_writer_open_mem) */
 	struct buf mem; /* the file's bytes until iot_writer_spill() */
+	struct buf wb;  /* small writes not yet written (opts.write_buffer) */
+	uint64_t wb_since; /* coarse monotonic time wb stopped being empty */
 	bool in_mem;
 	char *path;     /* final name */
 	char *tmp_path; /* name while writing (NULL with IOT_W_DIRECT) */
@@ -68,29 +70,13 @@ static uint64_t coarse_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static int write_all(iot_writer *w, const struct iovec *iov, int n)
+/* n pieces, all of them, to fd (v is consumed). */
+static int writev_all(int fd, struct iovec *v, int n, size_t total)
 {
-	struct iovec v[8];
-	size_t total = 0;
-	for (int i = 0; i < n; i++) {
-		v[i] = iov[i];
-		total += iov[i].iov_len;
-	}
-	if (w->in_mem) {
-		int rc = buf_reserve(&w->mem, total);
-		if (rc)
-			return rc;
-		for (int i = 0; i < n; i++) {
-			memcpy(w->mem.p + w->mem.len, v[i].iov_base, v[i].iov_len);
-			w->mem.len += v[i].iov_len;
-		}
-		w->off += total;
-		return 0;
-	}
 	struct iovec *p = v;
 	size_t left = total;
 	while (left > 0) {
-		ssize_t k = writev(w->fd, p, n);
+		ssize_t k = writev(fd, p, n);
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
@@ -107,8 +93,66 @@ static int write_all(iot_writer *w, const struct iovec *iov, int n)
 			p->iov_len -= (size_t)k;
 		}
 	}
+	return 0;
+}
+
+static void gather_into(struct buf *b, const struct iovec *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		memcpy(b->p + b->len, v[i].iov_base, v[i].iov_len);
+		b->len += v[i].iov_len;
+	}
+}
+
+/* Append n pieces (n < 8) to the file: to memory (iot_writer_open_mem),
+ * to the write buffer while it has room, else to the file in one
+ * writev together with what the buffer held. */
+static int write_all(iot_writer *w, const struct iovec *iov, int n)
+{
+	struct iovec v[8];
+	size_t total = 0;
+	int k = 0;
+	if (n < 0 || n > 7)
+		return -EINVAL;
+	for (int i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	if (w->in_mem) {
+		int rc = buf_reserve(&w->mem, total);
+		if (rc)
+			return rc;
+		gather_into(&w->mem, iov, n);
+		w->off += total;
+		return 0;
+	}
+	if (w->opts.write_buffer && w->wb.len + total <= w->opts.write_buffer &&
+	    buf_reserve(&w->wb, w->opts.write_buffer - w->wb.len) == 0) {
+		if (!w->wb.len)
+			w->wb_since = coarse_ns();
+		gather_into(&w->wb, iov, n);
+		w->off += total;
+		return 0;
+	}
+	if (w->wb.len)
+		v[k++] = (struct iovec){w->wb.p, w->wb.len};
+	for (int i = 0; i < n; i++)
+		v[k++] = iov[i];
+	int rc = writev_all(w->fd, v, k, total + w->wb.len);
+	w->wb.len = 0; /* written, or lost with the error the writer keeps */
+	if (rc)
+		return rc;
 	w->off += total;
 	return 0;
+}
+
+/* What the write buffer holds, to the file. */
+static int write_buffered(iot_writer *w)
+{
+	if (w->in_mem || !w->wb.len)
+		return 0;
+	struct iovec v = {w->wb.p, w->wb.len};
+	int rc = writev_all(w->fd, &v, 1, w->wb.len);
+	w->wb.len = 0;
+	return rc;
 }
 
 static int fail(iot_writer *w, int rc)
@@ -379,6 +423,12 @@ static int flush_old(iot_writer *w, uint64_t now)
 				return rc;
 		}
 	}
+	/* chunks that waited in the write buffer as long */
+	if (w->wb.len && now - w->wb_since >= w->opts.flush_age_ns) {
+		int rc = write_buffered(w);
+		if (rc)
+			return fail(w, rc);
+	}
 	return 0;
 }
 
@@ -599,6 +649,8 @@ int iot_writer_flush(iot_writer *w)
 	int rc = flush_tables(w);
 	for (unsigned s = 1; !rc && s <= IOT_STREAM__MAX; s++)
 		rc = flush_stream(w, s);
+	if (!rc && (rc = write_buffered(w)))
+		fail(w, rc);
 	return rc;
 }
 
@@ -685,6 +737,7 @@ static void writer_free(iot_writer *w)
 	buf_free(&w->aggbuf);
 	buf_free(&w->idx_aggs);
 	buf_free(&w->mem);
+	buf_free(&w->wb);
 	ZSTD_freeCCtx(w->cctx);
 	free(w->idx);
 	u64map_free(&w->strings);
@@ -826,6 +879,8 @@ int iot_writer_spill(iot_writer *w, const char *path)
 	w->off = 0;
 	struct iovec iov = {w->mem.p, w->mem.len};
 	int rc = w->mem.len ? write_all(w, &iov, 1) : 0;
+	if (!rc)
+		rc = write_buffered(w);
 	if (rc) {
 		close(fd);
 		unlink(path);
@@ -900,6 +955,8 @@ static int finish(iot_writer *w, bool footer)
 	int rc = iot_writer_flush(w);
 	if (!rc && footer)
 		rc = write_footer(w);
+	if (!rc)
+		rc = write_buffered(w);
 	if (!rc && footer && w->fd >= 0 && fsync(w->fd) != 0 && errno != EINVAL)
 		rc = -errno;
 	if (w->fd >= 0 && close(w->fd) != 0 && !rc)

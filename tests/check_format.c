@@ -352,6 +352,99 @@ START_TEST(test_store_bytes_then_merge_compresses)
 }
 END_TEST
 
+static off_t file_size(const char *path)
+{
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st.st_size;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	long n = ftell(f);
+	ck_assert_int_ge(n, 0);
+	rewind(f);
+	char *p = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(fread(p, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+/* write_buffer: small chunks gather in memory and reach the file
+ * together, at iot_writer_flush(), when the buffer is full, when they
+ * are flush_age_ns old, and at close; the file is byte for byte the one
+ * a writer without the buffer makes (but for the header's file id). */
+START_TEST(test_write_buffer)
+{
+	make_tmpdir();
+	const char *pa = tpath("buffered.iotr"), *pb = tpath("plain.iotr");
+	enum { N = 20000, WB = 16384 };
+	struct iot_writer_opts o = {.flags = IOT_W_DIRECT | IOT_W_NO_AUTO_META,
+				    .chunk_records = 250, .flush_age_ns = 3600000000000ull};
+	iot_writer *wa, *wb;
+	ck_assert_int_eq(iot_writer_open(&wb, pb, &o), 0);
+	o.write_buffer = WB;
+	ck_assert_int_eq(iot_writer_open(&wa, pa, &o), 0);
+	for (int i = 0; i < N; i++) {
+		struct iot_io_event e = make_event((uint64_t)i);
+		ck_assert_int_eq(iot_writer_add_io(wa, &e), 0);
+		ck_assert_int_eq(iot_writer_add_io(wb, &e), 0);
+		if (i == N / 2) {
+			/* some went out, the last few chunks wait */
+			uint64_t made = iot_writer_bytes(wa);
+			off_t on_disk = file_size(pa);
+			ck_assert_int_gt(on_disk, 0);
+			ck_assert_uint_lt((uint64_t)on_disk, made);
+			ck_assert_uint_le(made - (uint64_t)on_disk, WB);
+			ck_assert_int_eq(iot_writer_flush(wa), 0);
+			ck_assert_uint_eq((uint64_t)file_size(pa), iot_writer_bytes(wa));
+			ck_assert_int_eq(iot_writer_flush(wb), 0);
+		}
+	}
+	ck_assert_int_eq(iot_writer_close(wa), 0);
+	ck_assert_int_eq(iot_writer_close(wb), 0);
+	size_t la, lb;
+	char *a = slurp(pa, &la), *b = slurp(pb, &lb);
+	ck_assert_uint_eq(la, lb);
+	/* after the 64-byte file header (a random file id, the time) */
+	ck_assert_uint_gt(la, 64);
+	ck_assert_msg(memcmp(a + 64, b + 64, la - 64) == 0, "buffered and plain files differ");
+	free(a);
+	free(b);
+	iot_reader *r = open_ok(pa);
+	ck_assert_uint_eq(count_io(r), N);
+	iot_reader_close(r);
+
+	/* by age: a chunk in the buffer goes out once it is flush_age_ns old
+	 * (checked as records are added) */
+	const char *pc = tpath("aged.iotr");
+	o.flush_age_ns = 20000000; /* 20 ms */
+	ck_assert_int_eq(iot_writer_open(&wa, pc, &o), 0);
+	off_t header = file_size(pc);
+	for (int i = 0; i < 250; i++) { /* one full chunk: into the buffer */
+		struct iot_io_event e = make_event((uint64_t)i);
+		ck_assert_int_eq(iot_writer_add_io(wa, &e), 0);
+	}
+	ck_assert_int_eq(file_size(pc), header);
+	usleep(60000);
+	for (int i = 0; i < 256; i++) { /* the age is checked every 256 adds */
+		struct iot_io_event e = make_event((uint64_t)(250 + i));
+		ck_assert_int_eq(iot_writer_add_io(wa, &e), 0);
+	}
+	ck_assert_int_gt(file_size(pc), header);
+	ck_assert_int_eq(iot_writer_close(wa), 0);
+	r = open_ok(pc);
+	ck_assert_uint_eq(count_io(r), 506);
+	iot_reader_close(r);
+	rm_tmpdir();
+}
+END_TEST
+
 /* A writer in memory: its bytes are a trace (read back from memory,
  * merged from memory); spilled into a file half way, the file holds
  * every event and no byte twice. */
@@ -1155,6 +1248,7 @@ int main(void)
 	tcase_add_test(t, test_store_when_zstd_does_not_pay);
 	tcase_add_test(t, test_store_bytes_then_merge_compresses);
 	tcase_add_test(t, test_tmp_target);
+	tcase_add_test(t, test_write_buffer);
 	tcase_add_test(t, test_memory_writer_and_spill);
 	tcase_add_test(t, test_roundtrip_edges);
 	tcase_add_test(t, test_roundtrip_all_streams);
