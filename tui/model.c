@@ -532,6 +532,19 @@ const struct iot_proc *model_proc(const struct model *m, uint32_t node, uint32_t
 	return p && p->pid == pid ? p : iot_reader_proc(r, pid, 0);
 }
 
+int model_has_ranks(const struct model *m)
+{
+	for (size_t n = 0; n < m->nnodes; n++) {
+		const iot_reader *r = m->nodes[n].r;
+		for (size_t i = 0, np = iot_reader_proc_count(r); i < np; i++) {
+			const struct iot_proc *p = iot_reader_proc_at(r, i);
+			if (p && p->rank && *p->rank)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 const char *model_path(const struct model *m, uint32_t node, uint64_t file_id)
 {
 	if (node >= m->nnodes)

@@ -406,6 +406,9 @@ static void format_cell(const struct row *r, const struct column *c, char *buf, 
 	case CK_JOB:
 		snprintf(buf, n, "%s", *r->job ? r->job : "-");
 		break;
+	case CK_RANK:
+		snprintf(buf, n, "%s", r->rank ? r->rank : "-");
+		break;
 	case CK_NAME:
 		snprintf(buf, n, "%s", r->name);
 		break;
@@ -1005,11 +1008,12 @@ static void draw_drill(struct ui *u)
 		snprintf(line, sizeof(line), "JOB %s", r->name);
 		break;
 	case VIEW_THREAD:
-		snprintf(line, sizeof(line), "TID %u (PID %u)  %s  job %s", r->tid, r->pid, r->name,
-			 *r->job ? r->job : "-");
+		snprintf(line, sizeof(line), "TID %u (PID %u)  %s  job %s%s%s", r->tid, r->pid, r->name,
+			 *r->job ? r->job : "-", r->rank ? "  rank " : "", r->rank ? r->rank : "");
 		break;
 	default:
-		snprintf(line, sizeof(line), "PID %u  %s  job %s", r->pid, r->name, *r->job ? r->job : "-");
+		snprintf(line, sizeof(line), "PID %u  %s  job %s%s%s", r->pid, r->name,
+			 *r->job ? r->job : "-", r->rank ? "  rank " : "", r->rank ? r->rank : "");
 		break;
 	}
 	style_on(u, CP_TITLE, A_BOLD);

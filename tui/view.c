@@ -31,6 +31,22 @@ static const struct column thread_cols[] = {
 	IO_COLS(0),
 	{"COMMAND", 0, CK_NAME, 0, 10},
 };
+/* The same when some process has an MPI rank (or a task number). */
+static const struct column proc_rank_cols[] = {
+	{"PID", 7, CK_PID, 0, 10},
+	{"JOB", 8, CK_JOB, 0, 2},
+	{"RANK", 5, CK_RANK, 0, 4},
+	IO_COLS(0),
+	{"COMMAND", 0, CK_NAME, 0, 10},
+};
+static const struct column thread_rank_cols[] = {
+	{"PID", 7, CK_PID, 0, 4},
+	{"TID", 7, CK_TID, 0, 10},
+	{"JOB", 8, CK_JOB, 0, 2},
+	{"RANK", 5, CK_RANK, 0, 4},
+	IO_COLS(0),
+	{"COMMAND", 0, CK_NAME, 0, 10},
+};
 static const struct column job_cols[] = {
 	{"PROCS", 5, CK_COUNT, V_PROCS, 3},
 	IO_COLS(0),
@@ -72,12 +88,12 @@ const char *view_name(enum view_kind k)
 	return k < VIEW__COUNT ? names[k] : "?";
 }
 
-const struct column *view_columns(enum view_kind k, size_t *n)
+const struct column *view_columns(enum view_kind k, int ranks, size_t *n)
 {
 	switch (k) {
 	case VIEW_THREAD:
-		*n = N(thread_cols);
-		return thread_cols;
+		*n = ranks ? N(thread_rank_cols) : N(thread_cols);
+		return ranks ? thread_rank_cols : thread_cols;
 	case VIEW_JOB:
 		*n = N(job_cols);
 		return job_cols;
@@ -91,8 +107,8 @@ const struct column *view_columns(enum view_kind k, size_t *n)
 		*n = N(lustre_cols);
 		return lustre_cols;
 	default:
-		*n = N(proc_cols);
-		return proc_cols;
+		*n = ranks ? N(proc_rank_cols) : N(proc_cols);
+		return ranks ? proc_rank_cols : proc_cols;
 	}
 }
 
@@ -169,10 +185,13 @@ static void fill_proc_fields(struct row *r, const struct model *m)
 	const struct iot_proc *p = model_proc(m, r->node, r->pid, r->life);
 	r->job = trace_job(m, r->node);
 	r->name = "?";
+	r->rank = NULL;
 	if (!p)
 		return;
 	if (p->job_id && *p->job_id)
 		r->job = p->job_id;
+	if (p->rank && *p->rank)
+		r->rank = p->rank;
 	if (p->cmdline && *p->cmdline)
 		r->name = p->cmdline;
 	else if (p->comm && *p->comm)
@@ -310,7 +329,7 @@ int view_build(struct view *v, enum view_kind k, const struct model *m)
 	int same = v->cols && v->kind == k;
 	view_free(v);
 	v->kind = k;
-	v->cols = view_columns(k, &v->ncols);
+	v->cols = view_columns(k, model_has_ranks(m), &v->ncols);
 	v->exact = m->exact;
 	int rc = 0;
 	switch (k) {
@@ -554,6 +573,19 @@ static int cmp_u64(uint64_t a, uint64_t b)
 	return (a > b) - (a < b);
 }
 
+/* Ranks in numeric order (they are decimal numbers), rows without one
+ * last. */
+static int cmp_rank(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a == NULL) - (b == NULL);
+	char *ea, *eb;
+	unsigned long long x = strtoull(a, &ea, 10), y = strtoull(b, &eb, 10);
+	if (*a && *b && !*ea && !*eb && x != y)
+		return x < y ? -1 : 1;
+	return strcmp(a, b);
+}
+
 static int cmp_rows(const void *x, const void *y, void *arg)
 {
 	const struct view *v = arg;
@@ -569,6 +601,9 @@ static int cmp_rows(const void *x, const void *y, void *arg)
 		break;
 	case CK_JOB:
 		d = strcmp(a->job, b->job);
+		break;
+	case CK_RANK:
+		d = cmp_rank(a->rank, b->rank);
 		break;
 	case CK_NAME:
 		d = strcmp(a->name, b->name);

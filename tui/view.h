@@ -15,6 +15,7 @@ enum col_kind {
 	CK_PID,   /* row->pid */
 	CK_TID,   /* row->tid */
 	CK_JOB,   /* row->job */
+	CK_RANK,  /* row->rank (MPI rank or task number) */
 	CK_NAME,  /* row->name, the last, flexible column */
 	CK_BYTES, /* v[vi] bytes per second */
 	CK_RATE,  /* v[vi] per second or plain count */
@@ -42,6 +43,7 @@ struct row {
 	uint32_t life;     /* the pid's life (MODEL_KEY_LIFE), 0 if not reused */
 	uint64_t file_id;
 	const char *job;   /* "" if none */
+	const char *rank;  /* MPI rank or task number of the process, NULL if none */
 	const char *name;  /* command, path, device or target */
 	const char *host;  /* node's host name when several traces are open, else NULL */
 	uint64_t exit_t;   /* wall ns of the process exit, 0 if running */
@@ -71,7 +73,7 @@ struct view {
 
 const char *view_name(enum view_kind k);
 /* Column set of a view kind. */
-const struct column *view_columns(enum view_kind k, size_t *n);
+const struct column *view_columns(enum view_kind k, int ranks, size_t *n);
 
 /* (Re)build the rows of kind k from the model's current data. Returns 0 or
  * -ENOMEM. The old rows are freed. */

@@ -73,4 +73,23 @@ print(" ".join(sorted(r["rank"].decode() for r in p if r["comm"] == b"mpi_io")))
 	check "$s: no event lost ($lost)" test "$lost" = 0
 	check "$s: the file is the ranks' bytes" test "$(stat -c %s "$F")" -eq "$(awk '{ n += $6 } END { print n }' "$T/$s.out")"
 done
+
+# ioview: the process table has a RANK column, and each rank's pid
+# carries the rank MPI gave it.
+if command -v tmux >/dev/null && [[ -x $BIN/ioview ]]; then
+	. "$SRC/tests/tui/lib.sh"
+	trap 'tui_cleanup; rm -rf "$T"' EXIT
+	tui_start 200 50 -- -a "$T/preload.iotr"
+	tui_wait '^ +PID +JOB +RANK +READ/s '
+	while read -r _ rank _ pid _; do
+		tui_wait "^ +$pid +[^ ]+ +$rank +.*/mpi_io "
+		ok "ioview: pid $pid is rank $rank"
+	done <"$T/preload.out"
+	tui_keys Tab
+	tui_wait 'view threads'
+	tui_wait '^ +PID +TID +JOB +RANK +READ/s '
+	tui_quit_and_check
+elif [[ ${CI:-} == true ]]; then
+	fail "no tmux or ioview (CI=true)"
+fi
 finish
