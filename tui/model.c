@@ -112,6 +112,20 @@ static void compute_span(struct model *m)
 		m->nbins = 1;
 }
 
+/* Does some process of some node have an MPI rank (or task number)? */
+static int any_rank(const struct model *m)
+{
+	for (size_t n = 0; n < m->nnodes; n++) {
+		const iot_reader *r = m->nodes[n].r;
+		for (size_t i = 0, np = iot_reader_proc_count(r); i < np; i++) {
+			const struct iot_proc *p = iot_reader_proc_at(r, i);
+			if (p && p->rank && *p->rank)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 int model_open(struct model *m, iot_reader *const *readers, size_t n)
 {
 	memset(m, 0, sizeof(*m));
@@ -124,6 +138,7 @@ int model_open(struct model *m, iot_reader *const *readers, size_t n)
 		pthread_mutex_init(&m->nodes[i].lock, NULL);
 	}
 	compute_span(m);
+	m->has_ranks = any_rank(m);
 	for (size_t i = 0; i < n; i++) {
 		size_t nc = iot_reader_chunk_count(readers[i]);
 		for (size_t c = 0; c < nc; c++) {
@@ -530,19 +545,6 @@ const struct iot_proc *model_proc(const struct model *m, uint32_t node, uint32_t
 	const iot_reader *r = m->nodes[node].r;
 	const struct iot_proc *p = life ? iot_reader_proc_at(r, life - 1) : NULL;
 	return p && p->pid == pid ? p : iot_reader_proc(r, pid, 0);
-}
-
-int model_has_ranks(const struct model *m)
-{
-	for (size_t n = 0; n < m->nnodes; n++) {
-		const iot_reader *r = m->nodes[n].r;
-		for (size_t i = 0, np = iot_reader_proc_count(r); i < np; i++) {
-			const struct iot_proc *p = iot_reader_proc_at(r, i);
-			if (p && p->rank && *p->rank)
-				return 1;
-		}
-	}
-	return 0;
 }
 
 const char *model_path(const struct model *m, uint32_t node, uint64_t file_id)

@@ -75,6 +75,7 @@ struct model {
 
 	struct scan_out cur; /* pids from the index until the scan is adopted */
 	int exact;           /* cur holds the scan's exact data */
+	int has_ranks;       /* some process has an MPI rank (model_open) */
 
 	pthread_t thread;
 	int thread_started;
@@ -120,8 +121,6 @@ uint64_t model_wall(const struct model *m, uint32_t node, uint64_t ts);
  * latest); NULL if unknown. */
 const struct iot_proc *model_proc(const struct model *m, uint32_t node, uint32_t pid,
 				  uint32_t life);
-/* Does some process of some node have an MPI rank (or task number)? */
-int model_has_ranks(const struct model *m);
 /* Path of a file (NULL if unknown). */
 const char *model_path(const struct model *m, uint32_t node, uint64_t file_id);
 /* First meta value among keys on any node, or NULL. */

@@ -329,7 +329,7 @@ int view_build(struct view *v, enum view_kind k, const struct model *m)
 	int same = v->cols && v->kind == k;
 	view_free(v);
 	v->kind = k;
-	v->cols = view_columns(k, model_has_ranks(m), &v->ncols);
+	v->cols = view_columns(k, m->has_ranks, &v->ncols);
 	v->exact = m->exact;
 	int rc = 0;
 	switch (k) {

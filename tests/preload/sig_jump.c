@@ -36,18 +36,6 @@ static void on_alarm(int sig)
 	siglongjmp(back, 1);
 }
 
-static int write_line(const char *dir, const char *name)
-{
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || write(fd, "done\n", 5) != 5 || close(fd) != 0) {
-		perror(path);
-		return 1;
-	}
-	return 0;
-}
-
 static int open_in(const char *dir, const char *name, int flags)
 {
 	char path[4096];
@@ -56,6 +44,18 @@ static int open_in(const char *dir, const char *name, int flags)
 	if (fd < 0)
 		perror(path);
 	return fd;
+}
+
+static int write_line(const char *dir, const char *name)
+{
+	int fd = open_in(dir, name, O_WRONLY | O_CREAT | O_TRUNC);
+	if (fd < 0)
+		return 1;
+	if (write(fd, "done\n", 5) != 5 || close(fd) != 0) {
+		perror(name);
+		return 1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
